@@ -1,0 +1,43 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { readConfig, type Config } from '../config.js';
+import { projectCreate } from './project-create.js';
+import { serve } from './serve.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
+  return n;
+}
+
+interface CommonFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+const withDatabase = (command: Command) =>
+  command
+    .option('--data-dir <dir>', 'where the embedded database keeps its files (OMNIMERGE_DATA_DIR, default ./data)')
+    .option('--database-url <url>', 'postgres://… to use a real PostgreSQL (DATABASE_URL)');
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('omnimerge').description('One contact per person across messengers.').showHelpAfterError();
+
+  withDatabase(
+    program
+      .command('serve')
+      .description('serve the HTTP API (and /docs)')
+      .option('--port <port>', 'PORT, default 8080', port)
+      .option('--host <host>', 'HOST, default 127.0.0.1'),
+  ).action(async (flags: CommonFlags & { port?: number; host?: string }) => {
+    await serve(readConfig(process.env, flags as Partial<Config>));
+  });
+
+  const project = program.command('project').description('projects and their API keys');
+  withDatabase(project.command('create').argument('<name>', 'the project name').description('create a project and print its API key')).action(
+    async (name: string, flags: CommonFlags) => {
+      await projectCreate(readConfig(process.env, flags as Partial<Config>), name, (line) => console.log(line));
+    },
+  );
+
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,36 @@
+import { pino } from 'pino';
+import { describeDatabase, type Config } from '../config.js';
+import { buildServer } from '../http/server.js';
+import { openStore } from '../store/database.js';
+import { ensureProjectForKey } from '../usecases/create-project.js';
+
+/** `omnimerge serve`: the API on HOST:PORT until SIGTERM or SIGINT, which finish in-flight requests first. */
+export async function serve(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (config.apiKey) {
+    const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
+    logger.info({ project_id }, created ? 'created a project for OMNIMERGE_API_KEY' : 'OMNIMERGE_API_KEY belongs to a project');
+  }
+  const app = await buildServer({ store, logger });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing requests in flight');
+    try {
+      await app.close();
+      await store.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'stopping failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

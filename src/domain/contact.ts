@@ -1,0 +1,46 @@
+import { DomainError } from './errors.js';
+import { requireEmail, requirePhone } from './normalize.js';
+
+/** Contact fields as a caller writes them; null clears a field. */
+export interface ContactInput {
+  name?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  external_id?: string | null;
+  variables?: Record<string, unknown>;
+  tags?: string[];
+}
+
+export interface NormalizedContactInput {
+  name?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  external_id?: string | null;
+  variables?: Record<string, unknown>;
+  tags?: string[];
+}
+
+const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim());
+
+/** Phones to E.164 with the project's region, e-mails trimmed and lower-cased, text trimmed (SPEC §5). */
+export function normalizeContactInput(input: ContactInput, defaultRegion: string | null): NormalizedContactInput {
+  const out: NormalizedContactInput = {};
+  const name = blankToNull(input.name);
+  if (name !== undefined) out.name = name;
+  const phone = blankToNull(input.phone);
+  if (phone !== undefined) out.phone = phone === null ? null : requirePhone(phone, defaultRegion);
+  const email = blankToNull(input.email);
+  if (email !== undefined) out.email = email === null ? null : requireEmail(email);
+  const externalId = blankToNull(input.external_id);
+  if (externalId !== undefined) out.external_id = externalId;
+  if (input.variables !== undefined) out.variables = input.variables;
+  if (input.tags !== undefined) out.tags = normalizeTags(input.tags);
+  return out;
+}
+
+export function normalizeTags(tags: string[]): string[] {
+  const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+  const tooLong = clean.find((t) => t.length > 100);
+  if (tooLong) throw new DomainError('invalid_request', `tag "${tooLong.slice(0, 20)}…" is longer than 100 characters`);
+  return clean.sort();
+}

@@ -1,0 +1,34 @@
+import { DomainError } from './errors.js';
+import { isRegion } from './normalize.js';
+
+export type MergeMode = 'auto' | 'manual';
+
+/** A project's settings (SPEC §8 `GET/PUT /v1/settings`). */
+export interface Settings {
+  merge_mode: MergeMode;
+  default_region: string | null;
+  link_ttl_s: number;
+  blocked_values: string[];
+  max_shared: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  merge_mode: 'auto',
+  default_region: null,
+  link_ttl_s: 7 * 24 * 3600,
+  blocked_values: [],
+  max_shared: 20,
+};
+
+/** Applies a partial change, refusing values that make no sense; returns the whole new settings. */
+export function changeSettings(current: Settings, change: Partial<Settings>): Settings {
+  const next = { ...current, ...change };
+  if (next.default_region !== null) {
+    next.default_region = next.default_region.trim().toUpperCase();
+    if (!isRegion(next.default_region)) {
+      throw new DomainError('invalid_region', `default_region "${change.default_region}" is not an ISO 3166 country code such as RU or US`);
+    }
+  }
+  next.blocked_values = [...new Set(next.blocked_values.map((v) => v.trim()).filter((v) => v !== ''))];
+  return next;
+}

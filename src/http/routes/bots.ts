@@ -1,0 +1,35 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../store/database.js';
+import { connectBot } from '../../usecases/connect-bot.js';
+import { listBots } from '../../usecases/list-bots.js';
+import { Bot, ChannelInput, errorResponses } from '../schemas.js';
+
+export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.post(
+    '/bots',
+    {
+      schema: {
+        tags: ['bots'],
+        summary: 'Connect a messenger account (bot) to the project',
+        body: Type.Object(
+          {
+            channel: ChannelInput,
+            handle: Type.String({ minLength: 1, maxLength: 200, description: 'Telegram bot username, Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id' }),
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+            secret: Type.Optional(Type.String({ maxLength: 500, description: 'verifies its webhooks; never returned' })),
+            token: Type.Optional(Type.String({ maxLength: 1000, description: 'sends messages; never returned' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Ref(Bot), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await connectBot(store, request.projectId, request.body)),
+  );
+
+  app.get(
+    '/bots',
+    { schema: { tags: ['bots'], summary: "The project's bots", response: { 200: Type.Object({ items: Type.Array(Type.Ref(Bot)) }) } } },
+    async (request) => listBots(store, request.projectId),
+  );
+};

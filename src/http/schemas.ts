@@ -1,0 +1,144 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { CHANNEL_NAMES } from '../domain/channels.js';
+
+// The schemas that validate requests, shape answers and make /openapi.json — one source for all three.
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+// Answers carry Dates; the serializer writes them as ISO 8601 text.
+const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
+export const Id = Type.String({ format: 'uuid', description: 'an id this API gave out' });
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'Error', description: 'what went wrong and what to fix' },
+);
+
+export const ChannelName = Type.Union(CHANNEL_NAMES.map((c) => Type.Literal(c)));
+export const ChannelInput = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
+  description: 'a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki)',
+});
+
+export const Bot = Type.Object(
+  {
+    id: Id,
+    channel: ChannelName,
+    client_type: Nullable(Type.Integer()),
+    handle: Type.String(),
+    name: Nullable(Type.String()),
+    has_secret: Type.Boolean(),
+    has_token: Type.Boolean(),
+    created_at: Timestamp,
+  },
+  { $id: 'Bot' },
+);
+
+const Variables = Type.Record(Type.String(), Type.Unknown(), { description: 'free JSON object' });
+
+const contactFields = {
+  id: Id,
+  state: Type.Union([Type.Literal('active'), Type.Literal('merged')]),
+  merged_into: Nullable(Id),
+  name: Nullable(Type.String()),
+  phone: Nullable(Type.String({ description: 'E.164' })),
+  email: Nullable(Type.String()),
+  external_id: Nullable(Type.String()),
+  variables: Variables,
+  tags: Type.Array(Type.String()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+};
+
+export const Contact = Type.Object(contactFields, { $id: 'Contact' });
+
+export const Identity = Type.Object(
+  {
+    id: Id,
+    channel: ChannelName,
+    bot_id: Id,
+    bot_handle: Type.String(),
+    external_user_id: Type.String(),
+    name: Nullable(Type.String()),
+    username: Nullable(Type.String()),
+    last_inbound_at: Nullable(Timestamp),
+    window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (SPEC §6)" }),
+    window_closes_at: Nullable(Timestamp),
+  },
+  { $id: 'Identity' },
+);
+
+export const ContactCard = Type.Object(
+  {
+    ...contactFields,
+    identities: Type.Array(Type.Ref(Identity)),
+    conversations_count: Type.Integer(),
+    recommended_channel: Nullable(ChannelName),
+  },
+  { $id: 'ContactCard' },
+);
+
+export const ContactInput = Type.Object(
+  {
+    name: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: 50, description: 'any writing; stored as E.164 read with default_region' }))),
+    email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
+    external_id: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    variables: Type.Optional(Variables),
+    tags: Type.Optional(Type.Array(Type.String(), { maxItems: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Conversation = Type.Object(
+  {
+    id: Id,
+    contact_id: Id,
+    bot_id: Id,
+    channel: ChannelName,
+    created_at: Timestamp,
+    last_message_at: Nullable(Timestamp),
+    messages_count: Type.Integer(),
+  },
+  { $id: 'Conversation' },
+);
+
+export const Message = Type.Object(
+  {
+    id: Id,
+    conversation_id: Id,
+    identity_id: Nullable(Id),
+    direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+    text: Nullable(Type.String()),
+    payload: Nullable(Type.String()),
+    external_message_id: Nullable(Type.String()),
+    delivery_state: Nullable(Type.String()),
+    created_at: Timestamp,
+  },
+  { $id: 'Message' },
+);
+
+const settingsFields = {
+    merge_mode: Type.Union([Type.Literal('auto'), Type.Literal('manual')], { description: 'auto completes links and rule matches at once; manual makes suggestions' }),
+    default_region: Nullable(Type.String({ description: 'ISO 3166 country code used to read phones written without a country code' })),
+    link_ttl_s: Type.Integer({ minimum: 60, description: 'how long merge links and codes stay valid, in seconds' }),
+    blocked_values: Type.Array(Type.String(), { description: 'values that never match a merge rule' }),
+    max_shared: Type.Integer({ minimum: 1, description: 'a value shared by more active contacts than this is not used for automatic merges' }),
+};
+export const Settings = Type.Object(settingsFields, { $id: 'Settings' });
+export const SettingsChange = Type.Partial(Type.Object(settingsFields), { additionalProperties: false });
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as cursor for the next page' })) });
+
+export const PageQuery = {
+  cursor: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+};
+
+export const errorResponses = {
+  400: Type.Ref(ErrorBody),
+  401: Type.Ref(ErrorBody),
+  404: Type.Ref(ErrorBody),
+  422: Type.Ref(ErrorBody),
+};
+
+export const SHARED_SCHEMAS = [ErrorBody, Bot, Contact, Identity, ContactCard, Conversation, Message, Settings];

@@ -1,0 +1,90 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsImport from 'ajv-formats';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import type { Store } from '../store/database.js';
+import { requireApiKey } from './auth.js';
+import { handleError, sendError } from './errors.js';
+import { botRoutes } from './routes/bots.js';
+import { contactRoutes } from './routes/contacts.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { inboundRoutes } from './routes/inbound.js';
+import { settingsRoutes } from './routes/settings.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+
+const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
+const VERSION = '0.1.0';
+
+export interface ServerOptions {
+  store: Store;
+  logger: Logger | false;
+}
+
+/**
+ * Bodies are validated strictly (a string is not a number, unknown fields are refused); query strings
+ * and paths are text, so their numbers are read from it.
+ */
+function validators() {
+  const strict = addFormats(new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
+  const lenient = addFormats(new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false }));
+  for (const schema of SHARED_SCHEMAS) {
+    strict.addSchema(schema);
+    lenient.addSchema(schema);
+  }
+  return { strict, lenient };
+}
+
+export async function buildServer({ store, logger }: ServerOptions) {
+  const app = Fastify({
+    loggerInstance: logger || undefined,
+    logger: logger ? undefined : false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const { strict, lenient } = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'omnimerge',
+        version: VERSION,
+        description: 'One contact per person across messengers. Every /v1 call takes `Authorization: Bearer <api key>`; errors answer {"error":{"code","message"}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`));
+
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'Ready to serve', security: [] } }, async () => {
+    await store.db.selectFrom('projects').select('project_id').limit(1).execute();
+    return { status: 'ok' };
+  });
+
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, store);
+      await v1.register(botRoutes, { store });
+      await v1.register(inboundRoutes, { store });
+      await v1.register(contactRoutes, { store });
+      await v1.register(conversationRoutes, { store });
+      await v1.register(settingsRoutes, { store });
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,162 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from './database.js';
+import { jsonb } from './json.js';
+
+export interface ContactFields {
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  external_id: string | null;
+  variables: Record<string, unknown>;
+}
+
+export interface ContactRow extends ContactFields {
+  id: string;
+  state: 'active' | 'merged';
+  merged_into: string | null;
+  tags: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface IdentityRow {
+  id: string;
+  bot_id: string;
+  channel: string;
+  bot_handle: string;
+  external_user_id: string;
+  name: string | null;
+  username: string | null;
+  last_inbound_at: Date | null;
+  created_at: Date;
+}
+
+export interface ContactCardRow extends ContactRow {
+  identities: IdentityRow[];
+  conversations_count: number;
+}
+
+const tagsOf = sql<string[]>`coalesce((
+  SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id
+), '[]'::json)`;
+
+export async function insertContact(tx: Tx, projectId: string, id: string, fields: ContactFields, tags: string[]): Promise<void> {
+  await tx
+    .insertInto('contacts')
+    .values({ project_id: projectId, id, ...fields, variables: jsonb(fields.variables) })
+    .execute();
+  await replaceTags(tx, projectId, id, tags);
+}
+
+export async function updateContactFields(tx: Tx, projectId: string, id: string, fields: Partial<ContactFields>): Promise<void> {
+  const { variables, ...plain } = fields;
+  await tx
+    .updateTable('contacts')
+    .set({ ...plain, ...(variables ? { variables: jsonb(variables) } : {}), updated_at: sql`now()` })
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function replaceTags(tx: Tx, projectId: string, contactId: string, tags: string[]): Promise<void> {
+  await tx.deleteFrom('contact_tags').where('project_id', '=', projectId).where('contact_id', '=', contactId).execute();
+  if (tags.length > 0) {
+    await tx
+      .insertInto('contact_tags')
+      .values(tags.map((tag) => ({ project_id: projectId, contact_id: contactId, tag })))
+      .execute();
+  }
+}
+
+/** Locks an active contact for a change; undefined when there is no such active contact. */
+export async function lockContact(tx: Tx, projectId: string, id: string): Promise<{ id: string; state: string } | undefined> {
+  return tx
+    .selectFrom('contacts')
+    .select(['id', 'state'])
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
+}
+
+/** The contact card in one statement: fields, tags, identities with their bots, conversations count. */
+export async function selectContactCard(db: Db | Tx, projectId: string, id: string): Promise<ContactCardRow | undefined> {
+  const row = await db
+    .selectFrom('contacts as c')
+    .select([
+      'c.id', 'c.state', 'c.merged_into', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables',
+      'c.created_at', 'c.updated_at',
+    ])
+    .select(tagsOf.as('tags'))
+    .select(
+      sql<IdentityRow[]>`coalesce((
+        SELECT json_agg(json_build_object(
+          'id', i.id, 'bot_id', i.bot_id, 'channel', b.channel, 'bot_handle', b.handle,
+          'external_user_id', i.external_user_id, 'name', i.name, 'username', i.username,
+          'last_inbound_at', i.last_inbound_at, 'created_at', i.created_at) ORDER BY i.id)
+        FROM identities i JOIN bots b ON b.project_id = i.project_id AND b.id = i.bot_id
+        WHERE i.project_id = c.project_id AND i.contact_id = c.id
+      ), '[]'::json)`.as('identities'),
+    )
+    .select(sql<number>`(SELECT count(*)::int FROM conversations v WHERE v.project_id = c.project_id AND v.contact_id = c.id)`.as('conversations_count'))
+    .where('c.project_id', '=', projectId)
+    .where('c.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    ...row,
+    identities: row.identities.map((i) => ({
+      ...i,
+      last_inbound_at: i.last_inbound_at ? new Date(i.last_inbound_at) : null,
+      created_at: new Date(i.created_at),
+    })),
+  };
+}
+
+export interface ContactFilter {
+  phone?: string;
+  email?: string;
+  external_id?: string;
+  q?: string;
+}
+
+/** Active contacts, newest first, matching every filter given; `after` is the last id of the previous page. */
+export async function selectContacts(db: Db, projectId: string, filter: ContactFilter, page: { after: string | null; limit: number }): Promise<ContactRow[]> {
+  let query = db
+    .selectFrom('contacts as c')
+    .select([
+      'c.id', 'c.state', 'c.merged_into', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables',
+      'c.created_at', 'c.updated_at',
+    ])
+    .select(tagsOf.as('tags'))
+    .where('c.project_id', '=', projectId)
+    .where('c.state', '=', 'active')
+    .orderBy('c.id', 'desc')
+    .limit(page.limit);
+  if (filter.phone !== undefined) query = query.where('c.phone', '=', filter.phone);
+  if (filter.email !== undefined) query = query.where('c.email', '=', filter.email);
+  if (filter.external_id !== undefined) query = query.where('c.external_id', '=', filter.external_id);
+  if (filter.q !== undefined) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('c.name', 'ilike', pattern),
+        eb.exists(
+          eb
+            .selectFrom('identities as i')
+            .select(sql`1`.as('one'))
+            .whereRef('i.project_id', '=', 'c.project_id')
+            .whereRef('i.contact_id', '=', 'c.id')
+            .where((w) => w.or([w('i.username', 'ilike', pattern), w('i.name', 'ilike', pattern)])),
+        ),
+      ]),
+    );
+  }
+  if (page.after) query = query.where('c.id', '<', page.after);
+  return query.execute();
+}
+
+export async function contactExists(db: Db | Tx, projectId: string, id: string): Promise<boolean> {
+  const row = await db.selectFrom('contacts').select('id').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,134 @@
+import { sql } from 'kysely';
+import type { Channel } from '../domain/channels.js';
+import type { Db, Tx } from './database.js';
+
+export interface InboundMessage {
+  projectId: string;
+  contactId: string;
+  botId: string;
+  channel: string;
+  identityId: string;
+  text: string | null;
+  payload: string | null;
+  externalMessageId: string | null;
+}
+
+export interface StoredMessage {
+  conversation_id: string;
+  /** null when the platform message id was seen before: nothing new was stored. */
+  message_id: string | null;
+  duplicate_of: string | null;
+}
+
+/**
+ * Stores an inbound message in the contact's conversation on that bot (the most recently active one,
+ * created when there is none), in one statement. A platform message id seen before stores nothing.
+ * The caller holds the contact's lock, so two messages cannot both create the conversation.
+ */
+export async function insertInboundMessage(tx: Tx, m: InboundMessage, ids: { conversationId: string; messageId: string }): Promise<StoredMessage> {
+  const p = m.projectId;
+  const result = await sql<StoredMessage>`
+    WITH seen AS (
+      SELECT id, conversation_id FROM messages
+      WHERE project_id = ${p} AND identity_id = ${m.identityId} AND external_message_id = ${m.externalMessageId}
+    ), existing AS (
+      SELECT id FROM conversations
+      WHERE project_id = ${p} AND contact_id = ${m.contactId} AND bot_id = ${m.botId}
+      ORDER BY last_message_at DESC NULLS LAST, id DESC LIMIT 1
+    ), created AS (
+      INSERT INTO conversations (project_id, id, contact_id, bot_id, channel, last_message_at)
+      SELECT ${p}, ${ids.conversationId}, ${m.contactId}, ${m.botId}, ${m.channel}, now()
+      WHERE NOT EXISTS (SELECT 1 FROM existing) AND NOT EXISTS (SELECT 1 FROM seen)
+      RETURNING id
+    ), target AS (
+      SELECT id FROM existing UNION ALL SELECT id FROM created
+    ), stored AS (
+      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, payload, external_message_id)
+      SELECT ${p}, ${ids.messageId}, target.id, ${m.identityId}, 'in', ${m.text}, ${m.payload}, ${m.externalMessageId}
+      FROM target WHERE NOT EXISTS (SELECT 1 FROM seen)
+      ON CONFLICT (project_id, identity_id, external_message_id) WHERE external_message_id IS NOT NULL DO NOTHING
+      RETURNING id, conversation_id
+    ), bumped AS (
+      UPDATE conversations v SET last_message_at = now()
+      FROM stored, existing
+      WHERE v.project_id = ${p} AND v.id = existing.id AND stored.conversation_id = existing.id
+    )
+    SELECT coalesce((SELECT conversation_id FROM stored), (SELECT conversation_id FROM seen), (SELECT id FROM target LIMIT 1)) AS conversation_id,
+           (SELECT id FROM stored) AS message_id,
+           (SELECT id FROM seen) AS duplicate_of
+  `.execute(tx);
+  return result.rows[0];
+}
+
+export interface ConversationRow {
+  id: string;
+  contact_id: string;
+  bot_id: string;
+  channel: Channel;
+  created_at: Date;
+  last_message_at: Date | null;
+  messages_count: number;
+}
+
+export async function selectConversations(
+  db: Db,
+  projectId: string,
+  contactId: string,
+  page: { after: string | null; limit: number },
+): Promise<ConversationRow[]> {
+  let query = db
+    .selectFrom('conversations as v')
+    .select(['v.id', 'v.contact_id', 'v.bot_id', 'v.channel', 'v.created_at', 'v.last_message_at'])
+    .select((eb) =>
+      eb
+        .selectFrom('messages as m')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .whereRef('m.project_id', '=', 'v.project_id')
+        .whereRef('m.conversation_id', '=', 'v.id')
+        .as('messages_count'),
+    )
+    .where('v.project_id', '=', projectId)
+    .where('v.contact_id', '=', contactId)
+    .orderBy('v.id', 'desc')
+    .limit(page.limit);
+  if (page.after) query = query.where('v.id', '<', page.after);
+  return (await query.execute()) as ConversationRow[];
+}
+
+export async function selectConversation(db: Db, projectId: string, conversationId: string) {
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', conversationId)
+    .executeTakeFirst();
+}
+
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  identity_id: string | null;
+  direction: 'in' | 'out';
+  text: string | null;
+  payload: string | null;
+  external_message_id: string | null;
+  delivery_state: string | null;
+  created_at: Date;
+}
+
+export async function selectMessages(
+  db: Db,
+  projectId: string,
+  conversationId: string,
+  page: { after: string | null; limit: number; order: 'asc' | 'desc' },
+): Promise<MessageRow[]> {
+  let query = db
+    .selectFrom('messages')
+    .select(['id', 'conversation_id', 'identity_id', 'direction', 'text', 'payload', 'external_message_id', 'delivery_state', 'created_at'])
+    .where('project_id', '=', projectId)
+    .where('conversation_id', '=', conversationId)
+    .orderBy('id', page.order)
+    .limit(page.limit);
+  if (page.after) query = query.where('id', page.order === 'asc' ? '>' : '<', page.after);
+  return query.execute();
+}

@@ -1,0 +1,117 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// The database as Kysely sees it. Every table keys on project_id first (SPEC §9: Citus-ready).
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+type WithDefault<T> = ColumnType<T, T | undefined, T>;
+
+export interface ProjectsTable {
+  project_id: string;
+  name: string;
+  merge_mode: WithDefault<'auto' | 'manual'>;
+  default_region: string | null;
+  link_ttl_s: WithDefault<number>;
+  blocked_values: JsonWithDefault<string[]>;
+  max_shared: WithDefault<number>;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  project_id: string;
+  id: string;
+  key_hash: string;
+  label: string | null;
+  created_at: Timestamp;
+}
+
+export interface BotsTable {
+  project_id: string;
+  id: string;
+  channel: string;
+  handle: string;
+  name: string | null;
+  secret: string | null;
+  token: string | null;
+  created_at: Timestamp;
+}
+
+export interface ContactsTable {
+  project_id: string;
+  id: string;
+  state: WithDefault<'active' | 'merged'>;
+  merged_into: WithDefault<string | null>;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  external_id: string | null;
+  variables: JsonWithDefault<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ContactTagsTable {
+  project_id: string;
+  contact_id: string;
+  tag: string;
+  created_at: Timestamp;
+}
+
+export interface IdentitiesTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  bot_id: string;
+  external_user_id: string;
+  name: string | null;
+  username: string | null;
+  phone: string | null;
+  email: string | null;
+  last_inbound_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface ConversationsTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  bot_id: string;
+  channel: string;
+  created_at: Timestamp;
+  last_message_at: Date | null;
+}
+
+export interface MessagesTable {
+  project_id: string;
+  id: string;
+  conversation_id: string;
+  identity_id: string | null;
+  direction: 'in' | 'out';
+  text: string | null;
+  payload: string | null;
+  external_message_id: string | null;
+  delivery_state: string | null;
+  created_at: Timestamp;
+}
+
+export interface OutboxTable {
+  project_id: string;
+  id: Generated<string>;
+  type: string;
+  contact_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+  bots: BotsTable;
+  contacts: ContactsTable;
+  contact_tags: ContactTagsTable;
+  identities: IdentitiesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  outbox: OutboxTable;
+}

@@ -1,0 +1,22 @@
+import type { Store } from '../store/database.js';
+import { findProjectIdByKeyHash } from '../store/projects.js';
+import { hashApiKey } from './create-project.js';
+
+const REMEMBER_MS = 60_000;
+
+/**
+ * Answers the project an API key belongs to, or null. Known keys are remembered for a minute so the
+ * hot path does not pay a round trip per request; unknown keys are always asked again.
+ */
+export function createAuthenticator(store: Store): (apiKey: string) => Promise<string | null> {
+  const known = new Map<string, { projectId: string; until: number }>();
+  return async (apiKey) => {
+    const keyHash = hashApiKey(apiKey);
+    const hit = known.get(keyHash);
+    if (hit && hit.until > Date.now()) return hit.projectId;
+    const projectId = await findProjectIdByKeyHash(store.db, keyHash);
+    if (projectId) known.set(keyHash, { projectId, until: Date.now() + REMEMBER_MS });
+    else known.delete(keyHash);
+    return projectId;
+  };
+}

@@ -1,0 +1,31 @@
+import { normalizeContactInput, type ContactInput } from '../domain/contact.js';
+import { newId } from '../ids.js';
+import type { Store } from '../store/database.js';
+import { insertContact, selectContactCard } from '../store/contacts.js';
+import { enqueueEvents } from '../store/outbox.js';
+import { selectSettings } from '../store/projects.js';
+import { contactCardView, type ContactCardView } from './get-contact.js';
+
+export async function createContact(store: Store, projectId: string, input: ContactInput): Promise<ContactCardView> {
+  return store.transaction(async (tx) => {
+    const settings = await selectSettings(tx, projectId);
+    const fields = normalizeContactInput(input, settings.default_region);
+    const id = newId();
+    await insertContact(
+      tx,
+      projectId,
+      id,
+      {
+        name: fields.name ?? null,
+        phone: fields.phone ?? null,
+        email: fields.email ?? null,
+        external_id: fields.external_id ?? null,
+        variables: fields.variables ?? {},
+      },
+      fields.tags ?? [],
+    );
+    const contact = contactCardView((await selectContactCard(tx, projectId, id))!);
+    await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact } }]);
+    return contact;
+  });
+}

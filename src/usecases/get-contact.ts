@@ -1,0 +1,56 @@
+import { messagingWindow, recommendChannel, type Channel } from '../domain/channels.js';
+import { DomainError } from '../domain/errors.js';
+import type { Db } from '../store/database.js';
+import { selectContactCard, type ContactCardRow, type ContactRow } from '../store/contacts.js';
+
+export interface IdentityView {
+  id: string;
+  channel: Channel;
+  bot_id: string;
+  bot_handle: string;
+  external_user_id: string;
+  name: string | null;
+  username: string | null;
+  last_inbound_at: Date | null;
+  window_open: boolean;
+  window_closes_at: Date | null;
+}
+
+export type ContactView = ContactRow;
+
+export interface ContactCardView extends ContactRow {
+  identities: IdentityView[];
+  conversations_count: number;
+  recommended_channel: Channel | null;
+}
+
+export function contactCardView(row: ContactCardRow, now = new Date()): ContactCardView {
+  const identities = row.identities.map((i): IdentityView => {
+    const channel = i.channel as Channel;
+    const window = messagingWindow(channel, i.last_inbound_at, now);
+    return {
+      id: i.id,
+      channel,
+      bot_id: i.bot_id,
+      bot_handle: i.bot_handle,
+      external_user_id: i.external_user_id,
+      name: i.name,
+      username: i.username,
+      last_inbound_at: i.last_inbound_at,
+      window_open: window.open,
+      window_closes_at: window.closesAt,
+    };
+  });
+  return {
+    ...row,
+    identities,
+    recommended_channel: recommendChannel(identities.map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at })), now),
+  };
+}
+
+/** The contact card (SPEC §8); a merged contact answers with `state: merged` and where it went. */
+export async function getContact(db: Db, projectId: string, contactId: string): Promise<ContactCardView> {
+  const row = await selectContactCard(db, projectId, contactId);
+  if (!row) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
+  return contactCardView(row);
+}

@@ -1,0 +1,18 @@
+import { DomainError } from '../domain/errors.js';
+import type { Db } from '../store/database.js';
+import { selectConversation, selectMessages, type MessageRow } from '../store/conversations.js';
+import { decodeCursor, toPage, type Page } from './page.js';
+
+/** A conversation's messages, oldest first unless `order=desc`. */
+export async function listMessages(
+  db: Db,
+  projectId: string,
+  conversationId: string,
+  query: { cursor?: string; limit?: number; order?: 'asc' | 'desc' },
+): Promise<Page<MessageRow>> {
+  const conversation = await selectConversation(db, projectId, conversationId);
+  if (!conversation) throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
+  const limit = query.limit ?? 50;
+  const rows = await selectMessages(db, projectId, conversationId, { after: decodeCursor(query.cursor), limit: limit + 1, order: query.order ?? 'asc' });
+  return toPage(rows, limit);
+}

@@ -1,0 +1,24 @@
+import { DomainError } from '../domain/errors.js';
+
+// Cursors are opaque to callers: the id of the last item of the page, encoded.
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined || cursor === '') return null;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!UUID.test(id)) throw new DomainError('invalid_cursor', 'cursor is not one this API gave out; pass next_cursor from the previous page as it is');
+  return id;
+}
+
+/** Pages are read with one extra row to know whether another page follows. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  const more = rows.length > limit;
+  return { items, next_cursor: more ? Buffer.from(items[items.length - 1].id, 'utf8').toString('base64url') : null };
+}

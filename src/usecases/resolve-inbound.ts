@@ -1,0 +1,152 @@
+import type { Channel } from '../domain/channels.js';
+import { DomainError } from '../domain/errors.js';
+import { requireEmail, requirePhone } from '../domain/normalize.js';
+import { newId } from '../ids.js';
+import type { BotRow } from '../store/bots.js';
+import { insertInboundMessage } from '../store/conversations.js';
+import type { Store, Tx } from '../store/database.js';
+import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
+import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
+import { selectSettings } from '../store/projects.js';
+import { findBot } from './find-bot.js';
+
+/** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
+export interface InboundInput {
+  bot_id: string;
+  external_user_id: string;
+  text?: string;
+  /** start / ref / context parameter as the messenger delivered it */
+  payload?: string;
+  /** the platform's message id: a second delivery with the same id stores nothing new */
+  message_id?: string;
+  profile?: { name?: string; username?: string; phone?: string; email?: string };
+}
+
+export interface InboundAction {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface InboundResult {
+  contact_id: string;
+  identity_id: string;
+  conversation_id: string;
+  message_id: string | null;
+  created: boolean;
+  duplicate: boolean;
+  linked?: Record<string, unknown>;
+  merged?: Record<string, unknown>;
+  actions: InboundAction[];
+  errors: Array<{ code: string; message: string }>;
+}
+
+/**
+ * What a step after storage sees: SPEC §2 steps 3–5 (complete a link, apply invite data, run the merge
+ * rules, enqueue events) are such steps, run in order inside the resolution's transaction.
+ */
+export interface InboundContext {
+  tx: Tx;
+  store: Store;
+  projectId: string;
+  bot: BotRow;
+  channel: Channel;
+  input: InboundInput;
+  contactChanged: boolean;
+  result: InboundResult;
+  events: OutboxEvent[];
+}
+
+export type InboundStep = (ctx: InboundContext) => Promise<void>;
+
+const MAX_ATTEMPTS = 8;
+
+/** SPEC §2: resolve an inbound message to a contact, in one transaction. */
+export async function resolveInbound(store: Store, projectId: string, input: InboundInput, steps: InboundStep[] = DEFAULT_STEPS): Promise<InboundResult> {
+  const bot = await findBot(store, projectId, input.bot_id);
+  const key: IdentityKey = { projectId, botId: bot.id, externalUserId: input.external_user_id.trim() };
+  if (key.externalUserId === '') throw new DomainError('invalid_request', 'external_user_id must not be empty');
+  const profile = await readProfile(store, projectId, input.profile);
+
+  return store.transaction(async (tx) => {
+    const { identity, created, contactChanged } = await findOrCreateIdentity(tx, key, profile);
+    const stored = await insertInboundMessage(
+      tx,
+      {
+        projectId,
+        contactId: identity.contact_id,
+        botId: bot.id,
+        channel: bot.channel,
+        identityId: identity.identity_id,
+        text: input.text ?? null,
+        payload: input.payload ?? null,
+        externalMessageId: input.message_id ?? null,
+      },
+      { conversationId: newId(), messageId: newId() },
+    );
+    const ctx: InboundContext = {
+      tx,
+      store,
+      projectId,
+      bot,
+      channel: bot.channel as Channel,
+      input,
+      contactChanged,
+      result: {
+        contact_id: identity.contact_id,
+        identity_id: identity.identity_id,
+        conversation_id: stored.conversation_id,
+        message_id: stored.message_id ?? stored.duplicate_of,
+        created,
+        duplicate: stored.message_id === null,
+        actions: [],
+        errors: [],
+      },
+      events: [],
+    };
+    for (const step of steps) await step(ctx);
+    await enqueueEvents(tx, projectId, ctx.events);
+    return ctx.result;
+  });
+}
+
+/**
+ * SPEC §2 step 1. The known identity is tried first (the common case, one statement); a new one is
+ * created with its contact; when a concurrent message created it first, or a merge moved it while this
+ * waited, the known path is tried again.
+ */
+async function findOrCreateIdentity(tx: Tx, key: IdentityKey, profile: ProfileValues) {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const known = await touchKnownIdentity(tx, key, profile);
+    if (known) return { identity: known, created: false, contactChanged: known.contact_changed };
+    const fresh = await insertIdentityWithContact(tx, key, profile, { identityId: newId(), contactId: newId() });
+    if (fresh) return { identity: fresh, created: true, contactChanged: true };
+  }
+  throw new DomainError('conflict', 'the identity kept moving between contacts while this message was stored; send it again');
+}
+
+async function readProfile(store: Store, projectId: string, profile: InboundInput['profile']): Promise<ProfileValues> {
+  const text = (value: string | undefined) => (value === undefined || value.trim() === '' ? null : value.trim());
+  const phone = text(profile?.phone);
+  const email = text(profile?.email);
+  return {
+    name: text(profile?.name),
+    username: text(profile?.username)?.replace(/^@/, '') ?? null,
+    phone: phone === null ? null : requirePhone(phone, (await selectSettings(store.db, projectId)).default_region),
+    email: email === null ? null : requireEmail(email),
+  };
+}
+
+/** SPEC §2 step 5: a contact seen for the first time is announced. */
+export const announceNewContact: InboundStep = async (ctx) => {
+  if (!ctx.result.created) return;
+  ctx.events.push({
+    type: 'contact.created',
+    contactId: ctx.result.contact_id,
+    data: {
+      contact_id: ctx.result.contact_id,
+      identity: { id: ctx.result.identity_id, bot_id: ctx.bot.id, channel: ctx.channel, external_user_id: ctx.input.external_user_id },
+    },
+  });
+};
+
+export const DEFAULT_STEPS: InboundStep[] = [announceNewContact];

@@ -1,0 +1,25 @@
+import { normalizeContactInput, type ContactInput } from '../domain/contact.js';
+import { DomainError } from '../domain/errors.js';
+import type { Store } from '../store/database.js';
+import { lockContact, replaceTags, selectContactCard, updateContactFields } from '../store/contacts.js';
+import { enqueueEvents } from '../store/outbox.js';
+import { selectSettings } from '../store/projects.js';
+import { contactCardView, type ContactCardView } from './get-contact.js';
+
+/** Changes the fields given (null clears one); `variables` replaces the whole object, `tags` the whole set. */
+export async function updateContact(store: Store, projectId: string, contactId: string, input: ContactInput): Promise<ContactCardView> {
+  return store.transaction(async (tx) => {
+    const locked = await lockContact(tx, projectId, contactId);
+    if (!locked) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
+    if (locked.state !== 'active') {
+      throw new DomainError('conflict', `contact ${contactId} was merged into another contact; change that one instead`);
+    }
+    const settings = await selectSettings(tx, projectId);
+    const { tags, ...fields } = normalizeContactInput(input, settings.default_region);
+    if (Object.keys(fields).length > 0) await updateContactFields(tx, projectId, contactId, fields);
+    if (tags !== undefined) await replaceTags(tx, projectId, contactId, tags);
+    const contact = contactCardView((await selectContactCard(tx, projectId, contactId))!);
+    await enqueueEvents(tx, projectId, [{ type: 'contact.updated', contactId, data: { contact, changed: Object.keys(input) } }]);
+    return contact;
+  });
+}
