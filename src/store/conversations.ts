@@ -26,8 +26,13 @@ export interface StoredMessage {
  * The caller holds the contact's lock, so two messages cannot both create the conversation.
  */
 export async function insertInboundMessage(tx: Tx, m: InboundMessage, ids: { conversationId: string; messageId: string }): Promise<StoredMessage> {
+  return (await insertInboundMessageQuery(m, ids).execute(tx)).rows[0];
+}
+
+/** The statement itself, also run by `npm run bench` under pgbench as the floor. */
+export function insertInboundMessageQuery(m: InboundMessage, ids: { conversationId: string; messageId: string }) {
   const p = m.projectId;
-  const result = await sql<StoredMessage>`
+  return sql<StoredMessage>`
     WITH seen AS (
       SELECT id, conversation_id FROM messages
       WHERE project_id = ${p} AND identity_id = ${m.identityId} AND external_message_id = ${m.externalMessageId}
@@ -56,8 +61,7 @@ export async function insertInboundMessage(tx: Tx, m: InboundMessage, ids: { con
     SELECT coalesce((SELECT conversation_id FROM stored), (SELECT conversation_id FROM seen), (SELECT id FROM target LIMIT 1)) AS conversation_id,
            (SELECT id FROM stored) AS message_id,
            (SELECT id FROM seen) AS duplicate_of
-  `.execute(tx);
-  return result.rows[0];
+  `;
 }
 
 export interface ConversationRow {

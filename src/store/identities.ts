@@ -30,10 +30,15 @@ export interface ResolvedIdentity {
  * unknown, or when a merge moved it to another contact while this waited for the lock (call again).
  */
 export async function touchKnownIdentity(tx: Tx, key: IdentityKey, profile: ProfileValues): Promise<ResolvedIdentity | undefined> {
+  return (await touchKnownIdentityQuery(key, profile).execute(tx)).rows[0];
+}
+
+/** The statement itself, also run by `npm run bench` under pgbench as the floor. */
+export function touchKnownIdentityQuery(key: IdentityKey, profile: ProfileValues) {
   const { projectId: p, botId: b, externalUserId: e } = key;
   const { name, username, phone, email } = profile;
   const contactName = name ?? username;
-  const result = await sql<ResolvedIdentity>`
+  return sql<ResolvedIdentity>`
     WITH owner AS (
       SELECT c.id FROM contacts c
       WHERE c.project_id = ${p} AND c.state = 'active'
@@ -60,8 +65,7 @@ export async function touchKnownIdentity(tx: Tx, key: IdentityKey, profile: Prof
     )
     SELECT identity.id AS identity_id, identity.contact_id, EXISTS (SELECT 1 FROM filled) AS contact_changed
     FROM identity
-  `.execute(tx);
-  return result.rows[0];
+  `;
 }
 
 /**
