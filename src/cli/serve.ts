@@ -11,6 +11,8 @@ export async function serve(config: Config): Promise<void> {
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
     logger.info({ project_id }, created ? 'created a project for OMNIMERGE_API_KEY' : 'OMNIMERGE_API_KEY belongs to a project');
+  } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
+    logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
   const app = await buildServer({ store, logger });
   await app.listen({ port: config.port, host: config.host });

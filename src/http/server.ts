@@ -66,6 +66,16 @@ export async function buildServer({ store, logger }: ServerOptions) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // On shutdown, answers still in flight close their connection: a kept-alive socket would hold the
+  // server open for Fastify's 72 s keep-alive timeout after the last request is done.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`));
 

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -32,12 +33,24 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadloc
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const kind = options.databaseUrl ? 'postgres' : 'pglite';
-  const dialect = options.databaseUrl
-    ? new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 }) })
-    : new PGliteDialect(await openPglite(options.dataDir ?? './data'));
+  let release = () => {};
+  let dialect;
+  if (options.databaseUrl) {
+    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 }) });
+  } else {
+    const embedded = await openPglite(options.dataDir ?? './data');
+    release = embedded.release;
+    dialect = new PGliteDialect(embedded.pglite);
+  }
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    release();
+    throw err;
+  }
 
   return {
     db,
@@ -54,15 +67,61 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         },
         { retries: 8, minTimeout: 5, maxTimeout: 200, randomize: true },
       ),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      release();
+    },
   };
 }
 
-async function openPglite(dataDir: string): Promise<PGlite> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
-  return pglite;
+async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: () => void }> {
+  if (dataDir.startsWith('memory://')) {
+    const pglite = new PGlite(dataDir);
+    await pglite.waitReady;
+    return { pglite, release: () => {} };
+  }
+  // PostgreSQL's own files go one level down: initdb wants an empty folder, and the lock lives beside them.
+  mkdirSync(dataDir, { recursive: true });
+  const release = lockDataDir(dataDir);
+  try {
+    const pglite = new PGlite(join(dataDir, 'pgdata'));
+    await pglite.waitReady;
+    return { pglite, release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/**
+ * PGlite is a database in this process: a second process on the same files would corrupt them. A lock
+ * file with our pid keeps others out; one left by a process that no longer runs is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'omnimerge.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(path, 'utf8'));
+      if (holder && holder !== process.pid && isRunning(holder)) {
+        throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or share a PostgreSQL with DATABASE_URL`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${path}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Brings the schema up to date; several processes may start at once (Kysely takes an advisory lock). */
