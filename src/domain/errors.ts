@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   invalid_region: 422,
   invalid_cursor: 400,
   payload_too_large: 413,
+  payload_too_long: 422,
   conflict: 409,
 } as const;
 
