@@ -12,7 +12,7 @@ export async function serve(config: Config): Promise<void> {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
     logger.info({ project_id }, created ? 'created a project for OMNIMERGE_API_KEY' : 'OMNIMERGE_API_KEY belongs to a project');
   }
-  const app = await buildServer({ store, logger });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls });
   await app.listen({ port: config.port, host: config.host });
   logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);
 
