@@ -137,7 +137,7 @@ describe('messenger webhooks in (SPEC §7)', () => {
     expect({ status: byToken.status, text: await byToken.text() }).toEqual({ status: 200, text: '1158201444' });
     const wrong = await handshake(withToken.webhook_path, SECRETS.whatsapp);
     expect(wrong.status).toBe(403);
-    expect((await wrong.json()).error.code).toBe('verify_token_mismatch');
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('verify_token_mismatch');
   });
 
   it('keeps the Viber subscription on the identity: the window is open while subscribed', async () => {
