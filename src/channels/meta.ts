@@ -9,7 +9,7 @@ import { callApi, emptyWebhook, forged, header, hmacSha256, OK_JSON, readPayload
 // `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`. A link's `ref` comes back as
 // `referral.ref` (a known thread) or `postback.referral.ref` (Get Started in a new thread).
 
-/** The app secret signs every payload: `sha256=<hex HMAC of the raw body>` (shared with WhatsApp). */
+/** The app secret signs every payload: `sha256=<hex HMAC of the raw body>`. */
 export function verifyHubSignature(request: WebhookRequest, bot: BotRow): void {
   const secret = requireKey(bot, bot.secret, 'secret (the Meta app secret)');
   const signature = header(request, 'x-hub-signature-256');
@@ -62,10 +62,16 @@ function inboundOf(event: (typeof Messaging)['static']): ChannelInbound | null {
   return null;
 }
 
-export const meta: MessengerAdapter = {
+/** What Messenger, Instagram and WhatsApp share: the Graph API, the signature and the handshake. */
+export const META_PLATFORM = {
   defaultApiUrl: 'https://graph.facebook.com/v21.0',
   verify: verifyHubSignature,
   handshake: hubChallenge,
+  answer: () => OK_JSON,
+} satisfies Partial<MessengerAdapter>;
+
+export const meta: MessengerAdapter = {
+  ...META_PLATFORM,
 
   parse(payload) {
     const notification = readPayload(Notification, payload, 'Meta Messenger');
@@ -78,8 +84,6 @@ export const meta: MessengerAdapter = {
     }
     return parsed;
   },
-
-  answer: () => OK_JSON,
 
   // Send API: the page (or Instagram account) access token sends as the page, to its scoped id
   async send(api, bot, to, text) {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { normalizePhone } from '../domain/normalize.js';
-import { DeliveryRefused, callApi, emptyWebhook, OK_JSON, readPayload, textOf, type MessengerAdapter } from './kit.js';
-import { hubChallenge, verifyHubSignature } from './meta.js';
+import { DeliveryRefused, callApi, emptyWebhook, readPayload, textOf, type MessengerAdapter } from './kit.js';
+import { META_PLATFORM } from './meta.js';
 
 // WhatsApp Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks): Meta's webhook
 // envelope with `entry[].changes[].value.messages[]`; the sender's `wa_id` is their phone number and
@@ -33,9 +33,7 @@ const Notification = Type.Object({
 });
 
 export const whatsapp: MessengerAdapter = {
-  defaultApiUrl: 'https://graph.facebook.com/v21.0',
-  verify: verifyHubSignature,
-  handshake: hubChallenge,
+  ...META_PLATFORM,
 
   parse(payload) {
     const notification = readPayload(Notification, payload, 'WhatsApp Cloud API');
@@ -57,8 +55,6 @@ export const whatsapp: MessengerAdapter = {
     }
     return parsed;
   },
-
-  answer: () => OK_JSON,
 
   // POST /{phone-number-id}/messages: the bot's account_id is the phone-number ID it sends from
   async send(api, bot, to, text) {
