@@ -140,6 +140,14 @@ describe('sending a message into a conversation (SPEC §8)', () => {
     expect(fake.requests).toHaveLength(3);
     // the same retry key on every attempt: LINE sends the message once
     expect(new Set(fake.requests.map((r) => r.headers['x-line-retry-key'])).size).toBe(1);
+
+    fake.requests.length = 0;
+    const vk = await conversation(api, 'vk', CONNECTORS.vk.bot, '123456789');
+    fake.queue({ status: 200, body: { error: { error_code: 6, error_msg: 'Too many requests per second' } } });
+    const afterFlood = await api('POST', `/v1/conversations/${vk.conversation_id}/messages`, { text: 'hello' });
+    expect(afterFlood.body).toMatchObject({ delivery_state: 'sent', external_message_id: '777' });
+    // the same random_id on every attempt: VK sends the message once
+    expect(fake.requests.map((r) => r.form?.random_id)).toEqual([fake.requests[0].form?.random_id, fake.requests[0].form?.random_id]);
   });
 
   it("records a refusal as failed with the messenger's reason, without retrying it", async () => {

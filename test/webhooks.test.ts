@@ -96,6 +96,16 @@ describe('messenger webhooks in (SPEC §7)', () => {
     expect((await api('GET', '/v1/contacts')).body.items).toEqual([]);
   });
 
+  it('keeps a WhatsApp sender whose wa_id is not a valid phone number, without a phone', async () => {
+    const { api } = await server.project();
+    const bot = await connectMessengerBot(api, 'whatsapp');
+    const body = fixture('whatsapp', 'message-text').replaceAll('16505551234', '999');
+    const answer = await postRaw(server.url + bot.webhook_path, body, SIGN.whatsapp(body, SECRETS.whatsapp));
+    expect(answer.status).toBe(200);
+    const { card, identity } = await onlyPerson(api);
+    expect({ external_user_id: identity.external_user_id, phone: card.phone }).toEqual({ external_user_id: '999', phone: null });
+  });
+
   it('stores a message delivered twice by the messenger once', async () => {
     const { api } = await server.project();
     const bot = await connectMessengerBot(api, 'whatsapp');
