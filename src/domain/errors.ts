@@ -16,6 +16,14 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   payload_too_long: 422,
   conflict: 409,
+  invalid_signature: 401,
+  verify_token_mismatch: 403,
+  webhook_not_configured: 403,
+  invalid_payload: 400,
+  no_webhook_for_channel: 404,
+  window_closed: 422,
+  no_recipient: 422,
+  missing_bot_setting: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
