@@ -23,7 +23,6 @@ export const ERROR_STATUS = {
   no_webhook_for_channel: 404,
   window_closed: 422,
   no_recipient: 422,
-  missing_bot_setting: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
