@@ -1,3 +1,5 @@
+import { CHANNEL_NAMES, type Channel } from './domain/channels.js';
+
 // Configuration is by environment (SPEC §9); CLI flags may override it.
 
 export interface Config {
@@ -7,6 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   apiKey: string | undefined;
   logLevel: string;
+  /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
+  messengerApiUrls: Partial<Record<Channel, string>>;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<Config> = {}): Config {
@@ -19,7 +23,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
   };
+}
+
+function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {
+  const urls: Partial<Record<Channel, string>> = {};
+  for (const channel of CHANNEL_NAMES) {
+    const name = `OMNIMERGE_${channel.toUpperCase()}_API_URL`;
+    const value = env[name];
+    if (!value) continue;
+    if (!URL.canParse(value)) throw new Error(`${name} must be a URL, not "${value}"`);
+    urls[channel] = value;
+  }
+  return urls;
 }
 
 export function describeDatabase(config: Config): string {

@@ -96,9 +96,9 @@ describe('channel table', () => {
         const now = new Date('2026-01-01T00:00:00Z');
         const last = new Date(now.getTime() - secondsAgo * 1000);
         for (const channel of ['facebook', 'instagram', 'whatsapp'] as Channel[]) {
-          expect(messagingWindow(channel, last, now).open).toBe(secondsAgo < 24 * 3600);
+          expect(messagingWindow(channel, { lastInboundAt: last }, now).open).toBe(secondsAgo < 24 * 3600);
         }
-        expect(messagingWindow('telegram', last, now).open).toBe(true);
+        expect(messagingWindow("telegram", { lastInboundAt: last }, now).open).toBe(true);
       }),
     );
   });

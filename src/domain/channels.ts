@@ -1,19 +1,29 @@
 // The channels' differences live in this one table (STYLE.md: a table beats a switch).
-// Seed numbers are the seeds' `client_type` (SPEC §1); window hours are SPEC §6.
+// Seed numbers are the seeds' `client_type` (SPEC §1); window rules are SPEC §6; `ownWebhook`: the
+// messenger's own webhook payload is read at /v1/channels/<channel>/<bot id> (SPEC §7, src/channels).
+
+/**
+ * When a business may send a free-form message (SPEC §6): `hours` after the client's last inbound
+ * message (Meta's customer-service window), while the client is subscribed (Viber), or always.
+ */
+export type WindowRule = { kind: 'always' } | { kind: 'hours'; hours: number } | { kind: 'subscription' };
+
+const ALWAYS: WindowRule = { kind: 'always' };
+const META_24H: WindowRule = { kind: 'hours', hours: 24 };
 
 export const CHANNELS = {
-  telegram: { seed: 1, windowHours: null },
-  viber: { seed: 2, windowHours: null },
-  facebook: { seed: 3, windowHours: 24 },
-  whatsapp: { seed: 6, windowHours: 24 },
-  instagram: { seed: 10, windowHours: 24 },
-  vk: { seed: 0, windowHours: null },
-  odnoklassniki: { seed: 8, windowHours: null },
-  line: { seed: null, windowHours: null },
-  webchat: { seed: null, windowHours: null },
-  email: { seed: null, windowHours: null },
-  sms: { seed: null, windowHours: null },
-} as const satisfies Record<string, { seed: number | null; windowHours: number | null }>;
+  telegram: { seed: 1, window: ALWAYS, ownWebhook: true },
+  viber: { seed: 2, window: { kind: 'subscription' }, ownWebhook: true },
+  facebook: { seed: 3, window: META_24H, ownWebhook: true },
+  whatsapp: { seed: 6, window: META_24H, ownWebhook: true },
+  instagram: { seed: 10, window: META_24H, ownWebhook: true },
+  vk: { seed: 0, window: ALWAYS, ownWebhook: true },
+  odnoklassniki: { seed: 8, window: ALWAYS, ownWebhook: false },
+  line: { seed: null, window: ALWAYS, ownWebhook: true },
+  webchat: { seed: null, window: ALWAYS, ownWebhook: false },
+  email: { seed: null, window: ALWAYS, ownWebhook: false },
+  sms: { seed: null, window: ALWAYS, ownWebhook: false },
+} as const satisfies Record<string, { seed: number | null; window: WindowRule; ownWebhook: boolean }>;
 
 export type Channel = keyof typeof CHANNELS;
 
@@ -40,36 +50,51 @@ export function describeChannels(): string {
   }).join(', ');
 }
 
-/**
- * The customer-service window of SPEC §6: open until `windowHours` after the client's last inbound
- * message; channels without a window are always open.
- */
-export function messagingWindow(
-  channel: Channel,
-  lastInboundAt: Date | null,
-  now: Date = new Date(),
-): { open: boolean; closesAt: Date | null } {
-  const hours = CHANNELS[channel].windowHours;
-  if (hours === null) return { open: true, closesAt: null };
-  if (lastInboundAt === null) return { open: false, closesAt: null };
-  const closesAt = new Date(lastInboundAt.getTime() + hours * 3_600_000);
-  return { open: closesAt.getTime() > now.getTime(), closesAt };
+/** What the window depends on: the client's last inbound message and, on Viber, the subscription. */
+export interface WindowState {
+  lastInboundAt: Date | null;
+  /** null: no subscribe / unsubscribe seen; a client who wrote counts as subscribed (Viber subscribes on the first message) */
+  subscribed?: boolean | null;
+}
+
+export interface MessagingWindow {
+  open: boolean;
+  /** when an open window closes; null when it does not close by time */
+  closesAt: Date | null;
+}
+
+/** The customer-service window of SPEC §6 for one identity. */
+export function messagingWindow(channel: Channel, state: WindowState, now: Date = new Date()): MessagingWindow {
+  const rule: WindowRule = CHANNELS[channel].window;
+  switch (rule.kind) {
+    case 'always':
+      return { open: true, closesAt: null };
+    case 'subscription':
+      return { open: state.subscribed ?? state.lastInboundAt !== null, closesAt: null };
+    case 'hours': {
+      if (state.lastInboundAt === null) return { open: false, closesAt: null };
+      const closesAt = new Date(state.lastInboundAt.getTime() + rule.hours * 3_600_000);
+      return { open: closesAt.getTime() > now.getTime(), closesAt };
+    }
+  }
 }
 
 /**
- * The channel to answer in (SPEC §6): an open window first (the most recently active one), then a
- * channel that has no window at all; null when every window is closed.
+ * The channel to answer in (SPEC §6): an open window that closes by time first (use it while it
+ * lasts), then an open channel that does not close by time; the most recently active within each;
+ * null when nothing is open.
  */
-export function recommendChannel(
-  identities: ReadonlyArray<{ channel: Channel; lastInboundAt: Date | null }>,
-  now: Date = new Date(),
-): Channel | null {
-  const windowed = identities
-    .filter((i) => CHANNELS[i.channel].windowHours !== null && messagingWindow(i.channel, i.lastInboundAt, now).open)
-    .sort((a, b) => (b.lastInboundAt?.getTime() ?? 0) - (a.lastInboundAt?.getTime() ?? 0));
-  if (windowed.length > 0) return windowed[0].channel;
-  const unwindowed = identities
-    .filter((i) => CHANNELS[i.channel].windowHours === null)
-    .sort((a, b) => (b.lastInboundAt?.getTime() ?? 0) - (a.lastInboundAt?.getTime() ?? 0));
-  return unwindowed[0]?.channel ?? null;
+export function recommendChannel(identities: ReadonlyArray<WindowState & { channel: Channel }>, now: Date = new Date()): Channel | null {
+  const recent = (a: WindowState, b: WindowState) => (b.lastInboundAt?.getTime() ?? 0) - (a.lastInboundAt?.getTime() ?? 0);
+  const open = identities
+    .map((identity) => ({ identity, window: messagingWindow(identity.channel, identity, now) }))
+    .filter(({ window }) => window.open);
+  const closing = open.filter(({ window }) => window.closesAt !== null).map(({ identity }) => identity).sort(recent);
+  const lasting = open.filter(({ window }) => window.closesAt === null).map(({ identity }) => identity).sort(recent);
+  return closing[0]?.channel ?? lasting[0]?.channel ?? null;
+}
+
+/** The channels a contact can be written to now, for the message that refuses a closed window. */
+export function openChannels(identities: ReadonlyArray<WindowState & { channel: Channel }>, now: Date = new Date()): Channel[] {
+  return [...new Set(identities.filter((i) => messagingWindow(i.channel, i, now).open).map((i) => i.channel))];
 }

@@ -14,7 +14,15 @@ export const ERROR_STATUS = {
   invalid_region: 422,
   invalid_cursor: 400,
   payload_too_large: 413,
+  payload_too_long: 422,
   conflict: 409,
+  invalid_signature: 401,
+  verify_token_mismatch: 403,
+  webhook_not_configured: 403,
+  invalid_payload: 400,
+  no_webhook_for_channel: 404,
+  window_closed: 422,
+  no_recipient: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -6,10 +6,12 @@ import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
+import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleError, sendError } from './errors.js';
 import { botRoutes } from './routes/bots.js';
+import { channelRoutes } from './routes/channels.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { inboundRoutes } from './routes/inbound.js';
@@ -23,6 +25,8 @@ const VERSION = '0.1.0';
 export interface ServerOptions {
   store: Store;
   logger: Logger | false;
+  /** where the messengers' APIs are (config OMNIMERGE_<CHANNEL>_API_URL); unset: their public URLs */
+  messengerApiUrls?: MessengerApiUrls;
 }
 
 /**
@@ -39,7 +43,8 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls }: ServerOptions) {
+  const outbound = { store, connectors: createConnectors(messengerApiUrls) };
   const app = Fastify({
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
@@ -95,11 +100,13 @@ export async function buildServer({ store, logger }: ServerOptions) {
       await v1.register(botRoutes, { store });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
-      await v1.register(conversationRoutes, { store });
+      await v1.register(conversationRoutes, { store, outbound });
       await v1.register(settingsRoutes, { store });
     },
     { prefix: '/v1' },
   );
+  // messengers cannot send our API key: their webhooks are verified with each bot's secret instead
+  await app.register(channelRoutes, { prefix: '/v1', store });
 
   return app;
 }

@@ -28,6 +28,7 @@ export interface IdentityRow {
   name: string | null;
   username: string | null;
   last_inbound_at: Date | null;
+  subscribed: boolean | null;
   created_at: Date;
 }
 
@@ -93,7 +94,7 @@ export async function selectContactCard(db: Db | Tx, projectId: string, id: stri
         SELECT json_agg(json_build_object(
           'id', i.id, 'bot_id', i.bot_id, 'channel', b.channel, 'bot_handle', b.handle,
           'external_user_id', i.external_user_id, 'name', i.name, 'username', i.username,
-          'last_inbound_at', i.last_inbound_at, 'created_at', i.created_at) ORDER BY i.id)
+          'last_inbound_at', i.last_inbound_at, 'subscribed', i.subscribed, 'created_at', i.created_at) ORDER BY i.id)
         FROM identities i JOIN bots b ON b.project_id = i.project_id AND b.id = i.bot_id
         WHERE i.project_id = c.project_id AND i.contact_id = c.id
       ), '[]'::json)`.as('identities'),

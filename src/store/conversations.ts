@@ -117,6 +117,7 @@ export interface MessageRow {
   payload: string | null;
   external_message_id: string | null;
   delivery_state: string | null;
+  delivery_error: string | null;
   created_at: Date;
 }
 
@@ -128,7 +129,7 @@ export async function selectMessages(
 ): Promise<MessageRow[]> {
   let query = db
     .selectFrom('messages')
-    .select(['id', 'conversation_id', 'identity_id', 'direction', 'text', 'payload', 'external_message_id', 'delivery_state', 'created_at'])
+    .select(['id', 'conversation_id', 'identity_id', 'direction', 'text', 'payload', 'external_message_id', 'delivery_state', 'delivery_error', 'created_at'])
     .where('project_id', '=', projectId)
     .where('conversation_id', '=', conversationId)
     .orderBy('id', page.order)

@@ -34,6 +34,9 @@ export interface BotsTable {
   name: string | null;
   secret: string | null;
   token: string | null;
+  verify_token: WithDefault<string | null>;
+  confirmation_code: WithDefault<string | null>;
+  account_id: WithDefault<string | null>;
   created_at: Timestamp;
 }
 
@@ -69,6 +72,7 @@ export interface IdentitiesTable {
   phone: string | null;
   email: string | null;
   last_inbound_at: Date | null;
+  subscribed: WithDefault<boolean | null>;
   created_at: Timestamp;
 }
 
@@ -92,6 +96,7 @@ export interface MessagesTable {
   payload: string | null;
   external_message_id: string | null;
   delivery_state: string | null;
+  delivery_error: WithDefault<string | null>;
   created_at: Timestamp;
 }
 

@@ -12,6 +12,9 @@ export interface BotView {
   name: string | null;
   has_secret: boolean;
   has_token: boolean;
+  /** where the messenger's webhook goes (SPEC §7); null for channels without an adapter */
+  webhook_path: string | null;
+  account_id: string | null;
   created_at: Date;
 }
 
@@ -26,6 +29,8 @@ export function botView(row: BotRow): BotView {
     name: row.name,
     has_secret: row.secret !== null,
     has_token: row.token !== null,
+    webhook_path: CHANNELS[channel].ownWebhook ? `/v1/channels/${channel}/${row.id}` : null,
+    account_id: row.account_id,
     created_at: row.created_at,
   };
 }
@@ -42,6 +47,9 @@ export interface ConnectBotInput {
   name?: string;
   secret?: string;
   token?: string;
+  verify_token?: string;
+  confirmation_code?: string;
+  account_id?: string;
 }
 
 /** Connects a messenger account to the project (SPEC §1 bot). */
@@ -57,6 +65,9 @@ export async function connectBot(store: Store, projectId: string, input: Connect
     name: input.name?.trim() || null,
     secret: input.secret || null,
     token: input.token || null,
+    verify_token: input.verify_token || null,
+    confirmation_code: input.confirmation_code || null,
+    account_id: input.account_id?.trim() || null,
     created_at: new Date(),
   };
   await insertBot(store.db, row);

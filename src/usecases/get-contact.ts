@@ -12,6 +12,7 @@ export interface IdentityView {
   name: string | null;
   username: string | null;
   last_inbound_at: Date | null;
+  subscribed: boolean | null;
   window_open: boolean;
   window_closes_at: Date | null;
 }
@@ -27,7 +28,7 @@ export interface ContactCardView extends ContactRow {
 export function contactCardView(row: ContactCardRow, now = new Date()): ContactCardView {
   const identities = row.identities.map((i): IdentityView => {
     const channel = i.channel as Channel;
-    const window = messagingWindow(channel, i.last_inbound_at, now);
+    const window = messagingWindow(channel, { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed }, now);
     return {
       id: i.id,
       channel,
@@ -37,6 +38,7 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
       name: i.name,
       username: i.username,
       last_inbound_at: i.last_inbound_at,
+      subscribed: i.subscribed,
       window_open: window.open,
       window_closes_at: window.closesAt,
     };
@@ -44,7 +46,7 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
   return {
     ...row,
     identities,
-    recommended_channel: recommendChannel(identities.map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at })), now),
+    recommended_channel: recommendChannel(identities.map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed })), now),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { MessengerApiUrls } from '../../src/channels/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
@@ -47,7 +48,8 @@ export function client(url: string, apiKey: string | null): Api {
   };
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `messengerApiUrls` points the messenger connectors at local test servers. */
+export async function startServer(options: { messengerApiUrls?: MessengerApiUrls } = {}): Promise<TestServer> {
   let count = 0;
   const store = await openStore({
     databaseUrl: process.env.DATABASE_URL,
@@ -57,7 +59,7 @@ export async function startServer(): Promise<TestServer> {
       count++;
     },
   });
-  const app = await buildServer({ store, logger: false });
+  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {

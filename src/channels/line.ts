@@ -1,0 +1,56 @@
+import { Type } from '@sinclair/typebox';
+import { callApi, emptyWebhook, forged, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, textOf, type MessengerAdapter } from './kit.js';
+
+// LINE Messaging API (https://developers.line.biz/en/reference/messaging-api/#webhooks):
+// `{destination, events[]}` signed in `x-line-signature` (base64 HMAC-SHA256 of the body keyed by the
+// channel secret). An empty `events` array is LINE's connection check. `follow` (added as a friend)
+// and `message` carry a person; a redelivered event keeps its `webhookEventId`.
+
+const Event = Type.Object({
+  type: Type.String(),
+  timestamp: Type.Integer(),
+  webhookEventId: Type.String(),
+  source: Type.Optional(Type.Object({ type: Type.String(), userId: Type.Optional(Type.String()) })),
+  message: Type.Optional(Type.Object({ id: Type.String(), type: Type.String(), text: Type.Optional(Type.String()) })),
+});
+const Callback = Type.Object({ destination: Type.String(), events: Type.Array(Event) });
+
+export const line: MessengerAdapter = {
+  defaultApiUrl: 'https://api.line.me',
+
+  verify(request, bot) {
+    const secret = requireKey(bot, bot.secret, 'secret (the LINE channel secret)');
+    if (!sameSecret(header(request, 'x-line-signature'), hmacSha256(secret, request.rawBody, 'base64'))) throw forged('x-line-signature');
+  },
+
+  parse(payload) {
+    const callback = readPayload(Callback, payload, 'LINE');
+    const parsed = emptyWebhook();
+    for (const event of callback.events) {
+      const person = event.source?.userId;
+      // unfollow, postback, read receipts… and group events without a user: nothing to resolve
+      if (!person || (event.type !== 'message' && event.type !== 'follow')) continue;
+      parsed.inbound.push({
+        external_user_id: person,
+        text: textOf(event.message?.text),
+        message_id: event.message?.id ?? event.webhookEventId,
+      });
+    }
+    return parsed;
+  },
+
+  answer: () => OK_JSON,
+
+  // push message; X-Line-Retry-Key makes a retried request send once
+  async send(api, bot, to, text, messageId) {
+    const body = await callApi(
+      {
+        url: `${api}/v2/bot/message/push`,
+        headers: { authorization: `Bearer ${bot.token}`, 'x-line-retry-key': messageId },
+        json: { to, messages: [{ type: 'text', text }] },
+      },
+      (b) => b?.message,
+    );
+    return { external_message_id: body?.sentMessages?.[0]?.id ?? null };
+  },
+};

@@ -1,0 +1,96 @@
+import { Type } from '@sinclair/typebox';
+import { DomainError } from '../domain/errors.js';
+import type { BotRow } from '../store/bots.js';
+import { callApi, emptyWebhook, forged, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, textOf, type ChannelInbound, type MessengerAdapter, type WebhookRequest } from './kit.js';
+
+// Meta's Messenger Platform, for Facebook pages and Instagram accounts alike
+// (https://developers.facebook.com/docs/messenger-platform/webhooks): `entry[].messaging[]` events,
+// signed with the app secret in `X-Hub-Signature-256`; the webhook is confirmed by a
+// `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`. A link's `ref` comes back as
+// `referral.ref` (a known thread) or `postback.referral.ref` (Get Started in a new thread).
+
+/** The app secret signs every payload: `sha256=<hex HMAC of the raw body>`. */
+export function verifyHubSignature(request: WebhookRequest, bot: BotRow): void {
+  const secret = requireKey(bot, bot.secret, 'secret (the Meta app secret)');
+  const signature = header(request, 'x-hub-signature-256');
+  if (!sameSecret(signature, `sha256=${hmacSha256(secret, request.rawBody, 'hex')}`)) throw forged('X-Hub-Signature-256');
+}
+
+/** Confirms the webhook: the verify token is the bot's `verify_token`, or its secret when it has none. */
+export function hubChallenge(query: Record<string, unknown>, bot: BotRow): string {
+  const expected = bot.verify_token ?? bot.secret;
+  const challenge = query['hub.challenge'];
+  if (query['hub.mode'] !== 'subscribe' || typeof challenge !== 'string' || challenge === '') {
+    throw new DomainError('invalid_request', 'expected hub.mode=subscribe with hub.verify_token and hub.challenge');
+  }
+  if (!expected || !sameSecret(typeof query['hub.verify_token'] === 'string' ? query['hub.verify_token'] : null, expected)) {
+    throw new DomainError('verify_token_mismatch', "hub.verify_token is not the bot's verify_token (or its secret when it has none)");
+  }
+  return challenge;
+}
+
+const Referral = Type.Object({ ref: Type.Optional(Type.String()), source: Type.Optional(Type.String()), type: Type.Optional(Type.String()) });
+const Messaging = Type.Object({
+  sender: Type.Object({ id: Type.Optional(Type.String()), user_ref: Type.Optional(Type.String()) }),
+  recipient: Type.Object({ id: Type.String() }),
+  timestamp: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+  message: Type.Optional(
+    Type.Object({
+      mid: Type.String(),
+      text: Type.Optional(Type.String()),
+      is_echo: Type.Optional(Type.Boolean()),
+      quick_reply: Type.Optional(Type.Object({ payload: Type.String() })),
+    }),
+  ),
+  postback: Type.Optional(Type.Object({ mid: Type.Optional(Type.String()), title: Type.Optional(Type.String()), payload: Type.Optional(Type.String()), referral: Type.Optional(Referral) })),
+  referral: Type.Optional(Referral),
+});
+const Notification = Type.Object({
+  object: Type.Union([Type.Literal('page'), Type.Literal('instagram')]),
+  entry: Type.Array(Type.Object({ id: Type.String(), time: Type.Integer(), messaging: Type.Optional(Type.Array(Messaging)) })),
+});
+
+function inboundOf(event: (typeof Messaging)['static']): ChannelInbound | null {
+  const person = event.sender.id;
+  // deliveries, reads, reactions, echoes of the page's own messages: no person wrote anything
+  if (!person || event.message?.is_echo) return null;
+  if (event.message) return { external_user_id: person, text: textOf(event.message.text), message_id: event.message.mid, payload: event.referral?.ref };
+  if (event.postback) {
+    return { external_user_id: person, text: textOf(event.postback.title), message_id: event.postback.mid, payload: event.postback.referral?.ref };
+  }
+  if (event.referral) return { external_user_id: person, payload: event.referral.ref };
+  return null;
+}
+
+/** What Messenger, Instagram and WhatsApp share: the Graph API, the signature and the handshake. */
+export const META_PLATFORM = {
+  defaultApiUrl: 'https://graph.facebook.com/v21.0',
+  verify: verifyHubSignature,
+  handshake: hubChallenge,
+  answer: () => OK_JSON,
+} satisfies Partial<MessengerAdapter>;
+
+export const meta: MessengerAdapter = {
+  ...META_PLATFORM,
+
+  parse(payload) {
+    const notification = readPayload(Notification, payload, 'Meta Messenger');
+    const parsed = emptyWebhook();
+    for (const entry of notification.entry) {
+      for (const event of entry.messaging ?? []) {
+        const inbound = inboundOf(event);
+        if (inbound) parsed.inbound.push(inbound);
+      }
+    }
+    return parsed;
+  },
+
+  // Send API: the page (or Instagram account) access token sends as the page, to its scoped id
+  async send(api, bot, to, text) {
+    const body = await callApi(
+      { url: `${api}/me/messages`, headers: { authorization: `Bearer ${bot.token}` }, json: { recipient: { id: to }, messaging_type: 'RESPONSE', message: { text } } },
+      (b) => b?.error?.message,
+    );
+    return { external_message_id: body?.message_id ?? null };
+  },
+};

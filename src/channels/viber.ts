@@ -1,0 +1,84 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { callApi, DeliveryRefused, emptyWebhook, forged, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, type MessengerAdapter, type ParsedWebhook } from './kit.js';
+
+// Viber REST Bot API (https://developers.viber.com/docs/api/rest-bot-api/#callbacks): one event per
+// callback, signed in `X-Viber-Content-Signature` (hex HMAC-SHA256 of the body keyed by the bot's
+// authentication token). A deep link's `context` arrives with `conversation_started`, on every tap.
+// Viber may message only subscribed clients; the first message subscribes a client without a
+// `subscribed` callback, so a message counts as subscribed too.
+
+const Subscriber = Type.Object({ id: Type.String(), name: Type.Optional(Type.String()) });
+const Token = Type.String({ pattern: '^\\d+$' });
+
+interface EventReader<T extends TSchema> {
+  schema: T;
+  read(callback: Static<T>, into: ParsedWebhook): void;
+}
+const reader = <T extends TSchema>(schema: T, read: (callback: Static<T>, into: ParsedWebhook) => void): EventReader<TSchema> => ({ schema, read });
+
+// Events not listed (delivered, seen, failed, webhook — set_webhook's check —, client_status…)
+// carry nothing a person said: acknowledged and ignored.
+const EVENTS = new Map<string, EventReader<TSchema>>(Object.entries({
+  message: reader(
+    Type.Object({ message_token: Token, sender: Subscriber, message: Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) }) }),
+    (c, into) => {
+      into.inbound.push({ external_user_id: c.sender.id, text: c.message.text || undefined, message_id: c.message_token, profile: { name: c.sender.name }, subscribed: true });
+    },
+  ),
+  conversation_started: reader(
+    Type.Object({ message_token: Token, user: Subscriber, context: Type.Optional(Type.String()), subscribed: Type.Optional(Type.Boolean()) }),
+    (c, into) => {
+      into.inbound.push({ external_user_id: c.user.id, payload: c.context || undefined, message_id: c.message_token, profile: { name: c.user.name }, subscribed: c.subscribed ?? false });
+    },
+  ),
+  subscribed: reader(Type.Object({ message_token: Type.Optional(Token), user: Subscriber }), (c, into) => {
+    into.inbound.push({ external_user_id: c.user.id, message_id: c.message_token, profile: { name: c.user.name }, subscribed: true });
+  }),
+  unsubscribed: reader(Type.Object({ user_id: Type.String() }), (c, into) => {
+    into.unsubscribed.push(c.user_id);
+  }),
+}));
+
+// message_token is a 64-bit integer that JSON.parse would round: it is read as text
+const TOKEN = /("message_token"\s*:\s*)(\d+)/g;
+const readViberJson = (text: string) => JSON.parse(text.replace(TOKEN, '$1"$2"'));
+
+const TOO_MANY_REQUESTS = 12; // send_message status worth another try
+
+export const viber: MessengerAdapter = {
+  defaultApiUrl: 'https://chatapi.viber.com',
+  decode: readViberJson,
+
+  verify(request, bot) {
+    const key = requireKey(bot, bot.secret ?? bot.token, 'secret or token (the Viber authentication token)');
+    if (!sameSecret(header(request, 'x-viber-content-signature'), hmacSha256(key, request.rawBody, 'hex'))) throw forged('X-Viber-Content-Signature');
+  },
+
+  parse(payload) {
+    const { event } = readPayload(Type.Object({ event: Type.String() }), payload, 'Viber');
+    const parsed = emptyWebhook();
+    const known = EVENTS.get(event);
+    if (known) known.read(readPayload(known.schema, payload, `Viber ${event}`), parsed);
+    return parsed;
+  },
+
+  answer: () => OK_JSON,
+
+  async send(api, bot, to, text) {
+    const body = await callApi(
+      {
+        url: `${api}/pa/send_message`,
+        headers: { 'x-viber-auth-token': bot.token },
+        json: { receiver: to, min_api_version: 1, sender: { name: bot.name ?? bot.handle }, type: 'text', text },
+        decode: readViberJson,
+        check: (b) => {
+          if (b?.status === 0) return;
+          const reason = `Viber status ${b?.status}: ${b?.status_message ?? 'refused'}`;
+          throw b?.status === TOO_MANY_REQUESTS ? new Error(reason) : new DeliveryRefused(reason);
+        },
+      },
+      (b) => b?.status_message,
+    );
+    return { external_message_id: body.message_token ?? null };
+  },
+};

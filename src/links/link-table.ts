@@ -1,0 +1,63 @@
+import type { Channel } from '../domain/channels.js';
+
+// SPEC §3.1 and §3.3: one table for every channel's deep links — the link format, and whether the
+// client brings a token back in the link's parameter or sends a code as text.
+
+export interface LinkFormat {
+  /** token: the parameter comes back with the first message; code: the client sends a code as text; both: Instagram */
+  returns: 'token' | 'code' | 'both';
+  /** the merge link; `token` for token channels, `code` for code channels */
+  mergeLink: (handle: string, secret: { token?: string; code?: string }) => string;
+  /** the invite link with a data payload (SPEC §3.3) */
+  inviteLink: (handle: string, payload: string) => string;
+}
+
+const q = encodeURIComponent;
+const digits = (handle: string) => handle.replace(/\D/g, '');
+
+export const LINKS: Partial<Record<Channel, LinkFormat>> = {
+  telegram: {
+    returns: 'token',
+    mergeLink: (bot, { token }) => `https://t.me/${bot}?start=${token}`,
+    inviteLink: (bot, payload) => `https://t.me/${bot}?start=${payload}`,
+  },
+  facebook: {
+    returns: 'token',
+    mergeLink: (page, { token }) => `https://m.me/${page}?ref=${token}`,
+    inviteLink: (page, payload) => `https://m.me/${page}?ref=${payload}`,
+  },
+  instagram: {
+    returns: 'both',
+    mergeLink: (user, { token }) => `https://ig.me/m/${user}?ref=${token}`,
+    inviteLink: (user, payload) => `https://ig.me/m/${user}?ref=${payload}`,
+  },
+  viber: {
+    returns: 'token',
+    mergeLink: (uri, { token }) => `viber://pa?chatURI=${q(uri)}&context=${token}`,
+    inviteLink: (uri, payload) => `viber://pa?chatURI=${q(uri)}&context=${payload}`,
+  },
+  vk: {
+    returns: 'token',
+    mergeLink: (group, { token }) => `https://vk.me/${group}?ref=${token}`,
+    inviteLink: (group, payload) => `https://vk.me/${group}?ref=${payload}`,
+  },
+  whatsapp: {
+    returns: 'code',
+    mergeLink: (number, { code }) => `https://wa.me/${digits(number)}?text=${q(code ?? '')}`,
+    inviteLink: (number, payload) => `https://wa.me/${digits(number)}?text=${q(payload)}`,
+  },
+  line: {
+    returns: 'code',
+    mergeLink: (id, { code }) => `https://line.me/R/oaMessage/${q(id)}/?${q(code ?? '')}`,
+    inviteLink: (id, payload) => `https://line.me/R/oaMessage/${q(id)}/?${q(payload)}`,
+  },
+};
+
+/** Channels a client can be moved to with a link. */
+export const LINKABLE_CHANNELS = Object.keys(LINKS) as Channel[];
+
+/** The start parameter of a Telegram message `/start <param>` or `/start@bot <param>`; null otherwise. */
+export function startParameter(text: string | undefined): string | null {
+  const match = /^\/start(?:@\w+)?\s+(\S+)\s*$/.exec(text?.trim() ?? '');
+  return match ? match[1] : null;
+}

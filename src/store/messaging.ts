@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import type { Channel } from '../domain/channels.js';
+import type { BotRow } from './bots.js';
+import type { MessageRow } from './conversations.js';
+import type { Db, Tx } from './database.js';
+
+// Messenger webhooks and outbound messages (SPEC §6, §7, §3.4).
+
+/** The bot a messenger's webhook names by id alone: it cannot send our API key, so no project yet. */
+export async function selectBotById(db: Db, botId: string): Promise<BotRow | undefined> {
+  return db.selectFrom('bots').selectAll().where('id', '=', botId).executeTakeFirst();
+}
+
+/** Records who subscribed to or left a bot (Viber's window is open while subscribed), in one statement. */
+export async function recordSubscriptions(
+  db: Db,
+  projectId: string,
+  botId: string,
+  changes: ReadonlyArray<{ externalUserId: string; subscribed: boolean }>,
+): Promise<void> {
+  const latest = new Map(changes.map((c) => [c.externalUserId, c.subscribed]));
+  if (latest.size === 0) return;
+  const rows = sql.join([...latest].map(([user, subscribed]) => sql`(${user}::text, ${subscribed}::boolean)`));
+  await sql`
+    UPDATE identities i SET subscribed = v.subscribed
+    FROM (VALUES ${rows}) AS v (external_user_id, subscribed)
+    WHERE i.project_id = ${projectId} AND i.bot_id = ${botId} AND i.external_user_id = v.external_user_id
+  `.execute(db);
+}
+
+export interface Recipient {
+  conversation_id: string;
+  contact_id: string;
+  bot_id: string;
+  channel: Channel;
+  identity_id: string | null;
+  external_user_id: string | null;
+  last_inbound_at: Date | null;
+  subscribed: boolean | null;
+}
+
+/**
+ * Who a message in this conversation goes to: the identity that last wrote in it (SPEC §1: the rare
+ * person with two accounts on one bot is answered in the right one), else the contact's most recently
+ * active identity on that bot. Undefined when there is no such conversation.
+ */
+export async function selectRecipient(db: Db, projectId: string, conversationId: string): Promise<Recipient | undefined> {
+  const result = await sql<Recipient>`
+    SELECT v.id AS conversation_id, v.contact_id, v.bot_id, v.channel,
+           i.id AS identity_id, i.external_user_id, i.last_inbound_at, i.subscribed
+    FROM conversations v
+    LEFT JOIN LATERAL (
+      SELECT i.id, i.external_user_id, i.last_inbound_at, i.subscribed FROM identities i
+      WHERE i.project_id = v.project_id AND i.bot_id = v.bot_id AND i.contact_id = v.contact_id
+      ORDER BY i.id = (
+          SELECT m.identity_id FROM messages m
+          WHERE m.project_id = v.project_id AND m.conversation_id = v.id AND m.direction = 'in' AND m.identity_id IS NOT NULL
+          ORDER BY m.id DESC LIMIT 1
+        ) DESC NULLS LAST,
+        i.last_inbound_at DESC NULLS LAST
+      LIMIT 1
+    ) i ON true
+    WHERE v.project_id = ${projectId} AND v.id = ${conversationId}
+  `.execute(db);
+  const row = result.rows[0];
+  return row && { ...row, last_inbound_at: row.last_inbound_at === null ? null : new Date(row.last_inbound_at) };
+}
+
+/** The contact's identities as the window sees them, to say which channels are open. */
+export async function selectWindowStates(db: Db, projectId: string, contactId: string) {
+  return db
+    .selectFrom('identities as i')
+    .innerJoin('bots as b', (join) => join.onRef('b.project_id', '=', 'i.project_id').onRef('b.id', '=', 'i.bot_id'))
+    .select(['b.channel', 'i.last_inbound_at', 'i.subscribed'])
+    .where('i.project_id', '=', projectId)
+    .where('i.contact_id', '=', contactId)
+    .execute() as Promise<Array<{ channel: Channel; last_inbound_at: Date | null; subscribed: boolean | null }>>;
+}
+
+export interface OutboundMessage {
+  projectId: string;
+  id: string;
+  conversationId: string;
+  identityId: string;
+  text: string;
+  deliveryState: 'sending' | 'handed_over';
+}
+
+const MESSAGE_COLUMNS = sql.raw('id, conversation_id, identity_id, direction, text, payload, external_message_id, delivery_state, delivery_error, created_at');
+
+/** Stores an outbound message and marks the conversation active, in one statement. */
+export async function insertOutboundMessage(db: Db | Tx, m: OutboundMessage): Promise<MessageRow> {
+  const result = await sql<MessageRow>`
+    WITH stored AS (
+      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, delivery_state)
+      VALUES (${m.projectId}, ${m.id}, ${m.conversationId}, ${m.identityId}, 'out', ${m.text}, ${m.deliveryState})
+      RETURNING ${MESSAGE_COLUMNS}
+    ), bumped AS (
+      UPDATE conversations SET last_message_at = now() WHERE project_id = ${m.projectId} AND id = ${m.conversationId}
+    )
+    SELECT ${MESSAGE_COLUMNS} FROM stored
+  `.execute(db);
+  return result.rows[0];
+}
+
+export interface DeliveryResult {
+  state: 'sent' | 'failed';
+  error: string | null;
+  externalMessageId: string | null;
+}
+
+export async function recordDelivery(db: Db, projectId: string, messageId: string, result: DeliveryResult): Promise<MessageRow> {
+  const updated = await sql<MessageRow>`
+    UPDATE messages SET delivery_state = ${result.state}, delivery_error = ${result.error}, external_message_id = ${result.externalMessageId}
+    WHERE project_id = ${projectId} AND id = ${messageId}
+    RETURNING ${MESSAGE_COLUMNS}
+  `.execute(db);
+  return updated.rows[0];
+}

@@ -1,0 +1,69 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// A local stand-in for the messengers' HTTP APIs: records each request and answers like the real
+// API does (success by default, or what a test queues), so connector tests check real request shapes.
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  text: string;
+  json: any;
+  form: Record<string, string> | null;
+}
+
+export interface FakeAnswer {
+  status: number;
+  /** sent as is when a string (e.g. Viber's unquoted 64-bit tokens), else as JSON */
+  body: unknown;
+}
+
+/** What each API answers to a successful send, as documented (path suffix → answer). */
+const SUCCESS: Array<[RegExp, FakeAnswer]> = [
+  [/\/sendMessage$/, { status: 200, body: { ok: true, result: { message_id: 4242, date: 1717000000, chat: { id: 1111111, type: 'private' }, text: 'hi' } } }],
+  [/\/me\/messages$/, { status: 200, body: { recipient_id: '6789012345678901', message_id: 'm_out_1' } }],
+  [/\/\d+\/messages$/, { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: '16505551234', wa_id: '16505551234' }], messages: [{ id: 'wamid.OUT1' }] } }],
+  [/\/pa\/send_message$/, { status: 200, body: '{"status":0,"status_message":"ok","message_token":5741311803571721087,"chat_hostname":"SN-CHAT-05_"}' }],
+  [/\/messages\.send$/, { status: 200, body: { response: 777 } }],
+  [/\/v2\/bot\/message\/push$/, { status: 200, body: { sentMessages: [{ id: '461230966842064897', quoteToken: 'IStG5h1Tz7b...' }] } }],
+];
+
+export interface FakeMessengerApi {
+  url: string;
+  requests: RecordedRequest[];
+  /** the next answers, in order, before the default success */
+  queue(...answers: FakeAnswer[]): void;
+  close(): Promise<void>;
+}
+
+export async function startMessengerApi(): Promise<FakeMessengerApi> {
+  const requests: RecordedRequest[] = [];
+  const queued: FakeAnswer[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const path = req.url ?? '';
+      const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+      let json: unknown = null;
+      try {
+        json = isForm ? null : JSON.parse(text);
+      } catch {
+        json = null;
+      }
+      requests.push({ method: req.method ?? '', path, headers: req.headers, text, json, form: isForm ? Object.fromEntries(new URLSearchParams(text)) : null });
+      const answer = queued.shift() ?? SUCCESS.find(([pattern]) => pattern.test(path))?.[1] ?? { status: 404, body: { error: `no fake for ${path}` } };
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    queue: (...answers) => queued.push(...answers),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
