@@ -1,0 +1,136 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webUiBuilt } from '../src/http/web-ui.js';
+import { chromiumAvailable, fitsWidth, launchChromium, openUi, PHONE, screenshot, signIn } from './helpers/browser.js';
+import { connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
+
+// The operator UI (issue 8) in a real browser against a real server, as an operator uses it.
+// Each test keeps a screenshot in test-artifacts/.
+
+const enabled = chromiumAvailable();
+
+let server: TestServer;
+let browser: Browser;
+beforeAll(async () => {
+  if (!enabled) return;
+  if (!webUiBuilt()) throw new Error('web/dist is missing: run `npm run build` (npm install runs it) before the tests');
+  server = await startServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A client who wrote on a bot: the contact, its identity and conversation. */
+async function clientWrites(api: Api, botId: string, userId: string, text: string, profile: Record<string, string> = {}) {
+  const answer = await api('POST', '/v1/inbound', { bot_id: botId, external_user_id: userId, text, profile });
+  if (answer.status !== 200) throw new Error(`inbound failed: ${JSON.stringify(answer.body)}`);
+  return answer.body as { contact_id: string; identity_id: string; conversation_id: string };
+}
+
+describe.skipIf(!enabled)('operator UI in Chromium', () => {
+  it('signs in with an API key kept in the session, never in the address, and says in words when a key is wrong', async () => {
+    const { apiKey } = await server.project();
+    const { context, page } = await openUi(browser, server.url);
+    try {
+      await page.getByLabel('API key').fill('not-a-key');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('this API key is not known');
+
+      await signIn(page, apiKey);
+      expect(page.url()).not.toContain(apiKey);
+      expect(await page.evaluate(() => sessionStorage.getItem('omnimerge.api_key'))).toBe(apiKey);
+      await screenshot(page, 'sign-in-contacts');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('API key').waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem('omnimerge.api_key'))).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('finds a contact by phone and shows its card: fields, related dialogs with window and last message, the recommended channel', async () => {
+    const { apiKey, api } = await server.project();
+    const whatsapp = await connectBot(api, 'whatsapp', '+4915100000000');
+    const anna = await clientWrites(api, whatsapp.id, '491512345678', 'Is my order on its way?', { name: 'Anna Petrova' });
+    await api('PATCH', `/v1/contacts/${anna.contact_id}`, { phone: '+49 151 2345678', email: 'anna@example.com', tags: ['vip'] });
+    await clientWrites(api, whatsapp.id, '491700000001', 'Someone else', { name: 'Boris' });
+
+    const { context, page } = await openUi(browser, server.url);
+    try {
+      await signIn(page, apiKey);
+      await page.getByLabel('Search by').selectOption('phone');
+      await page.getByLabel('Search text').fill('+49 151 234-56-78');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('link', { name: /Anna Petrova/ }).click();
+
+      await page.getByRole('heading', { name: 'Anna Petrova' }).waitFor();
+      const dialog = page.getByRole('listitem', { name: /WhatsApp .* dialog/ });
+      await expect.poll(() => dialog.textContent()).toContain('Is my order on its way?');
+      const text = (await dialog.textContent()) ?? '';
+      expect(text).toContain('Recommended');
+      expect(text).toMatch(/Window open until/);
+      expect(await page.locator('.fields').textContent()).toContain('anna@example.com');
+      await screenshot(page, 'contact-card-desktop');
+
+      await page.setViewportSize(PHONE);
+      expect(await fitsWidth(page)).toBe(true);
+      await screenshot(page, 'contact-card-375px');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('opens a dialog, shows its messages and sends a reply into it', async () => {
+    const { apiKey, api } = await server.project();
+    const telegram = await connectBot(api, 'telegram', 'shop_bot');
+    const client = await clientWrites(api, telegram.id, '777', 'Hello, I need help', { name: 'Carla', username: 'carla' });
+
+    const { context, page } = await openUi(browser, server.url);
+    try {
+      await signIn(page, apiKey);
+      await page.goto(`/contacts/${client.contact_id}`);
+      await page.getByRole('link', { name: 'Open Telegram @carla dialog' }).click();
+      const messages = page.getByRole('list', { name: 'Messages' });
+      await expect.poll(() => messages.textContent()).toContain('Hello, I need help');
+
+      await page.getByLabel('Reply').fill('We are on it');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await expect.poll(() => messages.textContent()).toContain('We are on it');
+      const sent = await api('GET', `/v1/conversations/${client.conversation_id}/messages`);
+      expect(sent.body.items.map((m: { text: string }) => m.text)).toEqual(['Hello, I need help', 'We are on it']);
+      await screenshot(page, 'conversation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('changes the settings and shows the API\'s words when a value is refused', async () => {
+    const { apiKey, api } = await server.project();
+    const { context, page } = await openUi(browser, server.url);
+    try {
+      await signIn(page, apiKey);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Link lifetime in seconds').waitFor();
+
+      await page.getByLabel('Link lifetime in seconds').fill('5');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('link_ttl_s');
+
+      await page.getByLabel(/Manual: each becomes a suggestion/).check();
+      await page.getByLabel('Default region').fill('de');
+      await page.getByLabel('Link lifetime in seconds').fill('86400');
+      await page.getByLabel('Blocked values, one a line').fill('test@test.com\n0000000');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText('Settings saved.').waitFor();
+      expect(await page.getByText('Merge links and codes stay valid 1 day.').count()).toBe(1);
+      const settings = await api('GET', '/v1/settings');
+      expect(settings.body).toMatchObject({ merge_mode: 'manual', default_region: 'DE', link_ttl_s: 86400, blocked_values: ['test@test.com', '0000000'] });
+      await screenshot(page, 'settings');
+    } finally {
+      await context.close();
+    }
+  });
+});
