@@ -1,38 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webUiBuilt } from '../src/http/web-ui.js';
-import { chromiumAvailable, fitsWidth, launchChromium, openUi, PHONE, screenshot, signIn } from './helpers/browser.js';
-import { connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { browserTests, clientWrites, fitsWidth, PHONE, screenshot, signIn, storedApiKey } from './helpers/browser.js';
+import { connectBot } from './helpers/server.js';
 
 // The operator UI (issue 8) in a real browser against a real server, as an operator uses it.
 // Each test keeps a screenshot in test-artifacts/.
 
-const enabled = chromiumAvailable();
+const ui = browserTests();
 
-let server: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  if (!enabled) return;
-  if (!webUiBuilt()) throw new Error('web/dist is missing: run `npm run build` (npm install runs it) before the tests');
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** A client who wrote on a bot: the contact, its identity and conversation. */
-async function clientWrites(api: Api, botId: string, userId: string, text: string, profile: Record<string, string> = {}) {
-  const answer = await api('POST', '/v1/inbound', { bot_id: botId, external_user_id: userId, text, profile });
-  if (answer.status !== 200) throw new Error(`inbound failed: ${JSON.stringify(answer.body)}`);
-  return answer.body as { contact_id: string; identity_id: string; conversation_id: string };
-}
-
-describe.skipIf(!enabled)('operator UI in Chromium', () => {
+describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
   it('signs in with an API key kept in the session, never in the address, and says in words when a key is wrong', async () => {
-    const { apiKey } = await server.project();
-    const { context, page } = await openUi(browser, server.url);
+    const { apiKey } = await ui.project();
+    const { context, page } = await ui.open();
     try {
       await page.getByLabel('API key').fill('not-a-key');
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -40,25 +18,25 @@ describe.skipIf(!enabled)('operator UI in Chromium', () => {
 
       await signIn(page, apiKey);
       expect(page.url()).not.toContain(apiKey);
-      expect(await page.evaluate(() => sessionStorage.getItem('omnimerge.api_key'))).toBe(apiKey);
+      expect(await storedApiKey(page)).toBe(apiKey);
       await screenshot(page, 'sign-in-contacts');
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('API key').waitFor();
-      expect(await page.evaluate(() => sessionStorage.getItem('omnimerge.api_key'))).toBeNull();
+      expect(await storedApiKey(page)).toBeNull();
     } finally {
       await context.close();
     }
   });
 
   it('finds a contact by phone and shows its card: fields, related dialogs with window and last message, the recommended channel', async () => {
-    const { apiKey, api } = await server.project();
+    const { apiKey, api } = await ui.project();
     const whatsapp = await connectBot(api, 'whatsapp', '+4915100000000');
     const anna = await clientWrites(api, whatsapp.id, '491512345678', 'Is my order on its way?', { name: 'Anna Petrova' });
     await api('PATCH', `/v1/contacts/${anna.contact_id}`, { phone: '+49 151 2345678', email: 'anna@example.com', tags: ['vip'] });
     await clientWrites(api, whatsapp.id, '491700000001', 'Someone else', { name: 'Boris' });
 
-    const { context, page } = await openUi(browser, server.url);
+    const { context, page } = await ui.open();
     try {
       await signIn(page, apiKey);
       await page.getByLabel('Search by').selectOption('phone');
@@ -84,11 +62,11 @@ describe.skipIf(!enabled)('operator UI in Chromium', () => {
   });
 
   it('opens a dialog, shows its messages and sends a reply into it', async () => {
-    const { apiKey, api } = await server.project();
+    const { apiKey, api } = await ui.project();
     const telegram = await connectBot(api, 'telegram', 'shop_bot');
     const client = await clientWrites(api, telegram.id, '777', 'Hello, I need help', { name: 'Carla', username: 'carla' });
 
-    const { context, page } = await openUi(browser, server.url);
+    const { context, page } = await ui.open();
     try {
       await signIn(page, apiKey);
       await page.goto(`/contacts/${client.contact_id}`);
@@ -108,8 +86,8 @@ describe.skipIf(!enabled)('operator UI in Chromium', () => {
   });
 
   it('changes the settings and shows the API\'s words when a value is refused', async () => {
-    const { apiKey, api } = await server.project();
-    const { context, page } = await openUi(browser, server.url);
+    const { apiKey, api } = await ui.project();
+    const { context, page } = await ui.open();
     try {
       await signIn(page, apiKey);
       await page.getByRole('link', { name: 'Settings' }).click();

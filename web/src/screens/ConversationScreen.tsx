@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { api, type Channel, type InviteAnswer, type Message } from '../api';
 import { ChannelName, channelLabel } from '../channels';
 import { ErrorNote } from '../components/ErrorNote';
+import { handleOf } from '../components/RelatedDialogs';
 import { InviteResult } from '../components/InviteResult';
 import { contactTitle, formatTime } from '../format';
 import { useAction, useLoad } from '../hooks';
@@ -23,13 +24,21 @@ async function loadConversation(contactId: string, conversationId: string) {
   return { card, conversation, inviteChannels, messages };
 }
 
+// Outbound delivery states in words (SPEC §3.4: without credentials the host delivers the message).
+const DELIVERY_WORDS: Record<string, string> = {
+  sending: 'sending',
+  sent: 'sent',
+  failed: 'not delivered',
+  handed_over: 'handed to your system to deliver',
+};
+
 function MessageItem({ message }: { message: Message }) {
   return (
     <li className={`message ${message.direction}`}>
       <p>{message.text ?? <span className="muted">(no text)</span>}</p>
       <span className="muted">
         {formatTime(message.created_at)}
-        {message.direction === 'out' && message.delivery_state ? ` · ${message.delivery_state}` : ''}
+        {message.direction === 'out' && message.delivery_state ? ` · ${DELIVERY_WORDS[message.delivery_state] ?? message.delivery_state}` : ''}
         {message.delivery_error ? ` · ${message.delivery_error}` : ''}
       </span>
     </li>
@@ -68,6 +77,12 @@ export function ConversationScreen() {
         <Link to={`/contacts/${card.id}`}>← {contactTitle(card)}</Link>
       </p>
       <h1>{conversation ? <ChannelName channel={conversation.channel} /> : 'Conversation'}</h1>
+      <p className="muted">
+        {card.identities
+          .filter((identity) => identity.bot_id === conversation?.bot_id)
+          .map((identity) => `${handleOf(identity)} · ${identity.window_open ? 'window open' : 'window closed'}`)
+          .join('; ')}
+      </p>
 
       <div className="invites" role="group" aria-label="Invite to another messenger">
         {inviteChannels.map((channel) => (
