@@ -21,19 +21,19 @@ const COMPARED: Array<{ label: string; value: (c: Contact) => string }> = [
 ];
 
 const COUNT_WORDS: Record<string, string> = {
-  identities: 'identities',
-  conversations: 'conversations taken over',
-  conversations_joined: 'conversations joined into the survivor’s',
-  messages: 'messages',
-  attachments: 'attachments',
-  contact_events: 'contact events',
-  conversation_events: 'conversation events',
-  notes: 'notes',
-  references: 'references',
-  scheduled_messages_deleted: 'scheduled messages deleted',
-  tags_added: 'tags added',
-  alternates_added: 'alternate phones and e-mails kept',
-  contacts_redirected: 'earlier merged contacts redirected',
+  identities: 'Identities',
+  conversations: 'Conversations taken over',
+  conversations_joined: 'Conversations joined into the survivor’s',
+  messages: 'Messages',
+  attachments: 'Attachments',
+  contact_events: 'Contact events',
+  conversation_events: 'Conversation events',
+  notes: 'Notes',
+  references: 'References',
+  scheduled_messages_deleted: 'Scheduled messages deleted',
+  tags_added: 'Tags added',
+  alternates_added: 'Phones and e-mails kept as alternates',
+  contacts_redirected: 'Earlier merged contacts redirected',
 };
 
 function Preview({ from, to, answer }: { from: Contact; to: Contact; answer: MergeAnswer }) {
@@ -56,7 +56,7 @@ function Preview({ from, to, answer }: { from: Contact; to: Contact; answer: Mer
             </tr>
           </thead>
           <tbody>
-            {COMPARED.map(({ label, value }) => {
+            {COMPARED.filter(({ value }) => value(from) !== '' || value(to) !== '' || value(answer.contact) !== '').map(({ label, value }) => {
               const result = value(answer.contact);
               const changed = result !== value(to);
               return (
@@ -81,7 +81,7 @@ function Preview({ from, to, answer }: { from: Contact; to: Contact; answer: Mer
         <ul aria-label="What moves">
           {moves.map(([name, count]) => (
             <li key={name}>
-              {count} {COUNT_WORDS[name] ?? name.replace(/_/g, ' ')}
+              {COUNT_WORDS[name] ?? name.replace(/_/g, ' ')}: {count}
             </li>
           ))}
         </ul>
