@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, fitsWidth, PHONE, screenshot, signIn, storedApiKey } from './helpers/browser.js';
+import { browserTests, clientWrites, overflowing, PHONE, screenshot, signIn, storedApiKey } from './helpers/browser.js';
 import { connectBot } from './helpers/server.js';
 
 // The operator UI (issue 8) in a real browser against a real server, as an operator uses it.
@@ -54,7 +54,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       await screenshot(page, 'contact-card-desktop');
 
       await page.setViewportSize(PHONE);
-      expect(await fitsWidth(page)).toBe(true);
+      expect(await overflowing(page)).toEqual([]);
       await screenshot(page, 'contact-card-375px');
     } finally {
       await context.close();
@@ -80,6 +80,38 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       const sent = await api('GET', `/v1/conversations/${client.conversation_id}/messages`);
       expect(sent.body.items.map((m: { text: string }) => m.text)).toEqual(['Hello, I need help', 'We are on it']);
       await screenshot(page, 'conversation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits every screen into 375 px without sideways scrolling', async () => {
+    const { apiKey, api } = await ui.project();
+    const telegram = await connectBot(api, 'telegram', 'a_rather_long_bot_username_for_narrow_screens_bot');
+    const client = await clientWrites(api, telegram.id, '123456789012345', 'A long first message that has to wrap on a narrow phone screen without a sideways scroll bar', {
+      name: 'Maximilian Alexander von Habsburg-Lothringen',
+    });
+    await api('PATCH', `/v1/contacts/${client.contact_id}`, { email: 'maximilian.alexander.habsburg@a-long-company-domain.example.com', tags: ['vip', 'wholesale', 'returning'] });
+
+    const { context, page } = await ui.open();
+    try {
+      await page.setViewportSize(PHONE);
+      await signIn(page, apiKey);
+      const screens = {
+        contacts: '/contacts',
+        card: `/contacts/${client.contact_id}`,
+        conversation: `/contacts/${client.contact_id}/conversations/${client.conversation_id}`,
+        merge: `/merge?a=${client.contact_id}`,
+        suggestions: '/suggestions',
+        settings: '/settings',
+      };
+      for (const [name, path] of Object.entries(screens)) {
+        await page.goto(path);
+        await page.getByRole('heading').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        expect(await overflowing(page), name).toEqual([]);
+        await screenshot(page, `375px-${name}`);
+      }
     } finally {
       await context.close();
     }

@@ -81,10 +81,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 }
 
-/** Whether the page fits the window's width without a horizontal scroll bar. */
-export async function fitsWidth(page: Page): Promise<boolean> {
+/** The elements that stick out past the window's right edge (none when the page fits its width). */
+export async function overflowing(page: Page): Promise<string[]> {
   // Text, not a function: the test's TypeScript does not know the DOM; the page does.
-  return (await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')) === true;
+  return (await page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ': ' + (e.textContent || '').slice(0, 40))`)) as string[];
 }
 
 /** The API key the UI keeps in this page's sessionStorage, if any. */
