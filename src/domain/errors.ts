@@ -8,6 +8,9 @@ export const ERROR_STATUS = {
   bot_not_found: 404,
   contact_not_found: 404,
   conversation_not_found: 404,
+  identity_not_found: 404,
+  message_not_found: 404,
+  merge_not_found: 404,
   unknown_channel: 422,
   invalid_phone: 422,
   invalid_email: 422,
@@ -15,6 +18,11 @@ export const ERROR_STATUS = {
   invalid_cursor: 400,
   payload_too_large: 413,
   conflict: 409,
+  merge_into_itself: 422,
+  contact_already_merged: 409,
+  merge_already_undone: 409,
+  merge_has_later_changes: 409,
+  last_identity: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

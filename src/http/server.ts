@@ -9,9 +9,11 @@ import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleError, sendError } from './errors.js';
 import { botRoutes } from './routes/bots.js';
+import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
@@ -82,6 +84,8 @@ export async function buildServer({ store, logger }: ServerOptions) {
       await v1.register(contactRoutes, { store });
       await v1.register(conversationRoutes, { store });
       await v1.register(settingsRoutes, { store });
+      await v1.register(mergeRoutes, { store });
+      await v1.register(contactRecordRoutes, { store });
     },
     { prefix: '/v1' },
   );
