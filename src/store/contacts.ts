@@ -49,8 +49,22 @@ const alternatesOf = (kind: 'phone' | 'email') => sql`coalesce((
 ), '[]'::json)`;
 const alternatesOfContact = sql<ContactRow['alternates']>`json_build_object('phones', ${alternatesOf('phone')}, 'emails', ${alternatesOf('email')})`;
 
+/**
+ * Where a merged contact went: the end of its chain (A→B, then B→C answers C). The row keeps the
+ * contact it was merged into, so a merge never writes the rows merged before it.
+ */
+const survivorOf = sql<string | null>`CASE WHEN c.merged_into IS NULL THEN NULL ELSE (
+  WITH RECURSIVE chain (id, merged_into, depth) AS (
+    SELECT c.id, c.merged_into, 0
+    UNION ALL
+    SELECT n.id, n.merged_into, chain.depth + 1 FROM contacts n JOIN chain ON n.project_id = c.project_id AND n.id = chain.merged_into
+    WHERE chain.depth < 1000
+  )
+  SELECT id FROM chain WHERE merged_into IS NULL
+) END`;
+
 const CONTACT_COLUMNS = [
-  'c.id', 'c.state', 'c.merged_into', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables', 'c.preferences',
+  'c.id', 'c.state', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables', 'c.preferences',
   'c.created_at', 'c.updated_at',
 ] as const;
 
@@ -98,6 +112,7 @@ export async function selectContactCard(db: Db | Tx, projectId: string, id: stri
   const row = await db
     .selectFrom('contacts as c')
     .select(CONTACT_COLUMNS)
+    .select(survivorOf.as('merged_into'))
     .select(tagsOf.as('tags'))
     .select(alternatesOfContact.as('alternates'))
     .select(
@@ -137,6 +152,7 @@ export async function selectContacts(db: Db, projectId: string, filter: ContactF
   let query = db
     .selectFrom('contacts as c')
     .select(CONTACT_COLUMNS)
+    .select(survivorOf.as('merged_into'))
     .select(tagsOf.as('tags'))
     .select(alternatesOfContact.as('alternates'))
     .where('c.project_id', '=', projectId)

@@ -11,15 +11,15 @@ export interface HistoryRow {
 }
 
 /**
- * A contact's history, newest first: what happened to it and to the contacts merged into it (so a chain
- * A→B→C shows both merges on C). `after` is the last id of the previous page.
+ * A contact's history, newest first: what happened to it and to the contacts merged into it, however
+ * long ago (so a chain A→B→C shows both merges on C). `after` is the last id of the previous page.
  */
 export async function selectHistory(db: Db, projectId: string, contactId: string, page: { after: string | null; limit: number }): Promise<HistoryRow[]> {
   const { rows } = await sql<HistoryRow>`
-    WITH family AS (
-      SELECT ${contactId}::uuid AS id
+    WITH RECURSIVE family (id) AS (
+      SELECT ${contactId}::uuid
       UNION
-      SELECT id FROM contacts WHERE project_id = ${projectId} AND merged_into = ${contactId}
+      SELECT c.id FROM contacts c JOIN family f ON c.project_id = ${projectId} AND c.merged_into = f.id
     )
     SELECT h.id, h.kind, h.contact_id, h.other_contact_id, h.data, h.created_at
     FROM contact_history h

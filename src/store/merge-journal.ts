@@ -12,8 +12,6 @@ const MOVABLE = {
   contact_event: { table: 'contact_events', parent: 'contact_id' },
   reference: { table: 'contact_references', parent: 'contact_id' },
   conversation: { table: 'conversations', parent: 'contact_id' },
-  /** contacts merged into FROM earlier now point at TO, so a chain A→B→C answers C for A */
-  redirected_contact: { table: 'contacts', parent: 'merged_into' },
   message: { table: 'messages', parent: 'conversation_id' },
   conversation_event: { table: 'conversation_events', parent: 'conversation_id' },
 } as const;
@@ -96,18 +94,6 @@ export async function journaledKinds(tx: Tx, scope: JournalScope): Promise<Set<s
     .where('merge_id', '=', scope.mergeId)
     .execute();
   return new Set(rows.map((r) => r.kind));
-}
-
-/** The ids a merge journaled of one kind (small kinds only: contacts it redirected, for locking). */
-export async function journaledIds(tx: Tx, scope: JournalScope, kind: MoveKind): Promise<string[]> {
-  const rows = await tx
-    .selectFrom('merge_moves')
-    .select(sql<string>`unnest(ids)`.as('id'))
-    .where('project_id', '=', scope.projectId)
-    .where('merge_id', '=', scope.mergeId)
-    .where('kind', '=', kind)
-    .execute();
-  return rows.map((r) => r.id);
 }
 
 /** Puts back the rows of a kind that still sit where the merge put them. */

@@ -14,20 +14,24 @@ export interface LockedContact {
 }
 
 /**
- * Locks the given contacts and every contact merged into one of `alsoMergedInto`, in ascending id order
- * (the one lock order of the service, so merges over shared contacts queue instead of deadlocking).
- * Answers the given contacts as they are once locked; a missing one does not exist.
+ * Locks the given contacts in ascending id order (the one lock order of the service, so merges over shared
+ * contacts queue instead of deadlocking) and answers them as they are once locked; a missing one does not
+ * exist. With `activeOnly`, merged contacts are neither locked nor answered: a merge that will be refused
+ * must not hold a merged contact, which the merge of its survivor redirects (SPEC §4 chains).
  */
-export async function lockContactsInOrder(tx: Tx, projectId: string, ids: string[], alsoMergedInto: string[] = []): Promise<LockedContact[]> {
-  const rows = await tx
+export async function lockContactsInOrder(tx: Tx, projectId: string, ids: string[], options: { activeOnly?: boolean } = {}): Promise<LockedContact[]> {
+  let query = tx
     .selectFrom('contacts')
     .select(['id', 'state', 'merged_into'])
     .where('project_id', '=', projectId)
-    .where((eb) => eb.or([eb('id', 'in', ids), ...(alsoMergedInto.length > 0 ? [eb('merged_into', 'in', alsoMergedInto)] : [])]))
-    .orderBy('id')
-    .forUpdate()
-    .execute();
-  return rows.filter((r) => ids.includes(r.id));
+    .where('id', 'in', ids);
+  if (options.activeOnly) query = query.where('state', '=', 'active');
+  return query.orderBy('id').forUpdate().execute();
+}
+
+/** Contacts as they are, without a lock: to say why one could not be locked. */
+export async function selectContactStates(tx: Tx, projectId: string, ids: string[]): Promise<LockedContact[]> {
+  return tx.selectFrom('contacts').select(['id', 'state', 'merged_into']).where('project_id', '=', projectId).where('id', 'in', ids).execute();
 }
 
 // Timestamps travel as fixed-width UTC text so the policy can compare them as strings, to the microsecond.

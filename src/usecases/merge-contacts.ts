@@ -12,6 +12,7 @@ import {
   insertMerge,
   lockContactsInOrder,
   markMerged,
+  selectContactStates,
   selectMergeSides,
   setLastActivity,
   writeContactValues,
@@ -46,7 +47,6 @@ export interface MergeCounts {
   scheduled_messages_deleted: number;
   tags_added: number;
   alternates_added: number;
-  contacts_redirected: number;
 }
 
 export interface MergeResult {
@@ -69,7 +69,11 @@ export async function mergeContacts(tx: Tx, projectId: string, request: MergeReq
 
 async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }: MergeRequest): Promise<MergeResult> {
   if (fromId === toId) throw new DomainError('merge_into_itself', `contact ${fromId} cannot be merged into itself; pick two different contacts`);
-  requireActive(await lockContactsInOrder(tx, projectId, [fromId, toId], [fromId]), [fromId, toId]);
+  const locked = await lockContactsInOrder(tx, projectId, [fromId, toId], { activeOnly: true });
+  if (locked.length < 2) {
+    requireActive(await selectContactStates(tx, projectId, [fromId, toId]), [fromId, toId]);
+    throw new DomainError('conflict', 'a contact of this merge changed while it waited; send it again');
+  }
 
   const sides = await selectMergeSides(tx, projectId, [fromId, toId]);
   const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!);
@@ -139,7 +143,6 @@ async function applyPlan(tx: Tx, scope: JournalScope, plan: MergePlan): Promise<
     scheduled_messages_deleted: scheduledDeleted,
     tags_added: plan.tags_added.length,
     alternates_added: plan.alternates_added.phones.length + plan.alternates_added.emails.length,
-    contacts_redirected: await moveRows(tx, scope, 'redirected_contact', contactMove),
   };
 
   await markMerged(tx, p, from, to);

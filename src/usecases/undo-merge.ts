@@ -3,7 +3,7 @@ import { revertContact } from '../domain/merge-policy.js';
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
 import type { Store, Tx } from '../store/database.js';
-import { journaledIds, journaledKinds, moveBack, MOVE_KINDS, restoreDeleted, type JournalScope } from '../store/merge-journal.js';
+import { journaledKinds, moveBack, MOVE_KINDS, restoreDeleted, type JournalScope } from '../store/merge-journal.js';
 import {
   insertHistory,
   lockContactsInOrder,
@@ -36,7 +36,7 @@ export async function undoMerge(store: Store, projectId: string, mergeId: string
     const found = await selectMerge(tx, projectId, mergeId);
     if (!found) throw new DomainError('merge_not_found', `no merge ${mergeId} in this project`);
     const scope: JournalScope = { projectId, mergeId };
-    await lockContactsInOrder(tx, projectId, [found.from_contact_id, found.to_contact_id, ...(await journaledIds(tx, scope, 'redirected_contact'))]);
+    await lockContactsInOrder(tx, projectId, [found.from_contact_id, found.to_contact_id]);
     const merge = (await selectMerge(tx, projectId, mergeId))!; // as it is now that its contacts are ours
     await requireUndoable(tx, projectId, merge);
 

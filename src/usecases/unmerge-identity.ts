@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import { insertContact, selectContactCard } from '../store/contacts.js';
 import type { Store } from '../store/database.js';
-import { insertHistory, lockContactsInOrder } from '../store/merges.js';
+import { insertHistory, lockContactsInOrder, selectContactStates } from '../store/merges.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectIdentitiesByRecentInbound, untieIdentity } from '../store/unmerges.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
@@ -22,10 +22,10 @@ export interface UnmergeResult {
  */
 export async function unmergeIdentity(store: Store, projectId: string, contactId: string, input: { identity_id?: string; actor: string }): Promise<UnmergeResult> {
   return store.transaction(async (tx) => {
-    const [locked] = await lockContactsInOrder(tx, projectId, [contactId]);
-    if (!locked) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
-    if (locked.state !== 'active') {
-      throw new DomainError('contact_already_merged', `contact ${contactId} was merged into ${locked.merged_into}; unmerge from that contact instead`);
+    if ((await lockContactsInOrder(tx, projectId, [contactId], { activeOnly: true })).length === 0) {
+      const [contact] = await selectContactStates(tx, projectId, [contactId]);
+      if (!contact) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
+      throw new DomainError('contact_already_merged', `contact ${contactId} was merged into ${contact.merged_into}; unmerge from that contact instead`);
     }
     const identities = await selectIdentitiesByRecentInbound(tx, projectId, contactId);
     const identity = input.identity_id === undefined ? identities[0] : identities.find((i) => i.id === input.identity_id);

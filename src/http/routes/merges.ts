@@ -23,7 +23,6 @@ const MergeCounts = Type.Object(
     scheduled_messages_deleted: Count,
     tags_added: Count,
     alternates_added: Count,
-    contacts_redirected: Type.Integer({ minimum: 0, description: 'contacts merged into the merged one earlier, now pointing at the survivor' }),
   },
   { $id: 'MergeCounts' },
 );
