@@ -276,3 +276,23 @@ describe('merging contacts (SPEC §4)', () => {
     expect(smallCost.statements).toBeLessThanOrEqual(25);
   });
 });
+
+describe('the merge API document', () => {
+  it('lists the merge, undo, unmerge, history and record endpoints in /openapi.json', async () => {
+    const doc: any = await (await fetch(`${server.url}/openapi.json`)).json();
+    for (const path of [
+      '/v1/contacts/merge',
+      '/v1/merges/{id}/undo',
+      '/v1/contacts/{id}/unmerge',
+      '/v1/contacts/{id}/history',
+      '/v1/contacts/{id}/notes',
+      '/v1/contacts/{id}/events',
+      '/v1/contacts/{id}/references',
+      '/v1/contacts/{id}/preferences',
+      '/v1/conversations/{id}/events',
+    ]) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(JSON.stringify(doc.paths['/v1/contacts/merge'].post)).toContain('dry_run');
+  });
+});
