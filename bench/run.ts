@@ -3,13 +3,14 @@
 // else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; each benchmark makes its own database.
 // `npm run bench -- inbound` runs only the named ones.
 import { inboundBench } from './inbound.js';
+import { mergeBench } from './merge.js';
 
 export interface Bench {
   name: string;
   run: (adminUrl: string) => Promise<void>;
 }
 
-const BENCHES: Bench[] = [inboundBench];
+const BENCHES: Bench[] = [inboundBench, mergeBench];
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const only = process.argv.slice(2);

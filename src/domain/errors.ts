@@ -8,6 +8,9 @@ export const ERROR_STATUS = {
   bot_not_found: 404,
   contact_not_found: 404,
   conversation_not_found: 404,
+  identity_not_found: 404,
+  message_not_found: 404,
+  merge_not_found: 404,
   unknown_channel: 422,
   invalid_phone: 422,
   invalid_email: 422,
@@ -23,6 +26,11 @@ export const ERROR_STATUS = {
   no_webhook_for_channel: 404,
   window_closed: 422,
   no_recipient: 422,
+  merge_into_itself: 422,
+  contact_already_merged: 409,
+  merge_already_undone: 409,
+  merge_has_later_changes: 409,
+  last_identity: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

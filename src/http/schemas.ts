@@ -45,7 +45,12 @@ const contactFields = {
   email: Nullable(Type.String()),
   external_id: Nullable(Type.String()),
   variables: Variables,
+  preferences: Type.Record(Type.String(), Type.Unknown(), { description: 'communication preferences, a free JSON object; a merge replaces them with the merged contact\'s when it has any' }),
   tags: Type.Array(Type.String()),
+  alternates: Type.Object(
+    { phones: Type.Array(Type.String()), emails: Type.Array(Type.String()) },
+    { description: 'secondary phones and e-mails kept by merges; lookups and merge rules find the contact by them too' },
+  ),
   created_at: Timestamp,
   updated_at: Timestamp,
 };
@@ -104,6 +109,20 @@ export const Conversation = Type.Object(
   { $id: 'Conversation' },
 );
 
+export const AttachmentInput = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 50, description: 'image, video, audio, file, location, …' }),
+    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    name: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Attachment = Type.Object(
+  { id: Id, type: Type.String(), url: Type.String(), name: Nullable(Type.String()) },
+  { $id: 'Attachment' },
+);
+
 export const Message = Type.Object(
   {
     id: Id,
@@ -115,6 +134,7 @@ export const Message = Type.Object(
     external_message_id: Nullable(Type.String()),
     delivery_state: Nullable(Type.String({ description: 'outbound: sending, sent, failed or handed_over (a message.outbound event)' })),
     delivery_error: Nullable(Type.String({ description: "why a message failed, in the messenger's words" })),
+    attachments: Type.Array(Type.Ref(Attachment)),
     created_at: Timestamp,
   },
   { $id: 'Message' },
@@ -142,7 +162,8 @@ export const errorResponses = {
   400: Type.Ref(ErrorBody),
   401: Type.Ref(ErrorBody),
   404: Type.Ref(ErrorBody),
+  409: Type.Ref(ErrorBody),
   422: Type.Ref(ErrorBody),
 };
 
-export const SHARED_SCHEMAS = [ErrorBody, Bot, Contact, Identity, ContactCard, Conversation, Message, Settings];
+export const SHARED_SCHEMAS = [ErrorBody, Bot, Contact, Identity, ContactCard, Conversation, Attachment, Message, Settings];

@@ -12,9 +12,11 @@ import { requireApiKey } from './auth.js';
 import { handleError, sendError } from './errors.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
+import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
@@ -102,6 +104,8 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(contactRoutes, { store });
       await v1.register(conversationRoutes, { store, outbound });
       await v1.register(settingsRoutes, { store });
+      await v1.register(mergeRoutes, { store });
+      await v1.register(contactRecordRoutes, { store });
     },
     { prefix: '/v1' },
   );

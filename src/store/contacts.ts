@@ -14,7 +14,10 @@ export interface ContactRow extends ContactFields {
   id: string;
   state: 'active' | 'merged';
   merged_into: string | null;
+  preferences: Record<string, unknown>;
   tags: string[];
+  /** secondary phones and e-mails a merge kept (SPEC §4); lookups and rules find the contact by them too */
+  alternates: { phones: string[]; emails: string[] };
   created_at: Date;
   updated_at: Date;
 }
@@ -40,6 +43,31 @@ export interface ContactCardRow extends ContactRow {
 const tagsOf = sql<string[]>`coalesce((
   SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id
 ), '[]'::json)`;
+
+const alternatesOf = (kind: 'phone' | 'email') => sql`coalesce((
+  SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
+  WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = ${kind} AND a.value IS DISTINCT FROM c.${sql.raw(kind)}
+), '[]'::json)`;
+const alternatesOfContact = sql<ContactRow['alternates']>`json_build_object('phones', ${alternatesOf('phone')}, 'emails', ${alternatesOf('email')})`;
+
+/**
+ * Where a merged contact went: the end of its chain (A→B, then B→C answers C). The row keeps the
+ * contact it was merged into, so a merge never writes the rows merged before it.
+ */
+const survivorOf = sql<string | null>`CASE WHEN c.merged_into IS NULL THEN NULL ELSE (
+  WITH RECURSIVE chain (id, merged_into, depth) AS (
+    SELECT c.id, c.merged_into, 0
+    UNION ALL
+    SELECT n.id, n.merged_into, chain.depth + 1 FROM contacts n JOIN chain ON n.project_id = c.project_id AND n.id = chain.merged_into
+    WHERE chain.depth < 1000
+  )
+  SELECT id FROM chain WHERE merged_into IS NULL
+) END`;
+
+const CONTACT_COLUMNS = [
+  'c.id', 'c.state', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables', 'c.preferences',
+  'c.created_at', 'c.updated_at',
+] as const;
 
 export async function insertContact(tx: Tx, projectId: string, id: string, fields: ContactFields, tags: string[]): Promise<void> {
   await tx
@@ -84,11 +112,10 @@ export async function lockContact(tx: Tx, projectId: string, id: string): Promis
 export async function selectContactCard(db: Db | Tx, projectId: string, id: string): Promise<ContactCardRow | undefined> {
   const row = await db
     .selectFrom('contacts as c')
-    .select([
-      'c.id', 'c.state', 'c.merged_into', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables',
-      'c.created_at', 'c.updated_at',
-    ])
+    .select(CONTACT_COLUMNS)
+    .select(survivorOf.as('merged_into'))
     .select(tagsOf.as('tags'))
+    .select(alternatesOfContact.as('alternates'))
     .select(
       sql<IdentityRow[]>`coalesce((
         SELECT json_agg(json_build_object(
@@ -125,17 +152,16 @@ export interface ContactFilter {
 export async function selectContacts(db: Db, projectId: string, filter: ContactFilter, page: { after: string | null; limit: number }): Promise<ContactRow[]> {
   let query = db
     .selectFrom('contacts as c')
-    .select([
-      'c.id', 'c.state', 'c.merged_into', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables',
-      'c.created_at', 'c.updated_at',
-    ])
+    .select(CONTACT_COLUMNS)
+    .select(survivorOf.as('merged_into'))
     .select(tagsOf.as('tags'))
+    .select(alternatesOfContact.as('alternates'))
     .where('c.project_id', '=', projectId)
     .where('c.state', '=', 'active')
     .orderBy('c.id', 'desc')
     .limit(page.limit);
-  if (filter.phone !== undefined) query = query.where('c.phone', '=', filter.phone);
-  if (filter.email !== undefined) query = query.where('c.email', '=', filter.email);
+  if (filter.phone !== undefined) query = query.where('c.id', 'in', contactIdsWith(projectId, 'phone', filter.phone));
+  if (filter.email !== undefined) query = query.where('c.id', 'in', contactIdsWith(projectId, 'email', filter.email));
   if (filter.external_id !== undefined) query = query.where('c.external_id', '=', filter.external_id);
   if (filter.q !== undefined) {
     const pattern = `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -155,6 +181,15 @@ export async function selectContacts(db: Db, projectId: string, filter: ContactF
   }
   if (page.after) query = query.where('c.id', '<', page.after);
   return query.execute();
+}
+
+/** Contacts whose phone or e-mail is the value, or keep it as an alternate: one index probe each. */
+function contactIdsWith(projectId: string, kind: 'phone' | 'email', value: string) {
+  return sql<string>`(
+    SELECT id FROM contacts WHERE project_id = ${projectId} AND ${sql.ref(kind)} = ${value} AND state = 'active'
+    UNION ALL
+    SELECT contact_id FROM contact_alternates WHERE project_id = ${projectId} AND kind = ${kind} AND value = ${value}
+  )`;
 }
 
 export async function contactExists(db: Db | Tx, projectId: string, id: string): Promise<boolean> {

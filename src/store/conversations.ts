@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Channel } from '../domain/channels.js';
+import { newId } from '../ids.js';
 import type { Db, Tx } from './database.js';
 
 export interface InboundMessage {
@@ -118,8 +119,29 @@ export interface MessageRow {
   external_message_id: string | null;
   delivery_state: string | null;
   delivery_error: string | null;
+  attachments: AttachmentRow[];
   created_at: Date;
 }
+
+export interface AttachmentRow {
+  id: string;
+  type: string;
+  url: string;
+  name: string | null;
+}
+
+export async function insertAttachments(tx: Tx, projectId: string, messageId: string, attachments: Array<Omit<AttachmentRow, 'id'>>): Promise<void> {
+  if (attachments.length === 0) return;
+  await tx
+    .insertInto('message_attachments')
+    .values(attachments.map((a) => ({ project_id: projectId, id: newId(), message_id: messageId, type: a.type, url: a.url, name: a.name })))
+    .execute();
+}
+
+const attachmentsOf = sql<AttachmentRow[]>`coalesce((
+  SELECT json_agg(json_build_object('id', a.id, 'type', a.type, 'url', a.url, 'name', a.name) ORDER BY a.id)
+  FROM message_attachments a WHERE a.project_id = messages.project_id AND a.message_id = messages.id
+), '[]'::json)`;
 
 export async function selectMessages(
   db: Db,
@@ -130,6 +152,7 @@ export async function selectMessages(
   let query = db
     .selectFrom('messages')
     .select(['id', 'conversation_id', 'identity_id', 'direction', 'text', 'payload', 'external_message_id', 'delivery_state', 'delivery_error', 'created_at'])
+    .select(attachmentsOf.as('attachments'))
     .where('project_id', '=', projectId)
     .where('conversation_id', '=', conversationId)
     .orderBy('id', page.order)

@@ -50,6 +50,7 @@ export interface ContactsTable {
   email: string | null;
   external_id: string | null;
   variables: JsonWithDefault<Record<string, unknown>>;
+  preferences: JsonWithDefault<Record<string, unknown>>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -109,6 +110,98 @@ export interface OutboxTable {
   created_at: Timestamp;
 }
 
+export interface MergesTable {
+  project_id: string;
+  id: string;
+  from_contact_id: string;
+  to_contact_id: string;
+  reason: string;
+  actor: string;
+  state: WithDefault<'done' | 'undone'>;
+  plan: Json<Record<string, unknown>>;
+  moved: Json<Record<string, number>>;
+  created_at: Timestamp;
+  undone_at: Date | null;
+}
+
+/** What one merge moved of one kind from one old parent: the journal an undo reads (SPEC §1 "merge"). */
+export interface MergeMovesTable {
+  project_id: string;
+  merge_id: string;
+  kind: string;
+  old_parent: string;
+  new_parent: string;
+  ids: string[];
+  /** rows the merge deleted, kept whole so an undo can put them back */
+  rows: Json<Record<string, unknown>[] | null>;
+}
+
+export interface ContactHistoryTable {
+  project_id: string;
+  id: string;
+  kind: string;
+  contact_id: string;
+  other_contact_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ContactAlternatesTable {
+  project_id: string;
+  contact_id: string;
+  kind: 'phone' | 'email';
+  value: string;
+  merge_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface ContactNotesTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  text: string;
+  created_at: Timestamp;
+}
+
+export interface ContactEventsTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  type: string;
+  data: JsonWithDefault<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ConversationEventsTable {
+  project_id: string;
+  id: string;
+  conversation_id: string;
+  type: string;
+  data: JsonWithDefault<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ContactReferencesTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  kind: string;
+  ref: string;
+  data: JsonWithDefault<Record<string, unknown>>;
+  message_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface MessageAttachmentsTable {
+  project_id: string;
+  id: string;
+  message_id: string;
+  type: string;
+  url: string;
+  name: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -119,4 +212,13 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   outbox: OutboxTable;
+  merges: MergesTable;
+  merge_moves: MergeMovesTable;
+  contact_history: ContactHistoryTable;
+  contact_alternates: ContactAlternatesTable;
+  contact_notes: ContactNotesTable;
+  contact_events: ContactEventsTable;
+  conversation_events: ConversationEventsTable;
+  contact_references: ContactReferencesTable;
+  message_attachments: MessageAttachmentsTable;
 }

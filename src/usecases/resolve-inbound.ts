@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import { requireEmail, requirePhone } from '../domain/normalize.js';
 import { newId } from '../ids.js';
 import type { BotRow } from '../store/bots.js';
-import { insertInboundMessage } from '../store/conversations.js';
+import { insertAttachments, insertInboundMessage } from '../store/conversations.js';
 import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
@@ -20,6 +20,8 @@ export interface InboundInput {
   /** the platform's message id: a second delivery with the same id stores nothing new */
   message_id?: string;
   profile?: { name?: string; username?: string; phone?: string; email?: string };
+  /** files, images, locations that came with the message; they follow it when contacts merge */
+  attachments?: Array<{ type: string; url: string; name?: string }>;
 }
 
 export interface InboundAction {
@@ -83,6 +85,9 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
       },
       { conversationId: newId(), messageId: newId() },
     );
+    if (stored.message_id && input.attachments) {
+      await insertAttachments(tx, projectId, stored.message_id, input.attachments.map((a) => ({ type: a.type, url: a.url, name: a.name ?? null })));
+    }
     const ctx: InboundContext = {
       tx,
       store,

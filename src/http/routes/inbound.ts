@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { resolveInbound } from '../../usecases/resolve-inbound.js';
-import { errorResponses, Id, Nullable } from '../schemas.js';
+import { AttachmentInput, errorResponses, Id, Nullable } from '../schemas.js';
 
 export const InboundBody = Type.Object(
   {
@@ -21,6 +21,7 @@ export const InboundBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    attachments: Type.Optional(Type.Array(AttachmentInput, { maxItems: 20, description: 'files, images, locations that came with the message' })),
   },
   { additionalProperties: false },
 );

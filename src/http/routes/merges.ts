@@ -1,0 +1,124 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../store/database.js';
+import { listContactHistory } from '../../usecases/list-contact-history.js';
+import { mergeContacts } from '../../usecases/merge-contacts.js';
+import { undoMerge } from '../../usecases/undo-merge.js';
+import { unmergeIdentity } from '../../usecases/unmerge-identity.js';
+import { ContactCard, errorResponses, Id, Nullable, Page, PageQuery } from '../schemas.js';
+
+// SPEC §4 and §3.5 over HTTP: merge (or its dry run), undo a merge from its journal, untie an identity, history.
+
+const Count = Type.Integer({ minimum: 0 });
+const MergeCounts = Type.Object(
+  {
+    identities: Count,
+    conversations: Type.Integer({ minimum: 0, description: 'conversations taken over whole' }),
+    conversations_joined: Type.Integer({ minimum: 0, description: "conversations whose messages joined the survivor's conversation on the same bot" }),
+    messages: Count,
+    attachments: Count,
+    contact_events: Count,
+    conversation_events: Count,
+    notes: Count,
+    references: Count,
+    scheduled_messages_deleted: Count,
+    tags_added: Count,
+    alternates_added: Count,
+  },
+  { $id: 'MergeCounts' },
+);
+
+const MergeAnswer = Type.Object({
+  merge_id: Nullable(Type.String({ format: 'uuid', description: 'null for a dry run' })),
+  dry_run: Type.Boolean(),
+  contact: Type.Ref(ContactCard),
+  moved: MergeCounts,
+});
+
+const HistoryEntry = Type.Object({
+  id: Id,
+  kind: Type.String({ description: 'merge, unmerge, undo (links and rule matches add their own kinds)' }),
+  contact_id: Id,
+  other_contact_id: Nullable(Id),
+  data: Type.Record(Type.String(), Type.Unknown(), { description: 'reason, actor, merge_id, moved counts, …' }),
+  created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }),
+});
+
+const ACTOR = 'api';
+
+export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.post(
+    '/contacts/merge',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: 'Merge one contact into another (SPEC §4)',
+        description:
+          'Everything of from_contact_id moves into to_contact_id in one transaction, recorded with a journal so POST /v1/merges/{id}/undo can put it back. dry_run answers the resulting contact and the counts and changes nothing.',
+        body: Type.Object(
+          { from_contact_id: Id, to_contact_id: Id, dry_run: Type.Optional(Type.Boolean({ default: false })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: MergeAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { from_contact_id, to_contact_id, dry_run } = request.body;
+      return store.transaction((tx) =>
+        mergeContacts(tx, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run }),
+      );
+    },
+  );
+
+  app.post(
+    '/merges/:id/undo',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: 'Undo a merge from its journal',
+        description: 'Everything the merge moved goes back and the merged contact is active again. Refused (409) while a later merge or unmerge of the survivor stands.',
+        params: Type.Object({ id: Id }),
+        response: { 200: Type.Object({ merge_id: Id, contacts: Type.Array(Type.Ref(ContactCard)) }), ...errorResponses },
+      },
+    },
+    async (request) => undoMerge(store, request.projectId, request.params.id, ACTOR),
+  );
+
+  app.post(
+    '/contacts/:id/unmerge',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: 'Untie one identity into a new contact (SPEC §3.5)',
+        description: 'The named identity, or else the one the client wrote from last, moves to a new contact with its messages in conversations of their own.',
+        params: Type.Object({ id: Id }),
+        body: Type.Union([Type.Object({ identity_id: Type.Optional(Id) }, { additionalProperties: false }), Type.Null()]),
+        response: {
+          200: Type.Object({
+            contact_id: Type.String({ format: 'uuid', description: 'the new contact' }),
+            from_contact_id: Id,
+            identity_id: Id,
+            moved: Type.Object({ conversations: Count, messages: Count }),
+            contact: Type.Ref(ContactCard),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => unmergeIdentity(store, request.projectId, request.params.id, { identity_id: request.body?.identity_id, actor: ACTOR }),
+  );
+
+  app.get(
+    '/contacts/:id/history',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: "A contact's merges, unmerges and undos, newest first",
+        description: 'Includes what happened to the contacts merged into it.',
+        params: Type.Object({ id: Id }),
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Page(HistoryEntry), ...errorResponses },
+      },
+    },
+    async (request) => listContactHistory(store.db, request.projectId, request.params.id, request.query),
+  );
+};

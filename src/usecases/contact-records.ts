@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import { DomainError } from '../domain/errors.js';
+import { contactExists, lockContact, selectContactCard } from '../store/contacts.js';
+import {
+  conversationOfContact,
+  insertRecord,
+  messageOfContact,
+  replacePreferences,
+  selectRecords,
+  type RecordKind,
+  type RecordRows,
+} from '../store/contact-records.js';
+import { selectConversation } from '../store/conversations.js';
+import type { Db, Store, Tx } from '../store/database.js';
+import { contactCardView, type ContactCardView } from './get-contact.js';
+import { decodeCursor, toPage, type Page } from './page.js';
+
+// Notes, contact events, references, conversation events and preferences: written to an active contact
+// under its lock, so a merge running at the same time cannot leave them behind on the merged one.
+
+const MAX_ATTEMPTS = 5;
+
+async function lockActiveContact(tx: Tx, projectId: string, contactId: string): Promise<void> {
+  const locked = await lockContact(tx, projectId, contactId);
+  if (!locked) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
+  if (locked.state !== 'active') throw new DomainError('contact_already_merged', `contact ${contactId} was merged into another contact; write to the one GET /v1/contacts/${contactId} names in merged_into`);
+}
+
+export type ContactRecordKind = Exclude<RecordKind, 'conversation_events'>;
+
+export async function addContactRecord<K extends ContactRecordKind>(store: Store, projectId: string, kind: K, contactId: string, values: Record<string, unknown>): Promise<RecordRows[K]> {
+  return store.transaction(async (tx) => {
+    await lockActiveContact(tx, projectId, contactId);
+    const messageId = values.message_id as string | undefined;
+    if (kind === 'references' && (values.kind === 'scheduled_message') !== (messageId !== undefined)) {
+      throw new DomainError('invalid_request', 'a reference of kind scheduled_message needs the message_id of the message it sends; other kinds take none');
+    }
+    const guard = messageId === undefined ? sql`true` : messageOfContact(projectId, contactId, messageId);
+    const row = await insertRecord(tx, projectId, kind, contactId, values, guard);
+    if (!row) throw new DomainError('message_not_found', `no message ${messageId} in the conversations of contact ${contactId}`);
+    return row;
+  });
+}
+
+/** An event in a conversation; when a merge moves the conversation meanwhile, it is written where it went. */
+export async function addConversationEvent(store: Store, projectId: string, conversationId: string, values: Record<string, unknown>): Promise<RecordRows['conversation_events']> {
+  return store.transaction(async (tx) => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const conversation = await selectConversation(tx, projectId, conversationId);
+      if (!conversation) break;
+      await lockActiveContact(tx, projectId, conversation.contact_id);
+      const row = await insertRecord(tx, projectId, 'conversation_events', conversationId, values, conversationOfContact(projectId, conversation.contact_id, conversationId));
+      if (row) return row;
+    }
+    throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
+  });
+}
+
+export async function listRecords<K extends RecordKind>(db: Db, projectId: string, kind: K, parentId: string, query: { cursor?: string; limit?: number }): Promise<Page<RecordRows[K]>> {
+  const exists = kind === 'conversation_events' ? (await selectConversation(db, projectId, parentId)) !== undefined : await contactExists(db, projectId, parentId);
+  if (!exists) {
+    throw kind === 'conversation_events'
+      ? new DomainError('conversation_not_found', `no conversation ${parentId} in this project`)
+      : new DomainError('contact_not_found', `no contact ${parentId} in this project`);
+  }
+  const limit = query.limit ?? 50;
+  return toPage(await selectRecords(db, projectId, kind, parentId, { after: decodeCursor(query.cursor), limit: limit + 1 }), limit);
+}
+
+/** Replaces the contact's communication preferences whole. */
+export async function setPreferences(store: Store, projectId: string, contactId: string, preferences: Record<string, unknown>): Promise<ContactCardView> {
+  return store.transaction(async (tx) => {
+    await lockActiveContact(tx, projectId, contactId);
+    await replacePreferences(tx, projectId, contactId, preferences);
+    return contactCardView((await selectContactCard(tx, projectId, contactId))!);
+  });
+}
