@@ -29,7 +29,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     }
   });
 
-  it('finds a contact by phone and shows its card: fields, related dialogs with window and last message, the recommended channel', async () => {
+  it('finds a contact by phone and shows its card: fields, related dialogs with window and last message, the recommended channel, notes', async () => {
     const { apiKey, api } = await ui.project();
     const whatsapp = await connectBot(api, 'whatsapp', '+4915100000000');
     const anna = await clientWrites(api, whatsapp.id, '491512345678', 'Is my order on its way?', { name: 'Anna Petrova' });
@@ -51,6 +51,12 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       expect(text).toContain('Recommended');
       expect(text).toMatch(/Window open until/);
       expect(await page.locator('.fields').textContent()).toContain('anna@example.com');
+
+      await page.getByLabel('New note').fill('Prefers a call after 5 pm');
+      await page.getByRole('button', { name: 'Add note' }).click();
+      await page.getByText('Prefers a call after 5 pm').waitFor();
+      const notes = await api('GET', `/v1/contacts/${anna.contact_id}/notes`);
+      expect(notes.body.items.map((n: { text: string }) => n.text)).toEqual(['Prefers a call after 5 pm']);
       await screenshot(page, 'contact-card-desktop');
 
       await page.setViewportSize(PHONE);
