@@ -22,8 +22,7 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
     const { apiKey, api } = await ui.project();
     const { telegramContact, whatsappContact } = await twoContactsOfOnePerson(api);
 
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.getByRole('checkbox', { name: 'Pick Dana Telegram' }).check();
       await page.getByRole('checkbox', { name: 'Pick Dana WhatsApp' }).check();
@@ -51,9 +50,7 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       await expect.poll(async () => (await api('GET', `/v1/contacts/${whatsappContact}`)).body.state).toBe('active');
       await expect.poll(() => page.getByRole('listitem', { name: /dialog$/ }).count()).toBe(1);
       await page.getByText('Merge undone').first().waitFor();
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('unmerges one identity of a merged contact into a contact of its own', async () => {
@@ -62,8 +59,7 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
     const merged = await api('POST', '/v1/contacts/merge', { from_contact_id: whatsappContact, to_contact_id: telegramContact });
     expect(merged.status).toBe(200);
 
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.goto(`/contacts/${telegramContact}`);
       await page.getByRole('button', { name: /^Unmerge WhatsApp/ }).click();
@@ -73,8 +69,6 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       const card = await api('GET', `/v1/contacts/${telegramContact}`);
       expect(card.body.identities.map((i: { channel: string }) => i.channel)).toEqual(['telegram']);
       await screenshot(page, 'unmerge-done');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -10,8 +10,7 @@ const ui = browserTests();
 describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
   it('signs in with an API key kept in the session, never in the address, and says in words when a key is wrong', async () => {
     const { apiKey } = await ui.project();
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await page.getByLabel('API key').fill('not-a-key');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('this API key is not known');
@@ -24,9 +23,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('API key').waitFor();
       expect(await storedApiKey(page)).toBeNull();
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('finds a contact by phone and shows its card: fields, related dialogs with window and last message, the recommended channel, notes', async () => {
@@ -36,8 +33,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     await api('PATCH', `/v1/contacts/${anna.contact_id}`, { phone: '+49 151 2345678', email: 'anna@example.com', tags: ['vip'] });
     await clientWrites(api, whatsapp.id, '491700000001', 'Someone else', { name: 'Boris' });
 
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.getByLabel('Search by').selectOption('phone');
       await page.getByLabel('Search text').fill('+49 151 234-56-78');
@@ -62,9 +58,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       await page.setViewportSize(PHONE);
       expect(await overflowing(page)).toEqual([]);
       await screenshot(page, 'contact-card-375px');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('opens a dialog, shows its messages and sends a reply into it', async () => {
@@ -72,8 +66,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     const telegram = await connectBot(api, 'telegram', 'shop_bot');
     const client = await clientWrites(api, telegram.id, '777', 'Hello, I need help', { name: 'Carla', username: 'carla' });
 
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.goto(`/contacts/${client.contact_id}`);
       await page.getByRole('link', { name: 'Open Telegram @carla dialog' }).click();
@@ -86,9 +79,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       const sent = await api('GET', `/v1/conversations/${client.conversation_id}/messages`);
       expect(sent.body.items.map((m: { text: string }) => m.text)).toEqual(['Hello, I need help', 'We are on it']);
       await screenshot(page, 'conversation');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('fits every screen into 375 px without sideways scrolling', async () => {
@@ -99,8 +90,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     });
     await api('PATCH', `/v1/contacts/${client.contact_id}`, { email: 'maximilian.alexander.habsburg@a-long-company-domain.example.com', tags: ['vip', 'wholesale', 'returning'] });
 
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await page.setViewportSize(PHONE);
       await signIn(page, apiKey);
       const screens = {
@@ -118,15 +108,12 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
         expect(await overflowing(page), name).toEqual([]);
         await screenshot(page, `375px-${name}`);
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('changes the settings and shows the API\'s words when a value is refused', async () => {
     const { apiKey, api } = await ui.project();
-    const { context, page } = await ui.open();
-    try {
+    await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByLabel('Link lifetime in seconds').waitFor();
@@ -145,8 +132,6 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       const settings = await api('GET', '/v1/settings');
       expect(settings.body).toMatchObject({ merge_mode: 'manual', default_region: 'DE', link_ttl_s: 86400, blocked_values: ['test@test.com', '0000000'] });
       await screenshot(page, 'settings');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

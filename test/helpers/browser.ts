@@ -42,8 +42,15 @@ export function browserTests() {
   return {
     enabled,
     project: () => server!.project(),
-    /** A fresh browser profile (its own sessionStorage) on the UI's sign-in page. */
-    open: () => openUi(browser!, server!.url),
+    /** Runs `use` on a fresh browser profile (its own sessionStorage) opened at the UI's sign-in page. */
+    withPage: async (use: (page: Page) => Promise<void>) => {
+      const { context, page } = await openUi(browser!, server!.url);
+      try {
+        await use(page);
+      } finally {
+        await context.close();
+      }
+    },
   };
 }
 
