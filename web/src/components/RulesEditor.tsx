@@ -43,7 +43,8 @@ export function RulesEditor() {
               {describeRule(rule.fields)}
             </span>
             <ConfirmButton
-              label={`Delete rule ${describeRule(rule.fields)}`}
+              label="Delete"
+              ariaLabel={`Delete rule: ${describeRule(rule.fields)}`}
               confirmLabel="Yes, delete it"
               disabled={change.pending}
               onConfirm={async () => {

@@ -20,9 +20,13 @@ async function loadSuggestions(status: string) {
   return { items, contacts };
 }
 
-function ContactRef({ id, contacts }: { id: string; contacts: Map<string, ContactCard> }) {
+function titleOf(id: string, contacts: Map<string, ContactCard>): string {
   const contact = contacts.get(id);
-  return <Link to={`/contacts/${id}`}>{contact ? contactTitle(contact) : `contact …${id.slice(-6)}`}</Link>;
+  return contact ? contactTitle(contact) : `contact …${id.slice(-6)}`;
+}
+
+function ContactRef({ id, contacts }: { id: string; contacts: Map<string, ContactCard> }) {
+  return <Link to={`/contacts/${id}`}>{titleOf(id, contacts)}</Link>;
 }
 
 /** Manual merge mode's queue (SPEC §3.2): each suggested merge with its evidence, to approve or reject. */
@@ -53,8 +57,10 @@ export function SuggestionsScreen() {
       <ErrorNote error={decide.error} />
       {list.data && list.data.items.length === 0 ? <p>No suggestions here.</p> : null}
       <ul className="list suggestions">
-        {list.data?.items.map((suggestion) => (
-          <li key={suggestion.id} aria-label={`Suggestion ${suggestion.id.slice(-6)}`}>
+        {list.data?.items.map((suggestion) => {
+          const what = `merge of ${titleOf(suggestion.from_contact_id, list.data!.contacts)} into ${titleOf(suggestion.to_contact_id, list.data!.contacts)}`;
+          return (
+          <li key={suggestion.id} aria-label={`Suggested ${what}`}>
             <p>
               Merge <ContactRef id={suggestion.from_contact_id} contacts={list.data!.contacts} /> into{' '}
               <ContactRef id={suggestion.to_contact_id} contacts={list.data!.contacts} />{' '}
@@ -63,10 +69,10 @@ export function SuggestionsScreen() {
             <Evidence suggestion={suggestion} />
             {suggestion.status === 'pending' ? (
               <div className="actions">
-                <button type="button" className="primary" disabled={decide.pending} onClick={() => act(suggestion, 'approve')}>
+                <button type="button" className="primary" aria-label={`Approve ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'approve')}>
                   Approve
                 </button>
-                <button type="button" disabled={decide.pending} onClick={() => act(suggestion, 'reject')}>
+                <button type="button" aria-label={`Reject ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'reject')}>
                   Reject
                 </button>
               </div>
@@ -78,7 +84,8 @@ export function SuggestionsScreen() {
               </p>
             )}
           </li>
-        ))}
+          );
+        })}
       </ul>
     </section>
   );
