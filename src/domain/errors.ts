@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   payload_too_long: 422,
   conflict: 409,
+  suggestion_not_found: 404,
+  suggestion_already_decided: 409,
   invalid_signature: 401,
   verify_token_mismatch: 403,
   webhook_not_configured: 403,

@@ -166,4 +166,21 @@ export const errorResponses = {
   422: Type.Ref(ErrorBody),
 };
 
-export const SHARED_SCHEMAS = [ErrorBody, Bot, Contact, Identity, ContactCard, Conversation, Attachment, Message, Settings];
+export const MergeSuggestion = Type.Object(
+  {
+    id: Id,
+    kind: Type.Union([Type.Literal('link'), Type.Literal('rule')], { description: 'what found the pair' }),
+    from_contact_id: Id,
+    to_contact_id: Id,
+    reason: Type.String({ description: 'link or rule:<id>, as the merge would be recorded' }),
+    evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'the rule with the values that matched, or the link and the identity that used it' }),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]),
+    merge_id: Nullable(Id),
+    decided_by: Nullable(Type.String()),
+    decided_at: Nullable(Timestamp),
+    created_at: Timestamp,
+  },
+  { $id: 'MergeSuggestion' },
+);
+
+export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, ContactCard, Conversation, Attachment, Message, Settings];

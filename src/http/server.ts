@@ -18,6 +18,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
+import { suggestionRoutes } from './routes/suggestions.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 
@@ -106,6 +107,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(settingsRoutes, { store });
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
+      await v1.register(suggestionRoutes, { store });
     },
     { prefix: '/v1' },
   );

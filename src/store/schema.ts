@@ -202,7 +202,25 @@ export interface MessageAttachmentsTable {
   created_at: Timestamp;
 }
 
+export interface MergeSuggestionsTable {
+  project_id: string;
+  id: string;
+  kind: 'link' | 'rule';
+  from_contact_id: string;
+  to_contact_id: string;
+  pair_low: string;
+  pair_high: string;
+  reason: string;
+  evidence: Json<Record<string, unknown>>;
+  status: WithDefault<'pending' | 'approved' | 'rejected'>;
+  merge_id: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  merge_suggestions: MergeSuggestionsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
   bots: BotsTable;

@@ -27,7 +27,7 @@ const MergeCounts = Type.Object(
   { $id: 'MergeCounts' },
 );
 
-const MergeAnswer = Type.Object({
+export const MergeAnswer = Type.Object({
   merge_id: Nullable(Type.String({ format: 'uuid', description: 'null for a dry run' })),
   dry_run: Type.Boolean(),
   contact: Type.Ref(ContactCard),

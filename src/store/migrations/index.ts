@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_base.js';
 import * as m002 from './002_merge.js';
 import * as m003 from './003_channels.js';
+import * as m005 from './005_suggestions.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
   '001_base': m001,
   '002_merge': m002,
   '003_channels': m003,
+  '005_suggestions': m005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,60 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../store/database.js';
+import { approveMergeSuggestion } from '../../usecases/approve-merge-suggestion.js';
+import { listMergeSuggestions } from '../../usecases/list-merge-suggestions.js';
+import { rejectMergeSuggestion } from '../../usecases/reject-merge-suggestion.js';
+import { errorResponses, Id, MergeSuggestion as Suggestion, Nullable, Page, PageQuery } from '../schemas.js';
+import { MergeAnswer } from './merges.js';
+
+// SPEC §3.2: the queue of merges waiting for an operator in manual mode.
+
+const Status = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]);
+
+const Decision = Type.Object(
+  { actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default "api"' })) },
+  { additionalProperties: false },
+);
+const Params = Type.Object({ id: Id });
+
+export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.get(
+    '/merge-suggestions',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: 'Merges waiting for an operator (manual mode), newest first',
+        querystring: Type.Object({ status: Type.Optional(Status), contact_id: Type.Optional(Id), ...PageQuery }, { additionalProperties: false }),
+        response: { 200: Page(Type.Ref(Suggestion)), ...errorResponses },
+      },
+    },
+    async (request) => listMergeSuggestions(store.db, request.projectId, request.query),
+  );
+
+  app.post(
+    '/merge-suggestions/:id/approve',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: 'Approve: run the merge the suggestion describes',
+        params: Params,
+        body: Type.Union([Decision, Type.Null()]),
+        response: { 200: Type.Object({ suggestion: Type.Ref(Suggestion), merge: Nullable(MergeAnswer) }), ...errorResponses },
+      },
+    },
+    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api'),
+  );
+
+  app.post(
+    '/merge-suggestions/:id/reject',
+    {
+      schema: {
+        tags: ['merges'],
+        summary: 'Reject: keep both contacts; the pair is not suggested again',
+        params: Params,
+        body: Type.Union([Decision, Type.Null()]),
+        response: { 200: Type.Ref(Suggestion), ...errorResponses },
+      },
+    },
+    async (request) => rejectMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api'),
+  );
+};

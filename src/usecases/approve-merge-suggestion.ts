@@ -1,0 +1,36 @@
+import { DomainError } from '../domain/errors.js';
+import type { Store, Tx } from '../store/database.js';
+import { decideSuggestion, lockSuggestion, selectSurvivors, type SuggestionRow } from '../store/suggestions.js';
+import { mergeContacts, type MergeResult } from './merge-contacts.js';
+
+/** The suggestion, refused unless it still waits for a decision. */
+export async function lockPendingSuggestion(tx: Tx, projectId: string, id: string): Promise<SuggestionRow> {
+  const suggestion = await lockSuggestion(tx, projectId, id);
+  if (!suggestion) throw new DomainError('suggestion_not_found', `no merge suggestion ${id} in this project`);
+  if (suggestion.status !== 'pending') {
+    throw new DomainError('suggestion_already_decided', `suggestion ${id} was ${suggestion.status} by ${suggestion.decided_by} at ${suggestion.decided_at?.toISOString()}`);
+  }
+  return suggestion;
+}
+
+/**
+ * SPEC §3.2: approval runs the same merge the automatic mode would, recorded as `suggestion:<id>`. When a
+ * side was merged elsewhere meanwhile, the merge joins where each side lives now; when both already live
+ * in one contact there is nothing left to merge.
+ */
+export async function approveMergeSuggestion(
+  store: Store,
+  projectId: string,
+  id: string,
+  actor: string,
+): Promise<{ suggestion: SuggestionRow; merge: MergeResult | null }> {
+  return store.transaction(async (tx) => {
+    const suggestion = await lockPendingSuggestion(tx, projectId, id);
+    const survivors = await selectSurvivors(tx, projectId, [suggestion.from_contact_id, suggestion.to_contact_id]);
+    const fromId = survivors.get(suggestion.from_contact_id)!;
+    const toId = survivors.get(suggestion.to_contact_id)!;
+    const merge = fromId === toId ? null : await mergeContacts(tx, projectId, { fromId, toId, reason: `suggestion:${id}`, actor });
+    const decided = await decideSuggestion(tx, projectId, id, { status: 'approved', decidedBy: actor, mergeId: merge?.merge_id ?? null });
+    return { suggestion: decided, merge };
+  });
+}
