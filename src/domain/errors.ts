@@ -13,6 +13,10 @@ export const ERROR_STATUS = {
   invalid_email: 422,
   invalid_region: 422,
   invalid_cursor: 400,
+  invalid_webhook_url: 422,
+  unknown_event_type: 422,
+  webhook_endpoint_not_found: 404,
+  webhook_delivery_not_found: 404,
   payload_too_large: 413,
   conflict: 409,
 } as const;

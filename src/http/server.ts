@@ -11,8 +11,10 @@ import { handleError, sendError } from './errors.js';
 import { botRoutes } from './routes/bots.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { settingsRoutes } from './routes/settings.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
@@ -82,6 +84,8 @@ export async function buildServer({ store, logger }: ServerOptions) {
       await v1.register(contactRoutes, { store });
       await v1.register(conversationRoutes, { store });
       await v1.register(settingsRoutes, { store });
+      await v1.register(webhookEndpointRoutes, { store });
+      await v1.register(eventRoutes, { store });
     },
     { prefix: '/v1' },
   );

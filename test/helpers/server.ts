@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
@@ -47,7 +48,12 @@ export function client(url: string, apiKey: string | null): Api {
   };
 }
 
-export async function startServer(): Promise<TestServer> {
+export interface TestServerOptions {
+  /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
+  delivery?: Partial<DeliveryOptions>;
+}
+
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   let count = 0;
   const store = await openStore({
     databaseUrl: process.env.DATABASE_URL,
@@ -60,6 +66,7 @@ export async function startServer(): Promise<TestServer> {
   const app = await buildServer({ store, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, ...options.delivery }) : null;
   return {
     url,
     store,
@@ -70,6 +77,7 @@ export async function startServer(): Promise<TestServer> {
     },
     close: async () => {
       await app.close();
+      await delivery?.stop();
       await store.close();
     },
   };
