@@ -23,11 +23,13 @@ export function retryCap(attempt: number, policy: RetryPolicy): number {
 export function maxAttempts(policy: RetryPolicy): number {
   let waited = 0;
   let attempts = 1;
-  while (waited < policy.giveUpAfterMs) {
+  // while the caps still double; once a cap is maxDelay every wait adds the same
+  while (waited < policy.giveUpAfterMs && retryCap(attempts, policy) < policy.maxDelayMs) {
     waited += retryCap(attempts, policy) / 2;
     attempts++;
   }
-  return attempts;
+  if (waited >= policy.giveUpAfterMs) return attempts;
+  return attempts + Math.ceil((policy.giveUpAfterMs - waited) / (policy.maxDelayMs / 2));
 }
 
 /**
