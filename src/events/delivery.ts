@@ -5,9 +5,9 @@ import { claimDeliveries, recordAttempts, type AttemptOutcome, type ClaimedDeliv
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './signature.js';
 
-// Webhook delivery (SPEC §8), inside the server process. Each round publishes new outbox events (fanning
-// them out to the subscribed endpoints), claims a batch of due deliveries with FOR UPDATE SKIP LOCKED and
-// a lease, POSTs them in parallel with a timeout and records the outcomes in one statement. Several
+// Webhook delivery (SPEC §8), inside the server process. Each turn publishes new outbox events (fanning
+// them out to the subscribed endpoints), claims due deliveries with FOR UPDATE SKIP LOCKED and a lease,
+// starts their POSTs (with a timeout) and records the outcomes of finished ones in one statement. Several
 // processes on one database share the work; a process killed mid-delivery leaves leases that expire, and
 // the deliveries are sent again: at least once.
 
@@ -17,7 +17,7 @@ export interface DeliveryOptions {
   timeoutMs: number;
   /** how long an idle worker sleeps before looking again */
   pollMs: number;
-  /** deliveries claimed per round */
+  /** POSTs in flight at most */
   batchSize: number;
 }
 
@@ -45,32 +45,47 @@ export function deliveryOptionsFromEnv(env: NodeJS.ProcessEnv): DeliveryOptions 
 }
 
 export interface DeliveryWorker {
-  /** finishes the round in flight (its HTTP calls end within the timeout), then stops */
+  /** stops claiming, waits for the POSTs in flight (they end within the timeout), records them, stops */
   stop(): Promise<void>;
 }
 
 export function startDelivery(store: Store, options: DeliveryOptions, logger?: Logger): DeliveryWorker {
   // The lease outlives the HTTP timeout, so a delivery is never in flight from two workers at once.
   const leaseMs = 2 * options.timeoutMs + 1000;
+  const inFlight = new Set<Promise<void>>();
+  const finished: AttemptOutcome[] = [];
   let stopping = false;
   let wake: () => void = () => {};
 
-  const round = async (): Promise<boolean> => {
-    const published = await publishEvents(store);
-    const claimed = await claimDeliveries(store.db, options.batchSize, leaseMs);
-    if (claimed.length > 0) await recordAttempts(store.db, await Promise.all(claimed.map((d) => attempt(d, options))));
-    return published > 0 || claimed.length > 0;
+  // Up to batchSize POSTs are in flight; a slow endpoint holds only its own slots, and the outcomes of
+  // the ones that finished are recorded together, in one statement, at the next turn.
+  const turn = async (): Promise<boolean> => {
+    const outcomes = finished.splice(0);
+    if (outcomes.length > 0) await recordAttempts(store.db, outcomes);
+    if (stopping) return false;
+    const published = await publishEvents(store, { skipIfBusy: true });
+    const free = options.batchSize - inFlight.size;
+    const claimed = free > 0 ? await claimDeliveries(store.db, free, leaseMs) : [];
+    for (const delivery of claimed) {
+      const sending: Promise<void> = attempt(delivery, options).then((outcome) => {
+        finished.push(outcome);
+        inFlight.delete(sending);
+        wake();
+      });
+      inFlight.add(sending);
+    }
+    return outcomes.length > 0 || published > 0 || claimed.length > 0;
   };
 
   const loop = async () => {
-    while (!stopping) {
+    while (!stopping || inFlight.size > 0 || finished.length > 0) {
       let busy = false;
       try {
-        busy = await round();
+        busy = await turn();
       } catch (err) {
-        logger?.error({ err }, 'webhook delivery round failed; trying again');
+        logger?.error({ err }, 'webhook delivery failed a turn; trying again');
       }
-      if (!busy && !stopping) {
+      if (!busy && finished.length === 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, options.pollMs);
           wake = () => {

@@ -31,13 +31,17 @@ const PUBLISH_BATCH = 1000;
 
 /**
  * Gives the oldest unpublished events their public ids, in insertion order, and fans each out to the
- * endpoints subscribed to it. One publisher at a time: another process that holds the counter row makes
- * this a no-op. The counter is locked by its own statement first, so the publishing statement's
- * snapshot already sees whatever the previous publisher committed. Returns how many were published.
+ * endpoints subscribed to it. One publisher at a time: it holds the counter row; a worker that finds it
+ * held moves on (`skipIfBusy`), a poller waits for it. The counter is locked by its own statement first,
+ * so the publishing statement's snapshot already sees whatever the previous publisher committed.
+ * Returns how many were published.
  */
-export async function publishEvents(store: Store): Promise<number> {
+export async function publishEvents(store: Store, { skipIfBusy }: { skipIfBusy: boolean }): Promise<number> {
+  const waiting = await store.db.selectFrom('outbox').select('id').where('event_id', 'is', null).limit(1).executeTakeFirst();
+  if (!waiting) return 0;
   return store.transaction(async (tx) => {
-    const counter = await tx.selectFrom('event_publisher').select('last_event_id').forUpdate().skipLocked().executeTakeFirst();
+    const lock = tx.selectFrom('event_publisher').select('last_event_id').forUpdate();
+    const counter = await (skipIfBusy ? lock.skipLocked() : lock).executeTakeFirst();
     if (!counter) return 0;
     const { rows } = await sql<{ published: string }>`
       WITH batch AS (

@@ -1,10 +1,29 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DeliveryOptions } from '../../src/events/delivery.js';
 import { verifyOmnimergeWebhook, type OmnimergeEvent } from '../../docs/webhook-receiver.js';
 
 // A real HTTP receiver for webhook tests, on 127.0.0.1: it can be down (refuses connections), fail
 // (answers 500), hang (holds requests without an answer) or be up; it checks every delivery with the
 // receiver code from docs/events.md and notes when one event is in flight twice at once.
+
+/**
+ * Delivery settings for tests, in seconds instead of a day. Every worker on a test database uses the
+ * same ones (workers of parallel test files share a PostgreSQL database and each other's deliveries).
+ */
+export const FAST_DELIVERY: Pick<DeliveryOptions, 'pollMs' | 'timeoutMs' | 'retry'> = {
+  pollMs: 20,
+  timeoutMs: 1_000,
+  retry: { baseMs: 20, maxDelayMs: 100, giveUpAfterMs: 1_500 },
+};
+
+export const FAST_DELIVERY_ENV = {
+  OMNIMERGE_WEBHOOK_POLL_MS: String(FAST_DELIVERY.pollMs),
+  OMNIMERGE_WEBHOOK_TIMEOUT_MS: String(FAST_DELIVERY.timeoutMs),
+  OMNIMERGE_WEBHOOK_RETRY_BASE_MS: String(FAST_DELIVERY.retry.baseMs),
+  OMNIMERGE_WEBHOOK_RETRY_MAX_MS: String(FAST_DELIVERY.retry.maxDelayMs),
+  OMNIMERGE_WEBHOOK_GIVE_UP_MS: String(FAST_DELIVERY.retry.giveUpAfterMs),
+};
 
 export type ReceiverMode = 'up' | 'failing' | 'hang';
 
