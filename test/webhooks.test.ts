@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDelivery, DEFAULT_DELIVERY } from '../src/events/delivery.js';
 import { maxAttempts } from '../src/events/retry.js';
+import { signDelivery } from '../src/events/signature.js';
+import { verifyOmnimergeWebhook } from '../docs/webhook-receiver.js';
 import { enqueueEvents } from '../src/store/outbox.js';
 import { eventually, FAST_DELIVERY as FAST, inOrderPerContact, startReceiver, type Receiver } from './helpers/receiver.js';
 import { startServer, type Api, type TestServer } from './helpers/server.js';
@@ -15,6 +18,16 @@ beforeAll(async () => {
   server = await startServer({ delivery: FAST });
 });
 afterAll(() => server.close());
+
+/** Runs `test` with a fresh project and a receiver that knows `secret`, closing the receiver after. */
+async function withReceiver(test: (receiver: Receiver, project: { api: Api; projectId: string }) => Promise<void>, secret = SECRET): Promise<void> {
+  const receiver = await startReceiver(() => secret);
+  try {
+    await test(receiver, await server.project());
+  } finally {
+    await receiver.close();
+  }
+}
 
 async function subscribe(api: Api, receiver: Receiver, body: Record<string, unknown> = {}): Promise<string> {
   const answer = await api('POST', '/v1/webhook-endpoints', { url: receiver.url, secret: SECRET, ...body });
@@ -78,108 +91,112 @@ describe('webhook endpoints', () => {
 
 describe('webhook delivery', () => {
   it('POSTs each event with a signature the documented receiver code accepts, only for subscribed types', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api, projectId } = await server.project();
-      await subscribe(api, receiver, { events: ['contact.updated'] });
-      const [contact] = await makeHistory(api, 1, 2);
-      await eventually('both updates are acknowledged', () => receiver.acknowledged().length === 2);
-      expect(receiver.arrivals.every((a) => a.event !== null)).toBe(true);
-      const [first] = receiver.arrivals;
-      expect(first.event).toMatchObject({ type: 'contact.updated', project_id: projectId, contact_id: contact, data: { contact: { id: contact } } });
-      expect(first.headers['x-omnimerge-event-id']).toBe(first.event!.id);
-      expect(Math.abs(Number(first.headers['x-omnimerge-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
-      expect(receiver.acknowledged().map((e) => e.data.contact)).toEqual([
-        expect.objectContaining({ variables: { n: 1 } }),
-        expect.objectContaining({ variables: { n: 2 } }),
-      ]);
-    } finally {
-      await receiver.close();
-    }
+    await withReceiver(async (receiver, { api, projectId }) => {
+    await subscribe(api, receiver, { events: ['contact.updated'] });
+    const [contact] = await makeHistory(api, 1, 2);
+    await eventually('both updates are acknowledged', () => receiver.acknowledged().length === 2);
+    expect(receiver.arrivals.every((a) => a.event !== null)).toBe(true);
+    const [first] = receiver.arrivals;
+    expect(first.event).toMatchObject({ type: 'contact.updated', project_id: projectId, contact_id: contact, data: { contact: { id: contact } } });
+    expect(first.headers['x-omnimerge-event-id']).toBe(first.event!.id);
+    expect(Math.abs(Number(first.headers['x-omnimerge-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
+    expect(receiver.acknowledged().map((e) => e.data.contact)).toEqual([
+      expect.objectContaining({ variables: { n: 1 } }),
+      expect.objectContaining({ variables: { n: 2 } }),
+    ]);
+    });
+  });
+
+  it('documents in docs/events.md exactly the receiver code these tests check deliveries with', () => {
+    const receiverCode = readFileSync(new URL('../docs/webhook-receiver.ts', import.meta.url), 'utf8');
+    expect(readFileSync(new URL('../docs/events.md', import.meta.url), 'utf8')).toContain(receiverCode);
+  });
+
+  it('refuses, with the documented receiver code, a delivery whose body, secret or timestamp is not right', async () => {
+    await withReceiver(async (receiver, { api }) => {
+    await subscribe(api, receiver);
+    await api('POST', '/v1/contacts', { name: 'Ann' });
+    await eventually('the delivery has been tried', () => receiver.arrivals.length > 0);
+    expect(receiver.arrivals[0]).toMatchObject({ event: null, status: 401 });
+    }, 'not-the-secret-of-this-endpoint');
+    const raw = JSON.stringify({ id: '1', type: 'contact.created' });
+    const now = Math.floor(Date.now() / 1000);
+    const headers = (timestamp: number, body = raw) => ({
+      'x-omnimerge-timestamp': String(timestamp),
+      'x-omnimerge-signature': signDelivery(SECRET, timestamp, body),
+    });
+    expect(verifyOmnimergeWebhook(SECRET, headers(now), raw)).toMatchObject({ id: '1' });
+    expect(verifyOmnimergeWebhook(SECRET, headers(now), raw.replace('created', 'updated'))).toBeNull();
+    expect(verifyOmnimergeWebhook(SECRET, headers(now - 3600), raw)).toBeNull();
+    expect(verifyOmnimergeWebhook(SECRET, { ...headers(now - 3600), 'x-omnimerge-timestamp': String(now) }, raw)).toBeNull();
   });
 
   it('delivers every event, in order per contact, once a receiver that was down comes back', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api } = await server.project();
-      const endpoint = await subscribe(api, receiver);
-      await receiver.down();
-      await makeHistory(api, 6, 4);
-      await eventually('deliveries have failed a few times', async () => {
-        const deliveries = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?limit=200`)).body.items;
-        return deliveries.length === 30 && deliveries.some((d: { attempts: number }) => d.attempts >= 3);
-      });
-      const pending = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=pending&limit=200`)).body.items;
-      const tried = pending.filter((d: { attempts: number }) => d.attempts > 0);
-      expect(tried.length).toBeGreaterThan(0);
-      for (const delivery of tried) expect(delivery.last_error).toMatch(/ECONNREFUSED/);
-      // a contact's later events wait untried behind its first
-      expect(tried.every((d: { event_type: string }) => d.event_type === 'contact.created')).toBe(true);
-      await receiver.up();
+    await withReceiver(async (receiver, { api }) => {
+    const endpoint = await subscribe(api, receiver);
+    await receiver.down();
+    await makeHistory(api, 6, 4);
+    await eventually('deliveries have failed a few times', async () => {
+      const deliveries = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?limit=200`)).body.items;
+      return deliveries.length === 30 && deliveries.some((d: { attempts: number }) => d.attempts >= 3);
+    });
+    const pending = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=pending&limit=200`)).body.items;
+    const tried = pending.filter((d: { attempts: number }) => d.attempts > 0);
+    expect(tried.length).toBeGreaterThan(0);
+    for (const delivery of tried) expect(delivery.last_error).toMatch(/ECONNREFUSED/);
+    // a contact's later events wait untried behind its first
+    expect(tried.every((d: { event_type: string }) => d.event_type === 'contact.created')).toBe(true);
+    await receiver.up();
 
-      const events = await allEvents(api);
-      expect(events).toHaveLength(30);
-      await eventually('every event is acknowledged', () => receiver.acknowledged().length >= 30);
-      const acknowledged = receiver.acknowledged();
-      expect(new Set(acknowledged.map((e) => e.id))).toEqual(new Set(events.map((e) => e.id)));
-      expect(inOrderPerContact(acknowledged)).toBe(true);
-      expect(receiver.arrivals.every((a) => a.event !== null)).toBe(true);
-      const delivered = await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=delivered&limit=200`);
-      expect(delivered.body.items).toHaveLength(30);
-    } finally {
-      await receiver.close();
-    }
+    const events = await allEvents(api);
+    expect(events).toHaveLength(30);
+    await eventually('every event is acknowledged', () => receiver.acknowledged().length >= 30);
+    const acknowledged = receiver.acknowledged();
+    expect(new Set(acknowledged.map((e) => e.id))).toEqual(new Set(events.map((e) => e.id)));
+    expect(inOrderPerContact(acknowledged)).toBe(true);
+    expect(receiver.arrivals.every((a) => a.event !== null)).toBe(true);
+    const delivered = await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=delivered&limit=200`);
+    expect(delivered.body.items).toHaveLength(30);
+    });
   });
 
   it('never POSTs a later event of a contact before the earlier one is acknowledged', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api } = await server.project();
-      await subscribe(api, receiver);
-      receiver.delayMs = 30;
-      await makeHistory(api, 3, 5);
-      await eventually('every event is acknowledged', () => receiver.acknowledged().length === 18);
-      // arrivals (not only acknowledgements) are in order: nothing overtook a delivery in flight
-      expect(inOrderPerContact(receiver.arrivals.map((a) => a.event!))).toBe(true);
-    } finally {
-      await receiver.close();
-    }
+    await withReceiver(async (receiver, { api }) => {
+    await subscribe(api, receiver);
+    receiver.delayMs = 30;
+    await makeHistory(api, 3, 5);
+    await eventually('every event is acknowledged', () => receiver.acknowledged().length === 18);
+    // arrivals (not only acknowledgements) are in order: nothing overtook a delivery in flight
+    expect(inOrderPerContact(receiver.arrivals.map((a) => a.event!))).toBe(true);
+    });
   });
 
   it('stops sending to an endpoint that is deleted', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api } = await server.project();
-      const endpoint = await subscribe(api, receiver);
-      await api('POST', '/v1/contacts', { name: 'before' });
-      await eventually('the first event arrives', () => receiver.acknowledged().length === 1);
-      await api('DELETE', `/v1/webhook-endpoints/${endpoint}`);
-      await api('POST', '/v1/contacts', { name: 'after' });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(receiver.arrivals).toHaveLength(1);
-    } finally {
-      await receiver.close();
-    }
+    await withReceiver(async (receiver, { api }) => {
+    const endpoint = await subscribe(api, receiver);
+    await api('POST', '/v1/contacts', { name: 'before' });
+    await eventually('the first event arrives', () => receiver.acknowledged().length === 1);
+    await api('DELETE', `/v1/webhook-endpoints/${endpoint}`);
+    await api('POST', '/v1/contacts', { name: 'after' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.arrivals).toHaveLength(1);
+    });
   });
 
   it('never sends an event of a change that rolled back', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api, projectId } = await server.project();
-      await subscribe(api, receiver);
-      const rollback = server.store.transaction(async (tx) => {
-        await enqueueEvents(tx, projectId, [{ type: 'contact.updated', contactId: null, data: { rolled: 'back' } }]);
-        throw new Error('the change failed');
-      });
-      await expect(rollback).rejects.toThrow('the change failed');
-      const created = await api('POST', '/v1/contacts', { name: 'kept' });
-      await eventually('the kept change is delivered', () => receiver.acknowledged().length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(receiver.arrivals.map((a) => a.event!.type)).toEqual(['contact.created']);
-      expect((await allEvents(api)).map((e) => e.contact_id)).toEqual([created.body.id]);
-    } finally {
-      await receiver.close();
-    }
+    await withReceiver(async (receiver, { api, projectId }) => {
+    await subscribe(api, receiver);
+    const rollback = server.store.transaction(async (tx) => {
+      await enqueueEvents(tx, projectId, [{ type: 'contact.updated', contactId: null, data: { rolled: 'back' } }]);
+      throw new Error('the change failed');
+    });
+    await expect(rollback).rejects.toThrow('the change failed');
+    const created = await api('POST', '/v1/contacts', { name: 'kept' });
+    await eventually('the kept change is delivered', () => receiver.acknowledged().length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.arrivals.map((a) => a.event!.type)).toEqual(['contact.created']);
+    expect((await allEvents(api)).map((e) => e.contact_id)).toEqual([created.body.id]);
+    });
   });
 });
 
@@ -187,36 +204,32 @@ describe('dead deliveries', () => {
   const policy = FAST.retry;
 
   it('dead-letters a delivery after its retries, lets later events of the contact pass, and resends it on request', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api } = await server.project();
-      const endpoint = await subscribe(api, receiver);
-      receiver.mode = 'failing';
-      const contact = (await api('POST', '/v1/contacts', { name: 'Ann' })).body.id;
-      await eventually('the delivery is dead', async () => {
-        const items = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries`)).body.items;
-        return items[0]?.status === 'dead';
-      });
-      const [dead] = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries`)).body.items;
-      expect(dead).toMatchObject({ event_type: 'contact.created', contact_id: contact, attempts: maxAttempts(policy), last_status_code: 500, last_error: 'HTTP 500' });
-      expect(receiver.arrivals).toHaveLength(maxAttempts(policy));
+    await withReceiver(async (receiver, { api }) => {
+    const endpoint = await subscribe(api, receiver);
+    receiver.mode = 'failing';
+    const contact = (await api('POST', '/v1/contacts', { name: 'Ann' })).body.id;
+    await eventually('the delivery is dead', async () => {
+      const items = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries`)).body.items;
+      return items[0]?.status === 'dead';
+    });
+    const [dead] = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries`)).body.items;
+    expect(dead).toMatchObject({ event_type: 'contact.created', contact_id: contact, attempts: maxAttempts(policy), last_status_code: 500, last_error: 'HTTP 500' });
+    expect(receiver.arrivals).toHaveLength(maxAttempts(policy));
 
-      receiver.mode = 'up';
-      await api('PATCH', `/v1/contacts/${contact}`, { name: 'Anna' });
-      await eventually('the later event is delivered past the dead one', () => receiver.acknowledged().length === 1);
-      expect(receiver.acknowledged()[0].type).toBe('contact.updated');
+    receiver.mode = 'up';
+    await api('PATCH', `/v1/contacts/${contact}`, { name: 'Anna' });
+    await eventually('the later event is delivered past the dead one', () => receiver.acknowledged().length === 1);
+    expect(receiver.acknowledged()[0].type).toBe('contact.updated');
 
-      const retried = await api('POST', `/v1/webhook-endpoints/${endpoint}/deliveries/${dead.id}/retry`);
-      expect(retried.status).toBe(200);
-      expect(retried.body).toMatchObject({ id: dead.id, status: 'pending' });
-      await eventually('the dead one is delivered on request', () => receiver.acknowledged().length === 2);
-      expect(receiver.acknowledged()[1]).toMatchObject({ id: dead.event_id, type: 'contact.created' });
-      const after = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=delivered`)).body.items;
-      expect(after.map((d: { id: string }) => d.id)).toContain(dead.id);
-      expect((await api('POST', `/v1/webhook-endpoints/${endpoint}/deliveries/999999999/retry`)).status).toBe(404);
-    } finally {
-      await receiver.close();
-    }
+    const retried = await api('POST', `/v1/webhook-endpoints/${endpoint}/deliveries/${dead.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: dead.id, status: 'pending' });
+    await eventually('the dead one is delivered on request', () => receiver.acknowledged().length === 2);
+    expect(receiver.acknowledged()[1]).toMatchObject({ id: dead.event_id, type: 'contact.created' });
+    const after = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=delivered`)).body.items;
+    expect(after.map((d: { id: string }) => d.id)).toContain(dead.id);
+    expect((await api('POST', `/v1/webhook-endpoints/${endpoint}/deliveries/999999999/retry`)).status).toBe(404);
+    });
   });
 });
 
@@ -234,22 +247,18 @@ describe('several workers on one database', () => {
   });
 
   it('never has one event in flight twice at once, and delivers each once, in order per contact', async () => {
-    const receiver = await startReceiver(() => SECRET);
-    try {
-      const { api } = await server.project();
-      await subscribe(api, receiver);
-      receiver.delayMs = 20;
-      await makeHistory(api, 20, 2);
-      await eventually('every event is acknowledged', () => receiver.acknowledged().length >= 60, 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(receiver.overlaps).toBe(0);
-      const ids = receiver.arrivals.map((a) => a.event!.id);
-      expect(ids).toHaveLength(60);
-      expect(new Set(ids).size).toBe(60);
-      expect(inOrderPerContact(receiver.acknowledged())).toBe(true);
-    } finally {
-      await receiver.close();
-    }
+    await withReceiver(async (receiver, { api }) => {
+    await subscribe(api, receiver);
+    receiver.delayMs = 20;
+    await makeHistory(api, 20, 2);
+    await eventually('every event is acknowledged', () => receiver.acknowledged().length >= 60, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.overlaps).toBe(0);
+    const ids = receiver.arrivals.map((a) => a.event!.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    expect(inOrderPerContact(receiver.acknowledged())).toBe(true);
+    });
   });
 });
 
