@@ -22,6 +22,8 @@ describe('webhook delivery across a crash', () => {
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { OMNIMERGE_DATA_DIR: dataDir, DATABASE_URL: '' }),
       OMNIMERGE_API_KEY: `key-${Math.random().toString(36).slice(2)}`,
       ...FAST_DELIVERY_ENV,
+      // a short timeout makes a short lease: the restarted server takes over the killed one's deliveries sooner
+      OMNIMERGE_WEBHOOK_TIMEOUT_MS: '1000',
     };
     const receiver = await startReceiver(() => SECRET);
     const first = await spawnServer(env);

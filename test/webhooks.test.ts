@@ -215,6 +215,9 @@ describe('dead deliveries', () => {
     const [dead] = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries`)).body.items;
     expect(dead).toMatchObject({ event_type: 'contact.created', contact_id: contact, attempts: maxAttempts(policy), last_status_code: 500, last_error: 'HTTP 500' });
     expect(receiver.arrivals).toHaveLength(maxAttempts(policy));
+    expect(dead.attempt_log).toHaveLength(10);
+    expect(dead.attempt_log.at(-1)).toMatchObject({ status_code: 500, error: 'HTTP 500' });
+    expect(new Date(dead.attempt_log.at(-1).at).getTime()).toBeGreaterThan(new Date(dead.attempt_log[0].at).getTime());
 
     receiver.mode = 'up';
     await api('PATCH', `/v1/contacts/${contact}`, { name: 'Anna' });

@@ -110,7 +110,8 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
 /** One POST of one delivery; never throws: a failure is an outcome with the wait before the next try. */
 async function attempt(delivery: ClaimedDelivery, options: DeliveryOptions): Promise<AttemptOutcome> {
   const body = JSON.stringify(delivery.event);
-  const timestamp = Math.floor(Date.now() / 1000);
+  const started = Date.now();
+  const timestamp = Math.floor(started / 1000);
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
@@ -144,5 +145,6 @@ async function attempt(delivery: ClaimedDelivery, options: DeliveryOptions): Pro
     retry_in_ms: delivered ? null : retryDelay(delivery.attempts, options.retry),
     status_code: statusCode,
     error,
+    duration_ms: Date.now() - started,
   };
 }

@@ -135,8 +135,17 @@ export interface WebhookDeliveriesTable {
   last_attempt_at: Date | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** the last ATTEMPT_LOG_SIZE attempts, oldest first */
+  attempt_log: JsonWithDefault<AttemptLogEntry[]>;
   delivered_at: Date | null;
   created_at: Timestamp;
+}
+
+export interface AttemptLogEntry {
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
 }
 
 export interface Database {

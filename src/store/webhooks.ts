@@ -37,6 +37,7 @@ const deliveryColumns = [
   'd.last_attempt_at',
   'd.last_status_code',
   'd.last_error',
+  'd.attempt_log',
   'd.delivered_at',
   'd.created_at',
 ] as const;
@@ -137,7 +138,11 @@ export interface AttemptOutcome {
   retry_in_ms: number | null;
   status_code: number | null;
   error: string | null;
+  duration_ms: number;
 }
+
+/** How many attempts a delivery keeps in its log (the count of all is `attempts`). */
+export const ATTEMPT_LOG_SIZE = 10;
 
 /** Records a batch of attempts in one statement; an attempt whose lease another worker took over is ignored. */
 export async function recordAttempts(db: Db, outcomes: AttemptOutcome[]): Promise<void> {
@@ -149,7 +154,13 @@ export async function recordAttempts(db: Db, outcomes: AttemptOutcome[]): Promis
       delivered_at = CASE WHEN r.delivered THEN now() END,
       leased_until = NULL,
       last_status_code = r.status_code,
-      last_error = r.error
-    FROM jsonb_to_recordset(${jsonb(outcomes)}) AS r(project_id uuid, delivery_id bigint, attempts int, delivered boolean, retry_in_ms int, status_code int, error text)
+      last_error = r.error,
+      attempt_log = (
+        SELECT jsonb_agg(entry ORDER BY n)
+        FROM jsonb_array_elements(d.attempt_log || jsonb_build_array(jsonb_build_object(
+          'at', d.last_attempt_at, 'status_code', r.status_code, 'error', r.error, 'duration_ms', r.duration_ms))) WITH ORDINALITY AS log(entry, n)
+        WHERE n > jsonb_array_length(d.attempt_log) + 1 - ${ATTEMPT_LOG_SIZE})
+    FROM jsonb_to_recordset(${jsonb(outcomes)})
+      AS r(project_id uuid, delivery_id bigint, attempts int, delivered boolean, retry_in_ms int, status_code int, error text, duration_ms int)
     WHERE d.project_id = r.project_id AND d.id = r.delivery_id AND d.attempts = r.attempts AND d.status = 'pending'`.execute(db);
 }

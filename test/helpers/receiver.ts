@@ -9,11 +9,12 @@ import { verifyOmnimergeWebhook, type OmnimergeEvent } from '../../docs/webhook-
 
 /**
  * Delivery settings for tests, in seconds instead of a day. Every worker on a test database uses the
- * same ones (workers of parallel test files share a PostgreSQL database and each other's deliveries).
+ * same retry policy (workers of parallel test files share a PostgreSQL database and each other's
+ * deliveries). The timeout is generous: PGlite shares the test's process and can stall it for a second.
  */
 export const FAST_DELIVERY: Pick<DeliveryOptions, 'pollMs' | 'timeoutMs' | 'retry'> = {
   pollMs: 20,
-  timeoutMs: 1_000,
+  timeoutMs: 5_000,
   retry: { baseMs: 20, maxDelayMs: 100, giveUpAfterMs: 1_500 },
 };
 

@@ -34,6 +34,15 @@ const WebhookDelivery = Type.Object({
   last_attempt_at: Nullable(Timestamp),
   last_status_code: Nullable(Type.Integer({ description: "the endpoint's HTTP status at the last attempt" })),
   last_error: Nullable(Type.String()),
+  attempt_log: Type.Array(
+    Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      status_code: Nullable(Type.Integer()),
+      error: Nullable(Type.String()),
+      duration_ms: Type.Integer(),
+    }),
+    { description: 'the last 10 attempts, oldest first' },
+  ),
   delivered_at: Nullable(Timestamp),
   created_at: Timestamp,
 });

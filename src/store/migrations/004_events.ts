@@ -46,6 +46,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_attempt_at timestamptz,
       last_status_code integer,
       last_error text,
+      attempt_log jsonb NOT NULL DEFAULT '[]',
       delivered_at timestamptz,
       created_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (project_id, id),
