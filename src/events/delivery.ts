@@ -57,24 +57,26 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
   let stopping = false;
   let wake: () => void = () => {};
 
-  // Up to batchSize POSTs are in flight; a slow endpoint holds only its own slots, and the outcomes of
-  // the ones that finished are recorded together, in one statement, at the next turn.
+  // Up to batchSize POSTs are in flight; a slow endpoint holds only its own slots. The outcomes of the
+  // ones that finished are recorded together, in one statement, at the next turn, which comes after a
+  // quarter of the batch finished, all of it, or pollMs.
   const turn = async (): Promise<boolean> => {
     const outcomes = finished.splice(0);
     if (outcomes.length > 0) await recordAttempts(store.db, outcomes);
     if (stopping) return false;
     const published = await publishEvents(store, { skipIfBusy: true });
     const free = options.batchSize - inFlight.size;
-    const claimed = free > 0 ? await claimDeliveries(store.db, free, leaseMs) : [];
+    const { claimed, putOff } = free > 0 ? await claimDeliveries(store.db, free, leaseMs) : { claimed: [], putOff: 0 };
     for (const delivery of claimed) {
       const sending: Promise<void> = attempt(delivery, options).then((outcome) => {
         finished.push(outcome);
         inFlight.delete(sending);
-        wake();
+        // a turn per quarter batch of outcomes (or when all are back), not per outcome
+        if (inFlight.size === 0 || finished.length >= options.batchSize / 4) wake();
       });
       inFlight.add(sending);
     }
-    return outcomes.length > 0 || published > 0 || claimed.length > 0;
+    return outcomes.length > 0 || published > 0 || claimed.length > 0 || putOff > 0;
   };
 
   const loop = async () => {
@@ -85,7 +87,8 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
       } catch (err) {
         logger?.error({ err }, 'webhook delivery failed a turn; trying again');
       }
-      if (!busy && finished.length === 0) {
+      const due = finished.length >= options.batchSize / 4 || (inFlight.size === 0 && finished.length > 0);
+      if (!due && (!busy || inFlight.size > 0)) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, options.pollMs);
           wake = () => {
