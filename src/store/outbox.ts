@@ -34,7 +34,9 @@ const PUBLISH_BATCH = 1000;
  * endpoints subscribed to it. One publisher at a time: it holds the counter row; a worker that finds it
  * held moves on (`skipIfBusy`), a poller waits for it. The counter is locked by its own statement first,
  * so the publishing statement's snapshot already sees whatever the previous publisher committed.
- * Returns how many were published.
+ * Order per contact is the order of insertion ids: a change takes its contact's row lock before it
+ * writes the event, so of two changes to one contact the later one inserts later. Returns how many were
+ * published.
  */
 export async function publishEvents(store: Store, { skipIfBusy }: { skipIfBusy: boolean }): Promise<number> {
   const waiting = await store.db.selectFrom('outbox').select('id').where('event_id', 'is', null).limit(1).executeTakeFirst();
