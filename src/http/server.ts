@@ -14,10 +14,12 @@ import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
@@ -103,6 +105,8 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
       await v1.register(suggestionRoutes, { store });
+      await v1.register(webhookEndpointRoutes, { store });
+      await v1.register(eventRoutes, { store });
     },
     { prefix: '/v1' },
   );

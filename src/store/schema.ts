@@ -108,6 +108,50 @@ export interface OutboxTable {
   contact_id: string | null;
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;
+  /** the public event id, given when the event is published (migration 004) */
+  event_id: ColumnType<string | null, never, string>;
+}
+
+export interface EventPublisherTable {
+  singleton: boolean;
+  last_event_id: ColumnType<string, never, string>;
+}
+
+export interface WebhookEndpointsTable {
+  project_id: string;
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  created_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface WebhookDeliveriesTable {
+  project_id: string;
+  id: Generated<string>;
+  endpoint_id: string;
+  event_id: string;
+  contact_id: string | null;
+  status: WithDefault<DeliveryStatus>;
+  attempts: WithDefault<number>;
+  next_attempt_at: Timestamp;
+  leased_until: Date | null;
+  last_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** the last ATTEMPT_LOG_SIZE attempts, oldest first */
+  attempt_log: JsonWithDefault<AttemptLogEntry[]>;
+  delivered_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface AttemptLogEntry {
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
 }
 
 export interface MergesTable {
@@ -239,4 +283,7 @@ export interface Database {
   conversation_events: ConversationEventsTable;
   contact_references: ContactReferencesTable;
   message_attachments: MessageAttachmentsTable;
+  event_publisher: EventPublisherTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

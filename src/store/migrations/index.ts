@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_base.js';
 import * as m002 from './002_merge.js';
 import * as m003 from './003_channels.js';
+import * as m004 from './004_events.js';
 import * as m005 from './005_suggestions.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
@@ -9,6 +10,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_base': m001,
   '002_merge': m002,
   '003_channels': m003,
+  '004_events': m004,
   '005_suggestions': m005,
 };
 
