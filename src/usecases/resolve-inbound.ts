@@ -8,6 +8,8 @@ import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
+import { applyInviteData } from './apply-invite-data.js';
+import { completeLink } from './complete-merge-link.js';
 import { findBot } from './find-bot.js';
 
 /** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
@@ -38,6 +40,8 @@ export interface InboundResult {
   duplicate: boolean;
   linked?: Record<string, unknown>;
   merged?: Record<string, unknown>;
+  /** the invite data written to the contact (SPEC §3.3) */
+  invite?: Record<string, unknown>;
   actions: InboundAction[];
   errors: Array<{ code: string; message: string }>;
 }
@@ -154,4 +158,4 @@ export const announceNewContact: InboundStep = async (ctx) => {
   });
 };
 
-export const DEFAULT_STEPS: InboundStep[] = [announceNewContact];
+export const DEFAULT_STEPS: InboundStep[] = [completeLink, applyInviteData, announceNewContact];
