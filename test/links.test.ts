@@ -267,3 +267,11 @@ describe('making merge links (SPEC §8)', () => {
     expect(JSON.stringify(rows)).not.toContain(link.code);
   });
 });
+
+describe('API description of links', () => {
+  it('documents the link routes in the OpenAPI document', async () => {
+    const doc: any = await (await fetch(`${server.url}/openapi.json`)).json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/contacts/{id}/merge-link', '/v1/bots/{id}/invite-link', '/v1/conversations/{id}/invite']));
+    expect(doc.paths['/v1/contacts/{id}/merge-link'].post.requestBody.content['application/json'].schema.required).toEqual(['channel']);
+  });
+});
