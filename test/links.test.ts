@@ -105,6 +105,21 @@ describe('completing a merge link in inbound resolution (SPEC §2 step 3)', () =
     expect(history.find((h: { kind: string }) => h.kind === 'merge').data.reason).toBe('link');
   });
 
+  it('tells subscribers the whole story of a new client following a link: created, merged, linked, switched', async () => {
+    const { api, projectId } = await server.project();
+    const contact = await knownClient(api);
+    const bot = await connectBot(api, 'telegram');
+    const link = (await api('POST', `/v1/contacts/${contact.id}/merge-link`, { channel: 'telegram' })).body;
+    const arrival = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: 'ann', payload: link.token });
+    expect(arrival.body).toMatchObject({ contact_id: contact.id, created: false, linked: { status: 'completed' } });
+    expect(arrival.body.merged).toBeUndefined();
+    const all = await server.store.db.selectFrom('outbox').select(['type', 'contact_id', 'data']).where('project_id', '=', projectId).orderBy('id').execute();
+    const events = all.filter((e) => e.contact_id !== contact.id || e.type !== 'contact.created');
+    expect(events.map((e) => e.type)).toEqual(['contact.created', 'contact.merged', 'identity.linked', 'switch_to_telegram']);
+    expect(events[0].contact_id).toBe(events[1].data.from_contact_id);
+    expect(events[1].contact_id).toBe(contact.id);
+  });
+
   it('a repeat by the same identity is a no-op; another identity is refused and keeps its own contact', async () => {
     const { api, projectId } = await server.project();
     const contact = await knownClient(api);

@@ -12,9 +12,10 @@ import {
   type MergeLinkRow,
 } from '../store/links.js';
 import { insertHistory } from '../store/merges.js';
-import type { OutboxEvent } from '../store/outbox.js';
+import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
 import { selectSurvivors } from '../store/suggestions.js';
+import { contactCreatedEvent } from './inbound-events.js';
 import { mergeContacts } from './merge-contacts.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 import { suggestMerge } from './suggest-merge.js';
@@ -83,13 +84,15 @@ async function complete(ctx: InboundContext, link: MergeLinkRow): Promise<void> 
     return;
   }
 
+  // The contact this very message made is announced before it is merged, so subscribers know both sides.
+  if (arriving !== target && ctx.result.created) await enqueueEvents(tx, projectId, [contactCreatedEvent(ctx)]);
   const merge = arriving === target ? null : await mergeContacts(tx, projectId, { fromId: arriving, toId: target, reason: 'link', actor: `link:${link.id}` });
   await claimLink(tx, projectId, link.id, { identityId, suggestionId: null, completed: true });
   ctx.events.push(...(await finishLink(tx, projectId, link, { identityId, contactId: target, fromContactId: merge ? arriving : null, mergeId: merge?.merge_id ?? null })));
 
   ctx.result.linked = { link_id: link.id, contact_id: target, identity_id: identityId, channel: link.channel, tag: link.tag, status: 'completed' };
   if (merge) {
-    // A contact made by this very message is not news: its identity simply joined the link's contact.
+    // A contact made by this very message is no news to the caller: its identity simply joined the link's contact.
     if (!ctx.result.created) ctx.result.merged = { merge_id: merge.merge_id, from_contact_id: arriving, to_contact_id: target };
     ctx.result.linked.merge_id = merge.merge_id;
     ctx.result.created = false;
