@@ -115,8 +115,15 @@ export async function countRecentCodeFailures(tx: Tx, projectId: string, identit
   return Number(row.n);
 }
 
+/** Records wrong codes; the identity's failures older than the hour the limit looks at are dropped. */
 export async function insertCodeFailures(tx: Tx, projectId: string, identityId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
+  await tx
+    .deleteFrom('merge_code_failures')
+    .where('project_id', '=', projectId)
+    .where('identity_id', '=', identityId)
+    .where('failed_at', '<', sql<Date>`now() - interval '1 hour'`)
+    .execute();
   await tx
     .insertInto('merge_code_failures')
     .values(ids.map((id) => ({ project_id: projectId, identity_id: identityId, id })))
