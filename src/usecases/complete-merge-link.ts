@@ -41,14 +41,14 @@ export const completeLink: InboundStep = async (ctx) => {
   if (codes.length > 0 && (await countRecentCodeFailures(tx, projectId, identityId)) >= MAX_WRONG_CODES_PER_HOUR) {
     ctx.result.errors.push({
       code: 'code_rate_limited',
-      message: `more than ${MAX_WRONG_CODES_PER_HOUR} wrong merge codes in the last hour from this client; codes are ignored for now`,
+      message: `${MAX_WRONG_CODES_PER_HOUR} wrong merge codes in the last hour from this client; further codes are ignored until that hour has passed`,
     });
     codes = [];
   }
-  const codeHashes = new Map(codes.map((code) => [hashSecret(code), code]));
-  const found = await lockLinksBySecret(tx, projectId, { token: secrets.token && hashSecret(secrets.token), codes: [...codeHashes.keys()] });
+  const codeHashes = codes.map(hashSecret);
+  const found = await lockLinksBySecret(tx, projectId, { token: secrets.token && hashSecret(secrets.token), codes: codeHashes });
 
-  const failedCodes = [...codeHashes.keys()].filter((hash) => !found.some((link) => link.code_hash === hash)).length;
+  const failedCodes = codeHashes.filter((hash) => !found.some((link) => link.code_hash === hash)).length;
   if (secrets.token !== null && !found.some((link) => link.by === 'token')) {
     ctx.result.errors.push({ code: 'link_not_found', message: 'this merge link is unknown; ask for a new one' });
   }
@@ -66,7 +66,7 @@ export const completeLink: InboundStep = async (ctx) => {
       chosen = { link, verdict };
     }
   }
-  await insertCodeFailures(tx, projectId, identityId, Array.from({ length: failedCodes + refusedCodes }, newId));
+  await insertCodeFailures(tx, projectId, identityId, Array.from({ length: failedCodes + refusedCodes }, () => newId()));
   if (chosen?.verdict.kind === 'complete') await complete(ctx, chosen.link);
 };
 
