@@ -37,6 +37,9 @@ export const ERROR_STATUS = {
   merge_already_undone: 409,
   merge_has_later_changes: 409,
   last_identity: 409,
+  channel_not_linkable: 422,
+  no_bot_for_channel: 422,
+  bot_channel_mismatch: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -5,7 +5,7 @@ import { CHANNEL_NAMES } from '../domain/channels.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 // Answers carry Dates; the serializer writes them as ISO 8601 text.
-const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
+export const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 export const Id = Type.String({ format: 'uuid', description: 'an id this API gave out' });
 
 export const ErrorBody = Type.Object(

@@ -16,6 +16,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { linkRoutes } from './routes/links.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
@@ -107,6 +108,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(suggestionRoutes, { store });
       await v1.register(webhookEndpointRoutes, { store });
       await v1.register(eventRoutes, { store });
+      await v1.register(linkRoutes, { store, outbound });
     },
     { prefix: '/v1' },
   );

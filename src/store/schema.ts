@@ -263,7 +263,36 @@ export interface MergeSuggestionsTable {
   created_at: Timestamp;
 }
 
+/** SPEC §3.1: a merge link or code; only hashes of its secrets are kept. */
+export interface MergeLinksTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  bot_id: string;
+  channel: string;
+  tag: string | null;
+  token_hash: string | null;
+  code_hash: string | null;
+  expires_at: Timestamp;
+  replaced_at: WithDefault<Date | null>;
+  used_by_identity_id: WithDefault<string | null>;
+  used_at: WithDefault<Date | null>;
+  suggestion_id: WithDefault<string | null>;
+  completed_at: WithDefault<Date | null>;
+  created_at: Timestamp;
+}
+
+/** A wrong, expired or replaced code sent by an identity: counted for the rate limit. */
+export interface MergeCodeFailuresTable {
+  project_id: string;
+  identity_id: string;
+  id: string;
+  failed_at: Timestamp;
+}
+
 export interface Database {
+  merge_links: MergeLinksTable;
+  merge_code_failures: MergeCodeFailuresTable;
   merge_suggestions: MergeSuggestionsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;

@@ -8,7 +8,10 @@ import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
+import { applyInviteData } from './apply-invite-data.js';
+import { completeLink } from './complete-merge-link.js';
 import { findBot } from './find-bot.js';
+import { contactCreatedEvent } from './inbound-events.js';
 
 /** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
 export interface InboundInput {
@@ -38,6 +41,8 @@ export interface InboundResult {
   duplicate: boolean;
   linked?: Record<string, unknown>;
   merged?: Record<string, unknown>;
+  /** the invite data written to the contact (SPEC §3.3) */
+  invite?: Record<string, unknown>;
   actions: InboundAction[];
   errors: Array<{ code: string; message: string }>;
 }
@@ -143,15 +148,7 @@ async function readProfile(store: Store, projectId: string, profile: InboundInpu
 
 /** SPEC §2 step 5: a contact seen for the first time is announced. */
 export const announceNewContact: InboundStep = async (ctx) => {
-  if (!ctx.result.created) return;
-  ctx.events.push({
-    type: 'contact.created',
-    contactId: ctx.result.contact_id,
-    data: {
-      contact_id: ctx.result.contact_id,
-      identity: { id: ctx.result.identity_id, bot_id: ctx.bot.id, channel: ctx.channel, external_user_id: ctx.input.external_user_id },
-    },
-  });
+  if (ctx.result.created) ctx.events.push(contactCreatedEvent(ctx));
 };
 
-export const DEFAULT_STEPS: InboundStep[] = [announceNewContact];
+export const DEFAULT_STEPS: InboundStep[] = [completeLink, applyInviteData, announceNewContact];

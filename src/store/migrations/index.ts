@@ -4,6 +4,7 @@ import * as m002 from './002_merge.js';
 import * as m003 from './003_channels.js';
 import * as m004 from './004_events.js';
 import * as m005 from './005_suggestions.js';
+import * as m006 from './006_links.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_channels': m003,
   '004_events': m004,
   '005_suggestions': m005,
+  '006_links': m006,
 };
 
 export const migrationProvider: MigrationProvider = {
