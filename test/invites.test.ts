@@ -102,6 +102,22 @@ describe('invite from a chat (SPEC §3.4)', () => {
     expect((await api('GET', '/v1/contacts')).body.items).toHaveLength(1);
   });
 
+  it('keeps the phone the contact already had when the client arrives on WhatsApp, and the wa_id as an alternate', async () => {
+    const { api } = await server.project();
+    const instagram = await connectBot(api, 'instagram', 'shop');
+    const whatsapp = await connectMessengerBot(api, 'whatsapp', { handle: '+1 555 078 3881' });
+    const chat = await api('POST', '/v1/inbound', { bot_id: instagram.id, external_user_id: 'ig-bob', text: 'hi' });
+    await api('PATCH', `/v1/contacts/${chat.body.contact_id}`, { phone: '+14155552671' });
+    const invite = await api('POST', `/v1/conversations/${chat.body.conversation_id}/invite`, { channel: 'whatsapp' });
+
+    const body = fixture('whatsapp', 'message-code').replace('cli-7KQ3-M9XT', invite.body.code);
+    expect((await postRaw(server.url + whatsapp.webhook_path, body, SIGN.whatsapp(body, SECRETS.whatsapp))).status).toBe(200);
+    const contact = (await api('GET', `/v1/contacts/${chat.body.contact_id}`)).body;
+    expect(contact.phone).toBe('+14155552671');
+    expect(contact.alternates.phones).toEqual(['+79001234567']);
+    expect((await api('GET', '/v1/contacts?phone=%2B79001234567')).body.items.map((c: { id: string }) => c.id)).toEqual([chat.body.contact_id]);
+  });
+
   it('answers 404 for an unknown conversation', async () => {
     const { api } = await server.project();
     const answer = await api('POST', '/v1/conversations/00000000-0000-7000-8000-000000000000/invite', { channel: 'telegram' });

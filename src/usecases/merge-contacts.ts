@@ -76,7 +76,7 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }:
   }
 
   const sides = await selectMergeSides(tx, projectId, [fromId, toId]);
-  const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!);
+  const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from');
   const mergeId = newId();
   const moved = await applyPlan(tx, { projectId, mergeId }, plan);
 
