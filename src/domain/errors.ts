@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   merge_already_undone: 409,
   merge_has_later_changes: 409,
   last_identity: 409,
+  invalid_rule: 422,
+  rule_not_found: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -15,6 +15,7 @@ import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
@@ -103,6 +104,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
       await v1.register(suggestionRoutes, { store });
+      await v1.register(mergeRuleRoutes, { store });
     },
     { prefix: '/v1' },
   );

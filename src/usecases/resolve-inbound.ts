@@ -8,6 +8,7 @@ import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
+import { applyRules as runRules, type RuleOutcome } from './apply-rules.js';
 import { findBot } from './find-bot.js';
 
 /** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
@@ -38,6 +39,8 @@ export interface InboundResult {
   duplicate: boolean;
   linked?: Record<string, unknown>;
   merged?: Record<string, unknown>;
+  /** what the merge rules did when the contact's fields changed (SPEC §5) */
+  rules?: RuleOutcome;
   actions: InboundAction[];
   errors: Array<{ code: string; message: string }>;
 }
@@ -154,4 +157,16 @@ export const announceNewContact: InboundStep = async (ctx) => {
   });
 };
 
-export const DEFAULT_STEPS: InboundStep[] = [announceNewContact];
+/**
+ * SPEC §2 step 4: after the profile or invite data changed the contact, the merge rules run; when the
+ * contact is merged into an older one, the answer names the survivor.
+ */
+export const applyRules: InboundStep = async (ctx) => {
+  if (!ctx.contactChanged) return;
+  const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id);
+  if (outcome.merged.length === 0 && outcome.suggested.length === 0 && outcome.shared_values.length === 0) return;
+  ctx.result.contact_id = outcome.contact_id;
+  ctx.result.rules = outcome;
+};
+
+export const DEFAULT_STEPS: InboundStep[] = [applyRules, announceNewContact];

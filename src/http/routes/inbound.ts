@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { resolveInbound } from '../../usecases/resolve-inbound.js';
-import { AttachmentInput, errorResponses, Id, Nullable } from '../schemas.js';
+import { AttachmentInput, errorResponses, Id, Nullable, RuleOutcome } from '../schemas.js';
 
 export const InboundBody = Type.Object(
   {
@@ -35,6 +35,7 @@ export const InboundAnswer = Type.Object({
   duplicate: Type.Boolean({ description: 'this message id was seen before; nothing new was stored' }),
   linked: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   merged: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  rules: Type.Optional(Type.Ref(RuleOutcome)),
   actions: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'what the caller should do, e.g. send the tag message' }),
   errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
 });

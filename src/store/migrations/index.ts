@@ -3,6 +3,7 @@ import * as m001 from './001_base.js';
 import * as m002 from './002_merge.js';
 import * as m003 from './003_channels.js';
 import * as m005 from './005_suggestions.js';
+import * as m007 from './007_rules.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_merge': m002,
   '003_channels': m003,
   '005_suggestions': m005,
+  '007_rules': m007,
 };
 
 export const migrationProvider: MigrationProvider = {
