@@ -90,7 +90,7 @@ export const RuleOutcome = Type.Object(
     ),
     shared_values: Type.Array(Type.Ref(SharedValue)),
   },
-  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (SPEC §5); contact_id holds the person now' },
+  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (SPEC §5), present when they merged, suggested or reported something; contact_id holds the person now' },
 );
 
 export const ContactCard = Type.Object(

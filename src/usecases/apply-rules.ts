@@ -18,6 +18,11 @@ export interface RuleOutcome {
   shared_values: Array<{ rule_id: string; values: string[]; contacts: number }>;
 }
 
+/** Whether the rules did or reported anything: answers carry `rules` only then. */
+export function ruleOutcomeMatters(outcome: RuleOutcome): boolean {
+  return outcome.merged.length + outcome.suggested.length + outcome.shared_values.length > 0;
+}
+
 /** A chain can grow the survivor's values (alternates) and so its matches; this bounds the rounds. */
 const MAX_ROUNDS = 10;
 

@@ -8,7 +8,7 @@ import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { applyRules as runRules, type RuleOutcome } from './apply-rules.js';
+import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { findBot } from './find-bot.js';
 
 /** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
@@ -164,7 +164,7 @@ export const announceNewContact: InboundStep = async (ctx) => {
 export const applyRules: InboundStep = async (ctx) => {
   if (!ctx.contactChanged) return;
   const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id);
-  if (outcome.merged.length === 0 && outcome.suggested.length === 0 && outcome.shared_values.length === 0) return;
+  if (!ruleOutcomeMatters(outcome)) return;
   ctx.result.contact_id = outcome.contact_id;
   ctx.result.rules = outcome;
 };

@@ -4,7 +4,7 @@ import type { Store } from '../store/database.js';
 import { lockContact, replaceTags, selectContactCard, updateContactFields } from '../store/contacts.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { applyRules, type RuleOutcome } from './apply-rules.js';
+import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
 const MATCHED_FIELDS = ['phone', 'email', 'external_id', 'variables'] as const;
@@ -28,6 +28,7 @@ export async function updateContact(store: Store, projectId: string, contactId: 
     await enqueueEvents(tx, projectId, [{ type: 'contact.updated', contactId, data: { contact, changed: Object.keys(input) } }]);
     if (!MATCHED_FIELDS.some((f) => f in fields)) return contact;
     const rules = await applyRules(tx, projectId, contactId, settings);
+    if (!ruleOutcomeMatters(rules)) return contact;
     if (rules.contact_id === contactId && rules.merged.length === 0) return { ...contact, rules };
     return { ...contactCardView((await selectContactCard(tx, projectId, rules.contact_id))!), rules };
   });
