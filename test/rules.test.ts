@@ -201,4 +201,28 @@ describe('bulk dedupe (POST /v1/dedupe)', () => {
     expect((await state(api, d.id)).state).toBe('active');
     expect((await api('POST', '/v1/dedupe', null)).body).toMatchObject({ clusters_found: 0, contacts_merged: 0 });
   });
+
+  it('moves the identities of a contact that has them, and a bulk merge can be undone', async () => {
+    const { api } = await server.project();
+    const bot = await connectBot(api, 'telegram', 'shop_bot');
+    const older = await contact(api, { name: 'Older', email: 'p@example.com', tags: ['crm'] });
+    const chat = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: '777', text: 'hi', profile: { email: 'P@example.com' } });
+    const plain = await contact(api, { name: 'Plain', email: 'p@example.com', phone: '+14155552671', tags: ['import'] });
+    await rule(api, 'email');
+
+    const done = await api('POST', '/v1/dedupe', {});
+    expect(done.body).toMatchObject({ clusters_found: 1, contacts_merged: 2 });
+    const card = await state(api, older.id);
+    expect(card).toMatchObject({ phone: '+14155552671', email: 'p@example.com', tags: ['crm', 'import'] });
+    expect(card.identities).toEqual([expect.objectContaining({ external_user_id: '777' })]);
+    expect(await state(api, chat.body.contact_id)).toMatchObject({ state: 'merged', merged_into: older.id });
+
+    const history = (await api('GET', `/v1/contacts/${older.id}/history`)).body.items;
+    const lastMerge = history.find((h: { kind: string; other_contact_id: string }) => h.kind === 'merge' && h.other_contact_id === plain.id);
+    expect(lastMerge.data.reason).toMatch(/^rule:/);
+    const undone = await api('POST', `/v1/merges/${lastMerge.data.merge_id}/undo`, null);
+    expect(undone.status).toBe(200);
+    expect(await state(api, plain.id)).toMatchObject({ state: 'active', phone: '+14155552671', email: 'p@example.com' });
+    expect(await state(api, older.id)).toMatchObject({ phone: null, tags: ['crm'] });
+  });
 });

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
 import { refreshMatchKeys, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
 import { selectSettings } from '../store/projects.js';
-import { mergeByRule } from './apply-rules.js';
+import { mergeClusters } from './merge-clusters.js';
 import { suggestMerge } from './suggest-merge.js';
 
 // SPEC §5 bulk dedupe: all rules over the whole base at once. Finding the clusters is set-based (one
@@ -92,26 +92,19 @@ async function settleBatch(store: Store, projectId: string, clusters: Cluster[],
 }
 
 async function settleClusters(tx: Tx, projectId: string, clusters: Cluster[], { rules, manual }: BatchContext) {
-  let merged = 0;
+  if (!manual) return { merged: await mergeClusters(tx, projectId, clusters, { rules, actor: 'dedupe' }), suggested: 0 };
   let suggested = 0;
   for (const cluster of clusters) {
     for (const member of cluster.members) {
-      const reason = `rule:${member.rule_id}` as const;
-      const fields = rules.find((r) => r.id === member.rule_id)?.fields ?? [];
-      if (manual) {
-        const { created } = await suggestMerge(tx, projectId, {
-          kind: 'rule',
-          fromId: member.contact_id,
-          toId: cluster.survivor,
-          reason,
-          evidence: { rule_id: member.rule_id, fields, values: member.values },
-        });
-        if (created) suggested++;
-        continue;
-      }
-      await mergeByRule(tx, projectId, { fromId: member.contact_id, toId: cluster.survivor, ruleId: member.rule_id, fields, values: member.values, actor: 'dedupe' });
-      merged++;
+      const { created } = await suggestMerge(tx, projectId, {
+        kind: 'rule',
+        fromId: member.contact_id,
+        toId: cluster.survivor,
+        reason: `rule:${member.rule_id}`,
+        evidence: { rule_id: member.rule_id, fields: rules.find((r) => r.id === member.rule_id)?.fields ?? [], values: member.values },
+      });
+      if (created) suggested++;
     }
   }
-  return { merged, suggested };
+  return { merged: 0, suggested };
 }
