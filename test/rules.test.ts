@@ -225,4 +225,21 @@ describe('bulk dedupe (POST /v1/dedupe)', () => {
     expect(await state(api, plain.id)).toMatchObject({ state: 'active', phone: '+14155552671', email: 'p@example.com' });
     expect(await state(api, older.id)).toMatchObject({ phone: null, tags: ['crm'] });
   });
+
+  it('undoes one merge of a bulk-merged cluster of plain contacts, giving back its values', async () => {
+    const { api } = await server.project();
+    const a = await contact(api, { name: 'A', email: 'q@example.com', variables: { plan: 'basic' } });
+    const b = await contact(api, { name: 'B', email: 'Q@example.com', phone: '+14155552671', variables: { plan: 'pro', city: 'SF' } });
+    const c = await contact(api, { name: 'C', email: 'q@example.com', phone: '+14155552672' });
+    await rule(api, 'email');
+    expect((await api('POST', '/v1/dedupe', {})).body).toMatchObject({ contacts_merged: 2 });
+    // merged in order: B then C, so C's phone wins and B's is kept as an alternate
+    expect(await state(api, a.id)).toMatchObject({ phone: '+14155552672', variables: { plan: 'basic', city: 'SF' }, alternates: { phones: ['+14155552671'] } });
+    const history = (await api('GET', `/v1/contacts/${a.id}/history`)).body.items;
+    const ofC = history.find((h: { kind: string; other_contact_id: string }) => h.kind === 'merge' && h.other_contact_id === c.id);
+    expect((await api('POST', `/v1/merges/${ofC.data.merge_id}/undo`, null)).status).toBe(200);
+    expect(await state(api, c.id)).toMatchObject({ state: 'active', phone: '+14155552672' });
+    expect(await state(api, a.id)).toMatchObject({ phone: '+14155552671', state: 'active' });
+    expect(await state(api, b.id)).toMatchObject({ state: 'merged', merged_into: a.id });
+  });
 });
