@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { variableName, type KeyGroup, type RuleField } from '../domain/merge-rules.js';
 import type { Db, Tx } from './database.js';
-import { uuidArray } from './merge-journal.js';
+import { recordset as recordsetOf, uuidArray } from './merge-journal.js';
 
 // SPEC §5 merge rules and their match keys: per active contact and rule, one row per combination of the
 // contact's normalized values (phone and e-mail also from its alternates). Stored values are normalized
@@ -30,9 +30,10 @@ export async function selectRules(db: Db | Tx, projectId: string): Promise<Merge
     .execute()) as MergeRuleRow[];
 }
 
-/** Deletes the rule and, by cascade, its keys; false when there was no such rule. */
-export async function deleteRule(db: Db | Tx, projectId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('merge_rules').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+/** Deletes the rule and its keys; false when there was no such rule. */
+export async function deleteRule(tx: Tx, projectId: string, id: string): Promise<boolean> {
+  await tx.deleteFrom('contact_match_keys').where('project_id', '=', projectId).where('rule_id', '=', id).execute();
+  const result = await tx.deleteFrom('merge_rules').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
@@ -40,13 +41,16 @@ export function textArray(values: readonly string[]): RawBuilder<string[]> {
   return sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 }
 
-/** The values one field gives contact `c`: a set, since phones and e-mails also come from alternates. */
-function fieldValues(field: RuleField): RawBuilder<unknown> {
+/**
+ * The values one field gives contact `c`: a set, since phones and e-mails also come from alternates
+ * (`fresh` contacts, just imported, have none to look up).
+ */
+function fieldValues(field: RuleField, fresh: boolean): RawBuilder<unknown> {
   const variable = variableName(field);
   if (variable !== null) {
     return sql`(SELECT v FROM (SELECT nullif(btrim(c.variables ->> ${variable}), '') AS v) s WHERE v IS NOT NULL)`;
   }
-  if (field === 'external_id') return sql`(SELECT c.external_id AS v WHERE c.external_id IS NOT NULL)`;
+  if (field === 'external_id' || fresh) return sql`(SELECT c.${sql.ref(field)} AS v WHERE c.${sql.ref(field)} IS NOT NULL)`;
   return sql`(
     SELECT c.${sql.ref(field)} AS v WHERE c.${sql.ref(field)} IS NOT NULL
     UNION
@@ -61,7 +65,7 @@ function fieldValues(field: RuleField): RawBuilder<unknown> {
 export async function refreshMatchKeys(tx: Tx | Db, projectId: string, rules: MergeRuleRow[], contactIds: readonly string[] | null): Promise<void> {
   const only = contactIds === null ? sql`` : sql`AND contact_id = ANY(${uuidArray(contactIds)})`;
   await sql`DELETE FROM contact_match_keys WHERE project_id = ${projectId} ${only}`.execute(tx);
-  for (const rule of rules) await insertMatchKeys(tx, projectId, rule, contactIds);
+  for (const rule of rules) await insertMatchKeys(tx, projectId, rule, { contactIds });
 }
 
 /** After a merge or its undo moved values between contacts: their keys again, when the project has rules. */
@@ -70,19 +74,29 @@ export async function refreshKeysOf(tx: Tx, projectId: string, contactIds: reado
   if (rules.length > 0) await refreshMatchKeys(tx, projectId, rules, contactIds);
 }
 
-export async function insertMatchKeys(tx: Tx | Db, projectId: string, rule: MergeRuleRow, contactIds: readonly string[] | null): Promise<void> {
+/** Whose keys to write: stored contacts (all, or some by id), or rows about to be imported, given whole. */
+export type KeySource = { contactIds: readonly string[] | null } | { fresh: ReadonlyArray<{ id: string; phone: string | null; email: string | null; external_id: string | null; variables: Record<string, unknown> }> };
+
+export async function insertMatchKeys(tx: Tx | Db, projectId: string, rule: MergeRuleRow, source: KeySource): Promise<void> {
+  // fresh rows have no alternates and are read from the parameter, so no plan depends on table statistics
+  // that a table filling up during an import does not have yet
+  const fresh = 'fresh' in source;
   const values = sql.join(rule.fields.map((_, i) => sql.raw(`f${i}.v`)));
   const laterals = sql.join(
-    rule.fields.map((field, i) => sql`CROSS JOIN LATERAL ${fieldValues(field)} AS ${sql.raw(`f${i}`)}`),
+    rule.fields.map((field, i) => sql`CROSS JOIN LATERAL ${fieldValues(field, fresh)} AS ${sql.raw(`f${i}`)}`),
     sql` `,
   );
+  const from = 'fresh' in source ? recordsetOf(source.fresh, 'c(id uuid, phone text, email text, external_id text, variables jsonb)') : sql`contacts c`;
+  const where =
+    'fresh' in source
+      ? sql``
+      : sql`WHERE c.project_id = ${projectId} AND c.state = 'active' ${source.contactIds === null ? sql`` : sql`AND c.id = ANY(${uuidArray(source.contactIds)})`}`;
   await sql`
     INSERT INTO contact_match_keys (project_id, rule_id, key, contact_id, vals)
-    SELECT c.project_id, ${rule.id}, md5(jsonb_build_array(${values})::text), c.id, jsonb_build_array(${values})
-    FROM contacts c ${laterals}
-    WHERE c.project_id = ${projectId} AND c.state = 'active'
-      ${contactIds === null ? sql`` : sql`AND c.id = ANY(${uuidArray(contactIds)})`}
-    ON CONFLICT DO NOTHING
+    SELECT ${projectId}, ${rule.id}, md5(jsonb_build_array(${values})::text)::uuid, c.id, jsonb_build_array(${values})
+    FROM ${from} ${laterals}
+    ${where}
+    ${fresh ? sql`` : sql`ON CONFLICT DO NOTHING`}
   `.execute(tx);
 }
 

@@ -234,6 +234,7 @@ export interface MergeRulesTable {
 export interface ContactMatchKeysTable {
   project_id: string;
   rule_id: string;
+  /** md5 of the values, as a uuid */
   key: string;
   contact_id: string;
   /** the values, in the rule's field order */

@@ -121,6 +121,6 @@ async function insertContacts(tx: Tx, projectId: string, rules: MergeRuleRow[], 
   if (tags.length > 0) {
     await sql`INSERT INTO contact_tags (project_id, contact_id, tag) SELECT ${projectId}, r.id, r.tag FROM ${recordset(tags, 'r(id uuid, tag text)')}`.execute(tx);
   }
-  const ids = contacts.map((c) => c.id);
-  for (const rule of rules) await insertMatchKeys(tx, projectId, rule, ids);
+  const fresh = contacts.map(({ name: _, tags: __, ...values }) => values);
+  for (const rule of rules) await insertMatchKeys(tx, projectId, rule, { fresh });
 }

@@ -18,7 +18,7 @@ export async function createMergeRule(store: Store, projectId: string, fields: s
     const same = existing.find((r) => r.fields.length === parsed.length && [...r.fields].sort().join('\n') === [...parsed].sort().join('\n'));
     if (same) throw new DomainError('invalid_rule', `rule ${same.id} already has these fields`);
     const rule = await insertRule(tx, projectId, { id: newId(), fields: parsed });
-    await insertMatchKeys(tx, projectId, rule, null);
+    await insertMatchKeys(tx, projectId, rule, { contactIds: null });
     return rule;
   });
 }
@@ -28,7 +28,7 @@ export async function listMergeRules(db: Db, projectId: string): Promise<{ items
 }
 
 export async function deleteMergeRule(store: Store, projectId: string, id: string): Promise<void> {
-  if (!(await deleteRule(store.db, projectId, id))) throw new DomainError('rule_not_found', `no merge rule ${id} in this project`);
+  if (!(await store.transaction((tx) => deleteRule(tx, projectId, id)))) throw new DomainError('rule_not_found', `no merge rule ${id} in this project`);
 }
 
 /** Values too widely shared to merge on (more than max_shared active contacts), most shared first. */
