@@ -142,6 +142,18 @@ describe('merge rules: matching on create and patch', () => {
   });
 });
 
+describe('merge rules: concurrency', () => {
+  it('ends contacts with the same phone created at the same moment as one', async () => {
+    const { api } = await server.project();
+    await rule(api, 'phone');
+    const created = await Promise.all(Array.from({ length: 8 }, (_, i) => api('POST', '/v1/contacts', { name: `twin ${i}`, phone: '+1 415 555 2671' })));
+    expect(created.map((c) => c.status)).toEqual(Array(8).fill(201));
+    const active = (await api('GET', '/v1/contacts?phone=%2B14155552671')).body.items;
+    expect(active).toHaveLength(1);
+    expect(created.every((c) => c.body.state === 'active')).toBe(true);
+  });
+});
+
 describe('merge rules: manual mode', () => {
   it('suggests each pair once and never again after a rejection', async () => {
     const { api } = await server.project();
