@@ -150,6 +150,14 @@ export async function selectKeyMatches(tx: Tx, projectId: string, contactId: str
   return rows;
 }
 
+/**
+ * After a bulk load or a rebuild of the keys: fresh planner statistics, so the dedupe's per-batch lookups
+ * by id probe the primary keys instead of reading the whole project (they did, at a million rows).
+ */
+export async function analyzeMatchTables(db: Db | Tx): Promise<void> {
+  await sql`ANALYZE contacts, contact_match_keys, contact_alternates`.execute(db);
+}
+
 /** Every key held by two contacts or more: the bulk dedupe's input, one GROUP BY over the index. */
 export async function selectSharedKeys(db: Db | Tx, projectId: string, blocked: string[]): Promise<KeyGroup[]> {
   const { rows } = await sql<KeyGroup>`

@@ -1,7 +1,7 @@
 import { blockedForms, clusterGroups, type Cluster } from '../domain/merge-rules.js';
 import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
-import { refreshMatchKeys, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
+import { analyzeMatchTables, refreshMatchKeys, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
 import { selectSettings } from '../store/projects.js';
 import { mergeClusters } from './merge-clusters.js';
 import { suggestMerge } from './suggest-merge.js';
@@ -14,6 +14,8 @@ export interface DedupeOptions {
   dryRun?: boolean;
   /** rebuild every contact's match keys first (after rule or data changes made outside the rules) */
   rebuildKeys?: boolean;
+  /** many contacts were just written: refresh the planner's statistics first */
+  afterBulkLoad?: boolean;
   /** called after each batch of clusters with how many of them are done */
   onProgress?: (done: number, total: number) => void;
 }
@@ -32,7 +34,7 @@ export interface DedupeReport {
 }
 
 const SHOWN_CLUSTERS = 100;
-const CLUSTERS_PER_TRANSACTION = 200;
+const CLUSTERS_PER_TRANSACTION = 500;
 /** merging a cluster can give its survivor new key combinations; a few passes settle them */
 const MAX_PASSES = 3;
 
@@ -42,6 +44,7 @@ export async function dedupeContacts(store: Store, projectId: string, options: D
   const rules = await selectRules(store.db, projectId);
   if (rules.length === 0) return report;
   if (options.rebuildKeys) await store.transaction((tx) => refreshMatchKeys(tx, projectId, rules, null));
+  if (options.rebuildKeys || options.afterBulkLoad) await analyzeMatchTables(store.db);
   const blocked = blockedForms(settings.blocked_values, settings.default_region);
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {

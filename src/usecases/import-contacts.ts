@@ -60,7 +60,7 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
   }
   await flush();
 
-  const dedupe = await dedupeContacts(store, projectId, { onProgress: progress?.dedupe });
+  const dedupe = await dedupeContacts(store, projectId, { onProgress: progress?.dedupe, afterBulkLoad: summary.created > BATCH });
   summary.refused.sort((a, b) => a.line - b.line);
   return { ...summary, merged: dedupe.contacts_merged, suggested: dedupe.suggestions_created, dedupe };
 }
