@@ -39,10 +39,17 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
   let batch: Array<{ line: number; contact: NewContact }> = [];
   let read = 0;
 
+  // The database writes one batch while the next is read and normalized: the two take about as long.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    summary.created += await writeBatch(store, projectId, rules, batch, summary.refused);
+    const rows = batch;
     batch = [];
-    progress?.rows?.(read, summary.created);
+    await writing;
+    writing = writeBatch(store, projectId, rules, rows, summary.refused).then((created) => {
+      summary.created += created;
+      progress?.rows?.(read, summary.created);
+    });
+    writing.catch(() => {}); // awaited at the next flush; this only keeps a failure from counting as unhandled meanwhile
   };
   for await (const row of rows) {
     read++;
@@ -59,6 +66,7 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
     if (batch.length >= BATCH) await flush();
   }
   await flush();
+  await writing;
 
   const dedupe = await dedupeContacts(store, projectId, { onProgress: progress?.dedupe, afterBulkLoad: summary.created > BATCH });
   summary.refused.sort((a, b) => a.line - b.line);
