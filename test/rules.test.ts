@@ -214,6 +214,18 @@ describe('bulk dedupe (POST /v1/dedupe)', () => {
     expect((await api('POST', '/v1/dedupe', null)).body).toMatchObject({ clusters_found: 0, contacts_merged: 0 });
   });
 
+  it('suggests the clusters instead of merging them in manual mode, once', async () => {
+    const { api } = await server.project();
+    await api('PUT', '/v1/settings', { merge_mode: 'manual' });
+    const a = await contact(api, { email: 'm@example.com' });
+    const b = await contact(api, { email: 'M@example.com' });
+    await rule(api, 'email');
+    expect((await api('POST', '/v1/dedupe', {})).body).toMatchObject({ clusters_found: 1, contacts_merged: 0, suggestions_created: 1 });
+    expect((await api('GET', '/v1/merge-suggestions?status=pending')).body.items).toEqual([expect.objectContaining({ from_contact_id: b.id, to_contact_id: a.id })]);
+    expect((await api('POST', '/v1/dedupe', {})).body).toMatchObject({ suggestions_created: 0 });
+    expect((await state(api, b.id)).state).toBe('active');
+  });
+
   it('moves the identities of a contact that has them, and a bulk merge can be undone', async () => {
     const { api } = await server.project();
     const bot = await connectBot(api, 'telegram', 'shop_bot');
