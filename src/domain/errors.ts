@@ -40,6 +40,8 @@ export const ERROR_STATUS = {
   channel_not_linkable: 422,
   no_bot_for_channel: 422,
   bot_channel_mismatch: 422,
+  invalid_rule: 422,
+  rule_not_found: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

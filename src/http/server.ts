@@ -17,6 +17,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { linkRoutes } from './routes/links.js';
+import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
@@ -109,6 +110,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(webhookEndpointRoutes, { store });
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
+      await v1.register(mergeRuleRoutes, { store });
     },
     { prefix: '/v1' },
   );

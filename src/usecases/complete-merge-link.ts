@@ -12,10 +12,9 @@ import {
   type MergeLinkRow,
 } from '../store/links.js';
 import { insertHistory } from '../store/merges.js';
-import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
+import type { OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
 import { selectSurvivors } from '../store/suggestions.js';
-import { contactCreatedEvent } from './inbound-events.js';
 import { mergeContacts } from './merge-contacts.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 import { suggestMerge } from './suggest-merge.js';
@@ -84,8 +83,6 @@ async function complete(ctx: InboundContext, link: MergeLinkRow): Promise<void> 
     return;
   }
 
-  // The contact this very message made is announced before it is merged, so subscribers know both sides.
-  if (arriving !== target && ctx.result.created) await enqueueEvents(tx, projectId, [contactCreatedEvent(ctx)]);
   const merge = arriving === target ? null : await mergeContacts(tx, projectId, { fromId: arriving, toId: target, reason: 'link', actor: `link:${link.id}` });
   await claimLink(tx, projectId, link.id, { identityId, suggestionId: null, completed: true });
   ctx.events.push(...(await finishLink(tx, projectId, link, { identityId, contactId: target, fromContactId: merge ? arriving : null, mergeId: merge?.merge_id ?? null })));

@@ -10,6 +10,7 @@ import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
 import { applyInviteData } from './apply-invite-data.js';
 import { completeLink } from './complete-merge-link.js';
+import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { findBot } from './find-bot.js';
 import { contactCreatedEvent } from './inbound-events.js';
 
@@ -43,6 +44,8 @@ export interface InboundResult {
   merged?: Record<string, unknown>;
   /** the invite data written to the contact (SPEC §3.3) */
   invite?: Record<string, unknown>;
+  /** what the merge rules did when the contact's fields changed (SPEC §5) */
+  rules?: RuleOutcome;
   actions: InboundAction[];
   errors: Array<{ code: string; message: string }>;
 }
@@ -148,7 +151,20 @@ async function readProfile(store: Store, projectId: string, profile: InboundInpu
 
 /** SPEC §2 step 5: a contact seen for the first time is announced. */
 export const announceNewContact: InboundStep = async (ctx) => {
-  if (ctx.result.created) ctx.events.push(contactCreatedEvent(ctx));
+  // Written at once, before a link or a rule may merge the new contact away: subscribers hear of it first.
+  if (ctx.result.created) await enqueueEvents(ctx.tx, ctx.projectId, [contactCreatedEvent(ctx)]);
 };
 
-export const DEFAULT_STEPS: InboundStep[] = [completeLink, applyInviteData, announceNewContact];
+/**
+ * SPEC §2 step 4: after the profile or invite data changed the contact, the merge rules run; when the
+ * contact is merged into an older one, the answer names the survivor.
+ */
+export const applyRules: InboundStep = async (ctx) => {
+  if (!ctx.contactChanged) return;
+  const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id);
+  if (!ruleOutcomeMatters(outcome)) return;
+  ctx.result.contact_id = outcome.contact_id;
+  ctx.result.rules = outcome;
+};
+
+export const DEFAULT_STEPS: InboundStep[] = [announceNewContact, completeLink, applyInviteData, applyRules];
