@@ -1,3 +1,4 @@
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +24,7 @@ import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 const VERSION = '0.1.0';
@@ -89,7 +91,10 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
   });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`));
+  app.setNotFoundHandler((request, reply) =>
+    isUiPage(request) ? sendUiPage(reply) : sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`),
+  );
+  if (webUiBuilt()) await app.register(fastifyStatic, WEB_UI_FILES);
 
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Ready to serve', security: [] } }, async () => {
     await store.db.selectFrom('projects').select('project_id').limit(1).execute();

@@ -1,0 +1,43 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { session } from './api';
+import { Layout } from './components/Layout';
+import { ContactCardScreen } from './screens/ContactCardScreen';
+import { ContactsScreen } from './screens/ContactsScreen';
+import { ConversationScreen } from './screens/ConversationScreen';
+import { MergeScreen } from './screens/MergeScreen';
+import { SettingsScreen } from './screens/SettingsScreen';
+import { SignInScreen } from './screens/SignInScreen';
+import { SuggestionsScreen } from './screens/SuggestionsScreen';
+import './styles.css';
+
+function RequireKey({ children }: { children: React.ReactNode }) {
+  const location = useLocation();
+  if (!session.key()) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  return <Layout>{children}</Layout>;
+}
+
+function App() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignInScreen />} />
+      <Route path="/" element={<Navigate to="/contacts" replace />} />
+      <Route path="/contacts" element={<RequireKey><ContactsScreen /></RequireKey>} />
+      <Route path="/contacts/:id" element={<RequireKey><ContactCardScreen /></RequireKey>} />
+      <Route path="/contacts/:contactId/conversations/:conversationId" element={<RequireKey><ConversationScreen /></RequireKey>} />
+      <Route path="/merge" element={<RequireKey><MergeScreen /></RequireKey>} />
+      <Route path="/suggestions" element={<RequireKey><SuggestionsScreen /></RequireKey>} />
+      <Route path="/settings" element={<RequireKey><SettingsScreen /></RequireKey>} />
+      <Route path="*" element={<RequireKey><p role="alert">There is no page at this address. Pick one from the menu.</p></RequireKey>} />
+    </Routes>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <BrowserRouter>
+      <App />
+    </BrowserRouter>
+  </StrictMode>,
+);

@@ -1,0 +1,140 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { api, type Channel, type InviteAnswer, type Message } from '../api';
+import { ChannelName, channelLabel } from '../channels';
+import { ErrorNote } from '../components/ErrorNote';
+import { handleOf } from '../components/RelatedDialogs';
+import { InviteResult } from '../components/InviteResult';
+import { contactTitle, formatTime } from '../format';
+import { useAction, useLoad } from '../hooks';
+
+// The channels a merge link can be made for (SPEC §3.1).
+const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line'];
+const PAGE = 100;
+
+async function loadConversation(contactId: string, conversationId: string) {
+  const [card, conversations, bots, messages] = await Promise.all([
+    api.contact(contactId),
+    api.conversations(contactId),
+    api.bots(),
+    api.messages(conversationId, { order: 'desc', limit: PAGE }),
+  ]);
+  const conversation = conversations.items.find((c) => c.id === conversationId) ?? null;
+  const inviteChannels = LINKABLE.filter((channel) => channel !== conversation?.channel && bots.items.some((bot) => bot.channel === channel));
+  return { card, conversation, inviteChannels, messages };
+}
+
+// Outbound delivery states in words (SPEC §3.4: without credentials the host delivers the message).
+const DELIVERY_WORDS: Record<string, string> = {
+  sending: 'sending',
+  sent: 'sent',
+  failed: 'not delivered',
+  handed_over: 'handed to your system to deliver',
+};
+
+function MessageItem({ message }: { message: Message }) {
+  return (
+    <li className={`message ${message.direction}`}>
+      <p>{message.text ?? <span className="muted">(no text)</span>}</p>
+      <span className="muted">
+        {formatTime(message.created_at)}
+        {message.direction === 'out' && message.delivery_state ? ` · ${DELIVERY_WORDS[message.delivery_state] ?? message.delivery_state}` : ''}
+        {message.delivery_error ? ` · ${message.delivery_error}` : ''}
+      </span>
+    </li>
+  );
+}
+
+/** One dialog: its messages, a reply box, and invites to the client's other messengers (SPEC §3.4). */
+export function ConversationScreen() {
+  const { contactId = '', conversationId = '' } = useParams();
+  const view = useLoad(() => loadConversation(contactId, conversationId), [contactId, conversationId]);
+  const [older, setOlder] = useState<{ items: Message[]; cursor: string | null } | null>(null);
+  const [reply, setReply] = useState('');
+  const [invite, setInvite] = useState<{ channel: Channel; answer: InviteAnswer } | null>(null);
+  const loadOlder = useAction();
+  const send = useAction();
+  const inviting = useAction();
+
+  if (view.error) return <ErrorNote error={view.error} />;
+  if (!view.data) return <p>Loading…</p>;
+  const { card, conversation, inviteChannels, messages } = view.data;
+  const cursor = older ? older.cursor : messages.next_cursor;
+  const shown = [...messages.items, ...(older?.items ?? [])].reverse();
+
+  const makeInvite = async (channel: Channel) => {
+    const answer = await inviting.run(() => api.invite(conversationId, channel));
+    if (answer) {
+      setInvite({ channel, answer });
+      setOlder(null);
+      view.reload();
+    }
+  };
+
+  return (
+    <section className="conversation">
+      <p>
+        <Link to={`/contacts/${card.id}`}>← {contactTitle(card)}</Link>
+      </p>
+      <h1>{conversation ? <ChannelName channel={conversation.channel} /> : 'Conversation'}</h1>
+      <p className="muted">
+        {card.identities
+          .filter((identity) => identity.bot_id === conversation?.bot_id)
+          .map((identity) => `${handleOf(identity)} · ${identity.window_open ? 'window open' : 'window closed'}`)
+          .join('; ')}
+      </p>
+
+      <div className="invites" role="group" aria-label="Invite to another messenger">
+        {inviteChannels.map((channel) => (
+          <button key={channel} type="button" disabled={inviting.pending} onClick={() => makeInvite(channel)}>
+            Invite to {channelLabel(channel)}
+          </button>
+        ))}
+        {inviteChannels.length === 0 ? <p className="muted">Connect a bot of another messenger to invite the client there.</p> : null}
+      </div>
+      <ErrorNote error={inviting.error} />
+      {invite ? <InviteResult channel={invite.channel} invite={invite.answer} /> : null}
+
+      {cursor ? (
+        <button
+          type="button"
+          disabled={loadOlder.pending}
+          onClick={async () => {
+            const page = await loadOlder.run(() => api.messages(conversationId, { order: 'desc', limit: PAGE, cursor }));
+            if (page) setOlder({ items: [...(older?.items ?? []), ...page.items], cursor: page.next_cursor });
+          }}
+        >
+          Older messages
+        </button>
+      ) : null}
+      <ErrorNote error={loadOlder.error} />
+      <ol className="messages" aria-label="Messages">
+        {shown.map((message) => (
+          <MessageItem key={message.id} message={message} />
+        ))}
+      </ol>
+      {shown.length === 0 ? <p className="muted">No messages yet.</p> : null}
+
+      <form
+        className="reply"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          if (await send.run(() => api.sendMessage(conversationId, reply))) {
+            setReply('');
+            setOlder(null);
+            view.reload();
+          }
+        }}
+      >
+        <label>
+          Reply
+          <textarea value={reply} onChange={(e) => setReply(e.target.value)} rows={2} />
+        </label>
+        <button type="submit" disabled={send.pending || reply.trim() === ''}>
+          Send
+        </button>
+      </form>
+      <ErrorNote error={send.error} />
+    </section>
+  );
+}
