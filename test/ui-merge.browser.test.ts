@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { suggestMerge } from '../src/usecases/suggest-merge.js';
 import { browserTests, clientWrites, screenshot, signIn } from './helpers/browser.js';
 import { connectBot, type Api } from './helpers/server.js';
 
@@ -69,6 +70,41 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       const card = await api('GET', `/v1/contacts/${telegramContact}`);
       expect(card.body.identities.map((i: { channel: string }) => i.channel)).toEqual(['telegram']);
       await screenshot(page, 'unmerge-done');
+    });
+  });
+
+  it('shows a suggested merge with its evidence and approves it, and rejects another so both contacts stay', async () => {
+    const { apiKey, api, projectId } = await ui.project();
+    const { telegramContact, whatsappContact } = await twoContactsOfOnePerson(api);
+    const other = (await api('POST', '/v1/contacts', { name: 'Olga Other', phone: '+491609999990' })).body;
+    // Rules and links make suggestions inside their own transactions; here the test plays their part.
+    const suggest = (fromId: string, toId: string, evidence: Record<string, unknown>) =>
+      ui.server().store.transaction((tx) => suggestMerge(tx, projectId, { kind: 'rule', fromId, toId, reason: 'rule:r1', evidence }));
+    await suggest(whatsappContact, telegramContact, { rule_id: 'r1', fields: ['phone'], values: { phone: '+491609999999' } });
+    await suggest(other.id, telegramContact, { rule_id: 'r2', fields: ['variables.account'], values: { 'variables.account': 'A-17' } });
+
+    await ui.withPage(async (page) => {
+      await signIn(page, apiKey);
+      await page.getByRole('link', { name: 'Suggestions' }).click();
+      const suggestion = page.getByRole('listitem', { name: 'Suggested merge of Dana WhatsApp into Dana Telegram' });
+      await suggestion.waitFor();
+      const evidence = (await suggestion.textContent()) ?? '';
+      expect(evidence).toContain('A merge rule matched');
+      expect(evidence).toContain('same phone');
+      expect(evidence).toContain('+491609999999');
+      await screenshot(page, 'suggestions');
+
+      await page.getByRole('button', { name: 'Approve merge of Dana WhatsApp into Dana Telegram' }).click();
+      await page.getByText('Approved: the merge of Dana WhatsApp into Dana Telegram is done.').waitFor();
+      expect((await api('GET', `/v1/contacts/${whatsappContact}`)).body).toMatchObject({ state: 'merged', merged_into: telegramContact });
+
+      await page.getByRole('button', { name: 'Reject merge of Olga Other into Dana Telegram' }).click();
+      await page.getByText('Rejected: both contacts stay').waitFor();
+      expect((await api('GET', `/v1/contacts/${other.id}`)).body.state).toBe('active');
+      expect(await page.getByRole('listitem', { name: /^Suggested merge/ }).count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Approved' }).click();
+      await expect.poll(() => page.getByRole('listitem', { name: /^Suggested merge/ }).textContent()).toContain('Approved by web UI');
     });
   });
 });

@@ -135,17 +135,19 @@ export interface MergeRule {
 
 export interface Suggestion {
   id: string;
-  status: string;
+  /** what found the pair */
+  kind: 'link' | 'rule';
+  status: 'pending' | 'approved' | 'rejected';
   from_contact_id: string;
   to_contact_id: string;
-  reason?: string;
-  rule_id?: string | null;
-  values?: Record<string, unknown> | null;
-  link?: Record<string, unknown> | null;
-  evidence?: Record<string, unknown> | null;
+  /** `link` or `rule:<id>`, as the merge is recorded */
+  reason: string;
+  /** the rule with the values that matched, or the link and the identity that used it */
+  evidence: Record<string, unknown>;
+  merge_id: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
   created_at: string;
-  decided_at?: string | null;
-  decided_by?: string | null;
 }
 
 function query(params: Record<string, string | number | undefined>): string {
@@ -212,6 +214,9 @@ export const api = {
   addRule: (fields: string[]) => call<MergeRule>('POST', '/merge-rules', { fields }),
   deleteRule: (id: string) => call<unknown>('DELETE', `/merge-rules/${id}`),
 
-  suggestions: (status?: string) => call<{ items: Suggestion[] }>('GET', `/merge-suggestions${query({ status })}`),
-  decideSuggestion: (id: string, decision: 'approve' | 'reject') => call<Suggestion>('POST', `/merge-suggestions/${id}/${decision}`),
+  suggestions: (status?: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status, limit: 200 })}`),
+  // The decision is recorded as the web UI's (the API has no operator accounts).
+  approveSuggestion: (id: string) =>
+    call<{ suggestion: Suggestion; merge: MergeAnswer | null }>('POST', `/merge-suggestions/${id}/approve`, { actor: 'web UI' }),
+  rejectSuggestion: (id: string) => call<Suggestion>('POST', `/merge-suggestions/${id}/reject`, { actor: 'web UI' }),
 };

@@ -9,6 +9,7 @@ const KIND_WORDS: Record<string, string> = {
   merge: 'Merged',
   unmerge: 'Unmerged',
   undo: 'Merge undone',
+  merge_suggested: 'Merge suggested',
 };
 
 function mergeIdOf(entry: HistoryEntry): string | null {

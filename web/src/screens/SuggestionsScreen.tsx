@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, type ContactCard, type Suggestion } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
@@ -36,8 +37,13 @@ export function SuggestionsScreen() {
   const list = useLoad(() => loadSuggestions(status), [status]);
   const decide = useAction();
 
-  const act = async (suggestion: Suggestion, decision: 'approve' | 'reject') => {
-    if (await decide.run(() => api.decideSuggestion(suggestion.id, decision))) list.reload();
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const act = async (suggestion: Suggestion, decision: 'approve' | 'reject', what: string) => {
+    const decided = await decide.run<unknown>(() => (decision === 'approve' ? api.approveSuggestion(suggestion.id) : api.rejectSuggestion(suggestion.id)));
+    if (!decided) return;
+    setNotice(decision === 'approve' ? `Approved: the ${what} is done.` : `Rejected: both contacts stay and this pair is not suggested again.`);
+    list.reload();
   };
 
   return (
@@ -48,11 +54,12 @@ export function SuggestionsScreen() {
       </p>
       <div className="tabs" role="group" aria-label="Show suggestions">
         {STATUSES.map((s) => (
-          <button key={s.status} type="button" aria-pressed={status === s.status} onClick={() => setParams({ status: s.status })}>
+          <button key={s.status} type="button" aria-pressed={status === s.status} onClick={() => (setNotice(null), setParams({ status: s.status }))}>
             {s.label}
           </button>
         ))}
       </div>
+      {notice ? <p role="status" className="notice">{notice}</p> : null}
       <ErrorNote error={list.error} />
       <ErrorNote error={decide.error} />
       {list.data && list.data.items.length === 0 ? <p>No suggestions here.</p> : null}
@@ -69,16 +76,16 @@ export function SuggestionsScreen() {
             <Evidence suggestion={suggestion} />
             {suggestion.status === 'pending' ? (
               <div className="actions">
-                <button type="button" className="primary" aria-label={`Approve ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'approve')}>
+                <button type="button" className="primary" aria-label={`Approve ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'approve', what)}>
                   Approve
                 </button>
-                <button type="button" aria-label={`Reject ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'reject')}>
+                <button type="button" aria-label={`Reject ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'reject', what)}>
                   Reject
                 </button>
               </div>
             ) : (
               <p className="muted">
-                {suggestion.status}
+                {suggestion.status === 'approved' ? 'Approved' : 'Rejected'}
                 {suggestion.decided_by ? ` by ${suggestion.decided_by}` : ''}
                 {suggestion.decided_at ? ` · ${formatTime(suggestion.decided_at)}` : ''}
               </p>
