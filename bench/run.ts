@@ -4,13 +4,14 @@
 // `npm run bench -- inbound` runs only the named ones.
 import { inboundBench } from './inbound.js';
 import { mergeBench } from './merge.js';
+import { rulesBench } from './rules.js';
 
 export interface Bench {
   name: string;
   run: (adminUrl: string) => Promise<void>;
 }
 
-const BENCHES: Bench[] = [inboundBench, mergeBench];
+const BENCHES: Bench[] = [inboundBench, mergeBench, rulesBench];
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const only = process.argv.slice(2);

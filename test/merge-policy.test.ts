@@ -48,8 +48,8 @@ describe('the merge policy', () => {
 
   it("loses no phone or e-mail: each ends as the survivor's or among its alternates", () => {
     fc.assert(
-      fc.property(pair, ([from, to]) => {
-        const plan = planMerge(from, to);
+      fc.property(pair, fc.constantFrom('from', 'to') as fc.Arbitrary<'from' | 'to'>, ([from, to], primary) => {
+        const plan = planMerge(from, to, primary);
         const phones = new Set([plan.after.phone, ...to.alternates.phones, ...plan.alternates_added.phones]);
         const emails = new Set([plan.after.email, ...to.alternates.emails, ...plan.alternates_added.emails]);
         for (const p of [from.phone, to.phone, ...from.alternates.phones]) if (p !== null) expect(phones).toContain(p);
@@ -66,6 +66,16 @@ describe('the merge policy', () => {
         const { after } = planMerge(from, to);
         expect(after.phone).toBe(from.phone ?? to.phone);
         expect(after.email).toBe(from.email ?? to.email);
+      }),
+    );
+  });
+
+  it("keeps the survivor's phone and e-mail where it has them when a link merges (SPEC §3.4)", () => {
+    fc.assert(
+      fc.property(pair, ([from, to]) => {
+        const { after } = planMerge(from, to, 'to');
+        expect(after.phone).toBe(to.phone ?? from.phone);
+        expect(after.email).toBe(to.email ?? from.email);
       }),
     );
   });

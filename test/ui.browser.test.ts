@@ -82,6 +82,31 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     });
   });
 
+  it('invites the client from a dialog to WhatsApp: shows the link with a QR code and a copy button, and puts it in the dialog', async () => {
+    const { apiKey, api } = await ui.project();
+    const telegram = await connectBot(api, 'telegram', 'shop_bot');
+    await connectBot(api, 'whatsapp', '+1 415 555 2671');
+    const client = await clientWrites(api, telegram.id, '778', 'Can we move to WhatsApp?', { name: 'Ines', username: 'ines' });
+
+    await ui.withPage(async (page) => {
+      await signIn(page, apiKey);
+      await page.goto(`/contacts/${client.contact_id}`);
+      await page.getByRole('link', { name: 'Open Telegram @ines dialog' }).click();
+      await page.getByRole('group', { name: 'Invite to another messenger' }).getByRole('button', { name: 'Invite to WhatsApp' }).click();
+      const invite = page.getByRole('region', { name: 'WhatsApp invite' });
+      await invite.waitFor();
+      const url = await invite.getByLabel('Link').inputValue();
+      expect(url).toMatch(/^https:\/\/wa\.me\/14155552671\?text=cli-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$/);
+      await expect.poll(() => invite.locator('img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+      await invite.getByRole('button', { name: 'Copy link' }).waitFor();
+      const messages = page.getByRole('list', { name: 'Messages' });
+      await expect.poll(() => messages.textContent()).toContain(url);
+      const stored = await api('GET', `/v1/conversations/${client.conversation_id}/messages`);
+      expect(stored.body.items.at(-1)).toMatchObject({ direction: 'out', text: expect.stringContaining(url) });
+      await screenshot(page, 'invite-whatsapp');
+    });
+  });
+
   it('fits every screen into 375 px without sideways scrolling', async () => {
     const { apiKey, api } = await ui.project();
     const telegram = await connectBot(api, 'telegram', 'a_rather_long_bot_username_for_narrow_screens_bot');

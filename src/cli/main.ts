@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig, type Config } from '../config.js';
+import { dedupeBase, importFile } from './import.js';
 import { projectCreate } from './project-create.js';
 import { serve } from './serve.js';
 
@@ -12,6 +13,7 @@ function port(value: string): number {
 interface CommonFlags {
   dataDir?: string;
   databaseUrl?: string;
+  apiKey?: string;
 }
 
 const withDatabase = (command: Command) =>
@@ -38,6 +40,24 @@ export async function main(argv: string[]): Promise<void> {
       await projectCreate(readConfig(process.env, flags as Partial<Config>), name, (line) => console.log(line));
     },
   );
+
+  const withProjectKey = (command: Command) => withDatabase(command).option('--api-key <key>', 'the project to work on, by its API key (OMNIMERGE_API_KEY)');
+
+  withProjectKey(
+    program
+      .command('import')
+      .argument('<file>', 'FILE.csv (columns name, phone, email, external_id, tags, variables.<name>) or FILE.jsonl (one contact object a line)')
+      .description('load contacts, then merge duplicates under the merge rules; prints created, merged and refused rows')
+      .option('--no-progress', 'no progress bar'),
+  ).action(async (file: string, flags: CommonFlags & { progress: boolean }) => {
+    await importFile(readConfig(process.env, flags as Partial<Config>), file, (line) => console.log(line), { progress: flags.progress });
+  });
+
+  withProjectKey(
+    program.command('dedupe').description('apply every merge rule to the whole base at once').option('--dry-run', 'only report the clusters found'),
+  ).action(async (flags: CommonFlags & { dryRun?: boolean }) => {
+    await dedupeBase(readConfig(process.env, flags as Partial<Config>), (line) => console.log(line), { dryRun: flags.dryRun ?? false });
+  });
 
   await program.parseAsync(argv);
 }

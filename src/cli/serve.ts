@@ -1,12 +1,17 @@
 import { pino } from 'pino';
 import { describeDatabase, type Config } from '../config.js';
+import { deliveryOptionsFromEnv, startDelivery } from '../events/delivery.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../store/database.js';
 import { ensureProjectForKey } from '../usecases/create-project.js';
 
-/** `omnimerge serve`: the API on HOST:PORT until SIGTERM or SIGINT, which finish in-flight requests first. */
+/**
+ * `omnimerge serve`: the API on HOST:PORT and webhook delivery, until SIGTERM or SIGINT, which finish
+ * in-flight requests and deliveries first.
+ */
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
+  const deliveryOptions = deliveryOptionsFromEnv(process.env);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
@@ -16,6 +21,7 @@ export async function serve(config: Config): Promise<void> {
   }
   const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls });
   await app.listen({ port: config.port, host: config.host });
+  const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
   logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);
 
   let stopping = false;
@@ -25,6 +31,7 @@ export async function serve(config: Config): Promise<void> {
     logger.info({ signal }, 'stopping: finishing requests in flight');
     try {
       await app.close();
+      await delivery.stop();
       await store.close();
       logger.info('stopped');
       process.exit(0);

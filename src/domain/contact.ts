@@ -1,17 +1,8 @@
 import { DomainError } from './errors.js';
 import { requireEmail, requirePhone } from './normalize.js';
 
-/** Contact fields as a caller writes them; null clears a field. */
+/** Contact fields as a caller writes them (null clears a field), and the same after normalization. */
 export interface ContactInput {
-  name?: string | null;
-  phone?: string | null;
-  email?: string | null;
-  external_id?: string | null;
-  variables?: Record<string, unknown>;
-  tags?: string[];
-}
-
-export interface NormalizedContactInput {
   name?: string | null;
   phone?: string | null;
   email?: string | null;
@@ -23,8 +14,8 @@ export interface NormalizedContactInput {
 const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim());
 
 /** Phones to E.164 with the project's region, e-mails trimmed and lower-cased, text trimmed (SPEC §5). */
-export function normalizeContactInput(input: ContactInput, defaultRegion: string | null): NormalizedContactInput {
-  const out: NormalizedContactInput = {};
+export function normalizeContactInput(input: ContactInput, defaultRegion: string | null): ContactInput {
+  const out: ContactInput = {};
   const name = blankToNull(input.name);
   if (name !== undefined) out.name = name;
   const phone = blankToNull(input.phone);

@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   invalid_email: 422,
   invalid_region: 422,
   invalid_cursor: 400,
+  invalid_webhook_url: 422,
+  unknown_event_type: 422,
+  webhook_endpoint_not_found: 404,
+  webhook_delivery_not_found: 404,
   payload_too_large: 413,
   payload_too_long: 422,
   conflict: 409,
@@ -33,6 +37,11 @@ export const ERROR_STATUS = {
   merge_already_undone: 409,
   merge_has_later_changes: 409,
   last_identity: 409,
+  channel_not_linkable: 422,
+  no_bot_for_channel: 422,
+  bot_channel_mismatch: 422,
+  invalid_rule: 422,
+  rule_not_found: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

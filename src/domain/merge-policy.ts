@@ -58,12 +58,20 @@ export interface MergePlan {
 /** Channels whose conversations always move whole, even when TO already has one on that bot. */
 const ALWAYS_MOVED_CHANNELS = new Set(['email']);
 
-export function planMerge(from: MergeSide, to: MergeSide): MergePlan {
+/**
+ * Whose phone and e-mail stay primary. SPEC §4: FROM's where it has one. A link is the exception (SPEC
+ * §3.4): the client arrives with what their messenger says (WhatsApp's wa_id), which becomes the known
+ * contact's phone only where it has none.
+ */
+export type PrimaryValues = 'from' | 'to';
+
+export function planMerge(from: MergeSide, to: MergeSide, primary: PrimaryValues = 'from'): MergePlan {
   if (from.id === to.id) throw new DomainError('merge_into_itself', `contact ${from.id} cannot be merged into itself; pick two different contacts`);
 
-  // phone, e-mail: FROM's where it has one; a value that loses its place is kept as an alternate.
-  const phone = from.phone ?? to.phone;
-  const email = from.email ?? to.email;
+  // phone, e-mail: the primary side's where it has one; a value that loses its place is kept as an alternate.
+  const [first, second] = primary === 'from' ? [from, to] : [to, from];
+  const phone = first.phone ?? second.phone;
+  const email = first.email ?? second.email;
   const known = (kind: 'phones' | 'emails', primary: string | null) => new Set([...to.alternates[kind], ...(primary === null ? [] : [primary])]);
   const added = (kind: 'phones' | 'emails', primary: string | null, candidates: Array<string | null>) => {
     const have = known(kind, primary);

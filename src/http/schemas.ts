@@ -5,7 +5,7 @@ import { CHANNEL_NAMES } from '../domain/channels.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 // Answers carry Dates; the serializer writes them as ISO 8601 text.
-const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
+export const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 export const Id = Type.String({ format: 'uuid', description: 'an id this API gave out' });
 
 export const ErrorBody = Type.Object(
@@ -74,12 +74,32 @@ export const Identity = Type.Object(
   { $id: 'Identity' },
 );
 
+const RuleValues = Type.Array(Type.String(), { description: "the normalized values that matched, in the rule's field order" });
+
+export const SharedValue = Type.Object(
+  { rule_id: Id, values: RuleValues, contacts: Type.Integer({ description: 'active contacts holding these values (counted up to max_shared + 1 when a contact changes)' }) },
+  { $id: 'SharedValue', description: 'values held by more than max_shared contacts: not used for automatic merges' },
+);
+
+export const RuleOutcome = Type.Object(
+  {
+    contact_id: Id,
+    merged: Type.Array(Type.Object({ merge_id: Id, from_contact_id: Id, to_contact_id: Id, rule_id: Id, values: RuleValues })),
+    suggested: Type.Array(
+      Type.Object({ suggestion_id: Id, from_contact_id: Id, to_contact_id: Id, rule_id: Id, values: RuleValues, created: Type.Boolean() }),
+    ),
+    shared_values: Type.Array(Type.Ref(SharedValue)),
+  },
+  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (SPEC §5), present when they merged, suggested or reported something; contact_id holds the person now' },
+);
+
 export const ContactCard = Type.Object(
   {
     ...contactFields,
     identities: Type.Array(Type.Ref(Identity)),
     conversations_count: Type.Integer(),
     recommended_channel: Nullable(ChannelName),
+    rules: Type.Optional(Type.Ref(RuleOutcome)),
   },
   { $id: 'ContactCard' },
 );
@@ -183,4 +203,4 @@ export const MergeSuggestion = Type.Object(
   { $id: 'MergeSuggestion' },
 );
 
-export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, ContactCard, Conversation, Attachment, Message, Settings];
+export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, SharedValue, RuleOutcome, ContactCard, Conversation, Attachment, Message, Settings];

@@ -15,10 +15,14 @@ import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { linkRoutes } from './routes/links.js';
+import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 
@@ -108,6 +112,10 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
       await v1.register(suggestionRoutes, { store });
+      await v1.register(webhookEndpointRoutes, { store });
+      await v1.register(eventRoutes, { store });
+      await v1.register(linkRoutes, { store, outbound });
+      await v1.register(mergeRuleRoutes, { store });
     },
     { prefix: '/v1' },
   );

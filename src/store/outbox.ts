@@ -1,4 +1,5 @@
-import type { Db, Tx } from './database.js';
+import { sql } from 'kysely';
+import type { Db, Store, Tx } from './database.js';
 import { jsonb } from './json.js';
 
 /** An event to deliver (SPEC §8): written in the transaction of the change it describes. */
@@ -13,5 +14,67 @@ export async function enqueueEvents(tx: Tx | Db, projectId: string, events: Outb
   await tx
     .insertInto('outbox')
     .values(events.map((e) => ({ project_id: projectId, type: e.type, contact_id: e.contactId, data: jsonb(e.data) })))
+    .execute();
+}
+
+/** An event as consumers see it, in a webhook body or a poll answer. */
+export interface PublishedEvent {
+  id: string;
+  type: string;
+  created_at: Date;
+  project_id: string;
+  contact_id: string | null;
+  data: Record<string, unknown>;
+}
+
+const PUBLISH_BATCH = 1000;
+
+/**
+ * Gives the oldest unpublished events their public ids, in insertion order, and fans each out to the
+ * endpoints subscribed to it. One publisher at a time: it holds the counter row; a worker that finds it
+ * held moves on (`skipIfBusy`), a poller waits for it. The counter is locked by its own statement first,
+ * so the publishing statement's snapshot already sees whatever the previous publisher committed.
+ * Order per contact is the order of insertion ids: a change takes its contact's row lock before it
+ * writes the event, so of two changes to one contact the later one inserts later. Returns how many were
+ * published.
+ */
+export async function publishEvents(store: Store, { skipIfBusy }: { skipIfBusy: boolean }): Promise<number> {
+  const waiting = await store.db.selectFrom('outbox').select('id').where('event_id', 'is', null).limit(1).executeTakeFirst();
+  if (!waiting) return 0;
+  return store.transaction(async (tx) => {
+    const lock = tx.selectFrom('event_publisher').select('last_event_id').forUpdate();
+    const counter = await (skipIfBusy ? lock.skipLocked() : lock).executeTakeFirst();
+    if (!counter) return 0;
+    const { rows } = await sql<{ published: string }>`
+      WITH batch AS (
+        SELECT project_id, id, ${counter.last_event_id}::bigint + row_number() OVER (ORDER BY id) AS event_id
+        FROM (SELECT project_id, id FROM outbox WHERE event_id IS NULL ORDER BY id LIMIT ${PUBLISH_BATCH}) oldest
+      ), published AS (
+        UPDATE outbox o SET event_id = batch.event_id
+        FROM batch WHERE o.project_id = batch.project_id AND o.id = batch.id AND o.event_id IS NULL
+        RETURNING o.project_id, o.event_id, o.type, o.contact_id
+      ), advanced AS (
+        UPDATE event_publisher SET last_event_id = (SELECT max(event_id) FROM published)
+        WHERE EXISTS (SELECT 1 FROM published)
+      ), fanned_out AS (
+        INSERT INTO webhook_deliveries (project_id, endpoint_id, event_id, contact_id)
+        SELECT p.project_id, e.id, p.event_id, p.contact_id
+        FROM published p
+        JOIN webhook_endpoints e ON e.project_id = p.project_id AND (e.events ? '*' OR e.events ? p.type)
+      )
+      SELECT count(*)::text AS published FROM published`.execute(tx);
+    return Number(rows[0].published);
+  });
+}
+
+/** Published events of the project after the given id, oldest first (polling, `GET /v1/events`). */
+export async function selectEventsAfter(db: Db, projectId: string, after: string, limit: number): Promise<PublishedEvent[]> {
+  return db
+    .selectFrom('outbox')
+    .select(['type', 'created_at', 'project_id', 'contact_id', 'data', sql<string>`event_id::text`.as('id')])
+    .where('project_id', '=', projectId)
+    .where('event_id', '>', after)
+    .orderBy('event_id')
+    .limit(limit)
     .execute();
 }

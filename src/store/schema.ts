@@ -108,6 +108,50 @@ export interface OutboxTable {
   contact_id: string | null;
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;
+  /** the public event id, given when the event is published (migration 004) */
+  event_id: ColumnType<string | null, never, string>;
+}
+
+export interface EventPublisherTable {
+  singleton: boolean;
+  last_event_id: ColumnType<string, never, string>;
+}
+
+export interface WebhookEndpointsTable {
+  project_id: string;
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  created_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface WebhookDeliveriesTable {
+  project_id: string;
+  id: Generated<string>;
+  endpoint_id: string;
+  event_id: string;
+  contact_id: string | null;
+  status: WithDefault<DeliveryStatus>;
+  attempts: WithDefault<number>;
+  next_attempt_at: Timestamp;
+  leased_until: Date | null;
+  last_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** the last ATTEMPT_LOG_SIZE attempts, oldest first */
+  attempt_log: JsonWithDefault<AttemptLogEntry[]>;
+  delivered_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface AttemptLogEntry {
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
 }
 
 export interface MergesTable {
@@ -219,7 +263,60 @@ export interface MergeSuggestionsTable {
   created_at: Timestamp;
 }
 
+/** SPEC §3.1: a merge link or code; only hashes of its secrets are kept. */
+export interface MergeLinksTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  bot_id: string;
+  channel: string;
+  tag: string | null;
+  token_hash: string | null;
+  code_hash: string | null;
+  expires_at: Timestamp;
+  replaced_at: WithDefault<Date | null>;
+  used_by_identity_id: WithDefault<string | null>;
+  used_at: WithDefault<Date | null>;
+  suggestion_id: WithDefault<string | null>;
+  completed_at: WithDefault<Date | null>;
+  created_at: Timestamp;
+}
+
+/** A wrong, expired or replaced code sent by an identity: counted for the rate limit. */
+export interface MergeCodeFailuresTable {
+  project_id: string;
+  identity_id: string;
+  id: string;
+  failed_at: Timestamp;
+}
+
+/** SPEC §5: a merge rule, a list of fields that must all be equal. */
+export interface MergeRulesTable {
+  project_id: string;
+  id: string;
+  fields: string[];
+  created_at: Timestamp;
+}
+
+/**
+ * One row per active contact, rule and combination of its normalized values (a contact with alternates
+ * has several): contacts with the same key match under that rule.
+ */
+export interface ContactMatchKeysTable {
+  project_id: string;
+  rule_id: string;
+  /** md5 of the values, as a uuid */
+  key: string;
+  contact_id: string;
+  /** the values, in the rule's field order */
+  vals: Json<string[]>;
+}
+
 export interface Database {
+  merge_rules: MergeRulesTable;
+  contact_match_keys: ContactMatchKeysTable;
+  merge_links: MergeLinksTable;
+  merge_code_failures: MergeCodeFailuresTable;
   merge_suggestions: MergeSuggestionsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -239,4 +336,7 @@ export interface Database {
   conversation_events: ConversationEventsTable;
   contact_references: ContactReferencesTable;
   message_attachments: MessageAttachmentsTable;
+  event_publisher: EventPublisherTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

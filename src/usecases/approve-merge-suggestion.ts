@@ -1,6 +1,9 @@
 import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
+import { completeSuggestedLinks } from '../store/links.js';
+import { enqueueEvents } from '../store/outbox.js';
 import { decideSuggestion, lockSuggestion, selectSurvivors, type SuggestionRow } from '../store/suggestions.js';
+import { finishLink } from './complete-merge-link.js';
 import { mergeContacts, type MergeResult } from './merge-contacts.js';
 
 /** The suggestion, refused unless it still waits for a decision. */
@@ -16,7 +19,8 @@ export async function lockPendingSuggestion(tx: Tx, projectId: string, id: strin
 /**
  * SPEC §3.2: approval runs the same merge the automatic mode would, recorded as `suggestion:<id>`. When a
  * side was merged elsewhere meanwhile, the merge joins where each side lives now; when both already live
- * in one contact there is nothing left to merge.
+ * in one contact there is nothing left to merge. A link's suggestion then completes its link (SPEC §3.1):
+ * history, `identity.linked` and `switch_to_<channel>` with the tag, as in auto mode.
  */
 export async function approveMergeSuggestion(
   store: Store,
@@ -31,6 +35,12 @@ export async function approveMergeSuggestion(
     const toId = survivors.get(suggestion.to_contact_id)!;
     const merge = fromId === toId ? null : await mergeContacts(tx, projectId, { fromId, toId, reason: `suggestion:${id}`, actor });
     const decided = await decideSuggestion(tx, projectId, id, { status: 'approved', decidedBy: actor, mergeId: merge?.merge_id ?? null });
+    if (suggestion.kind === 'link') {
+      for (const link of await completeSuggestedLinks(tx, projectId, id)) {
+        const done = { identityId: link.used_by_identity_id!, contactId: toId, fromContactId: merge ? fromId : null, mergeId: merge?.merge_id ?? null };
+        await enqueueEvents(tx, projectId, await finishLink(tx, projectId, link, done));
+      }
+    }
     return { suggestion: decided, merge };
   });
 }

@@ -4,9 +4,11 @@ import type { Store } from '../store/database.js';
 import { insertContact, selectContactCard } from '../store/contacts.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
+import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
-export async function createContact(store: Store, projectId: string, input: ContactInput): Promise<ContactCardView> {
+/** A new contact; the merge rules run on it (SPEC §5), so the answer may be the older contact it joined. */
+export async function createContact(store: Store, projectId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {
   return store.transaction(async (tx) => {
     const settings = await selectSettings(tx, projectId);
     const fields = normalizeContactInput(input, settings.default_region);
@@ -26,6 +28,9 @@ export async function createContact(store: Store, projectId: string, input: Cont
     );
     const contact = contactCardView((await selectContactCard(tx, projectId, id))!);
     await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact } }]);
-    return contact;
+    const rules = await applyRules(tx, projectId, id, settings);
+    if (!ruleOutcomeMatters(rules)) return contact;
+    if (rules.contact_id === id && rules.merged.length === 0) return { ...contact, rules };
+    return { ...contactCardView((await selectContactCard(tx, projectId, rules.contact_id))!), rules };
   });
 }

@@ -8,7 +8,11 @@ import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
+import { applyInviteData } from './apply-invite-data.js';
+import { completeLink } from './complete-merge-link.js';
+import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { findBot } from './find-bot.js';
+import { contactCreatedEvent } from './inbound-events.js';
 
 /** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
 export interface InboundInput {
@@ -38,6 +42,10 @@ export interface InboundResult {
   duplicate: boolean;
   linked?: Record<string, unknown>;
   merged?: Record<string, unknown>;
+  /** the invite data written to the contact (SPEC §3.3) */
+  invite?: Record<string, unknown>;
+  /** what the merge rules did when the contact's fields changed (SPEC §5) */
+  rules?: RuleOutcome;
   actions: InboundAction[];
   errors: Array<{ code: string; message: string }>;
 }
@@ -143,15 +151,20 @@ async function readProfile(store: Store, projectId: string, profile: InboundInpu
 
 /** SPEC §2 step 5: a contact seen for the first time is announced. */
 export const announceNewContact: InboundStep = async (ctx) => {
-  if (!ctx.result.created) return;
-  ctx.events.push({
-    type: 'contact.created',
-    contactId: ctx.result.contact_id,
-    data: {
-      contact_id: ctx.result.contact_id,
-      identity: { id: ctx.result.identity_id, bot_id: ctx.bot.id, channel: ctx.channel, external_user_id: ctx.input.external_user_id },
-    },
-  });
+  // Written at once, before a link or a rule may merge the new contact away: subscribers hear of it first.
+  if (ctx.result.created) await enqueueEvents(ctx.tx, ctx.projectId, [contactCreatedEvent(ctx)]);
 };
 
-export const DEFAULT_STEPS: InboundStep[] = [announceNewContact];
+/**
+ * SPEC §2 step 4: after the profile or invite data changed the contact, the merge rules run; when the
+ * contact is merged into an older one, the answer names the survivor.
+ */
+export const applyRules: InboundStep = async (ctx) => {
+  if (!ctx.contactChanged) return;
+  const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id);
+  if (!ruleOutcomeMatters(outcome)) return;
+  ctx.result.contact_id = outcome.contact_id;
+  ctx.result.rules = outcome;
+};
+
+export const DEFAULT_STEPS: InboundStep[] = [announceNewContact, completeLink, applyInviteData, applyRules];

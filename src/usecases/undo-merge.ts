@@ -18,6 +18,7 @@ import {
   writeContactValues,
   type MergeRecord,
 } from '../store/merges.js';
+import { refreshKeysOf } from '../store/match-keys.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
@@ -41,6 +42,7 @@ export async function undoMerge(store: Store, projectId: string, mergeId: string
     await requireUndoable(tx, projectId, merge);
 
     await putBack(tx, scope, merge);
+    await refreshKeysOf(tx, projectId, [merge.from_contact_id, merge.to_contact_id]); // the merge rules' match keys (SPEC §5)
     await markUndone(tx, projectId, mergeId);
     const data = { merge_id: mergeId, from_contact_id: merge.from_contact_id, to_contact_id: merge.to_contact_id, actor };
     await insertHistory(tx, projectId, { id: newId(), kind: 'undo', contactId: merge.to_contact_id, otherContactId: merge.from_contact_id, data });

@@ -4,10 +4,16 @@ import type { Store } from '../store/database.js';
 import { lockContact, replaceTags, selectContactCard, updateContactFields } from '../store/contacts.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
+import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
-/** Changes the fields given (null clears one); `variables` replaces the whole object, `tags` the whole set. */
-export async function updateContact(store: Store, projectId: string, contactId: string, input: ContactInput): Promise<ContactCardView> {
+const MATCHED_FIELDS = ['phone', 'email', 'external_id', 'variables'] as const;
+
+/**
+ * Changes the fields given (null clears one); `variables` replaces the whole object, `tags` the whole set.
+ * When a field rules read changed, the rules run (SPEC §5) and the answer is the contact that holds the person.
+ */
+export async function updateContact(store: Store, projectId: string, contactId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {
   return store.transaction(async (tx) => {
     const locked = await lockContact(tx, projectId, contactId);
     if (!locked) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
@@ -20,6 +26,10 @@ export async function updateContact(store: Store, projectId: string, contactId: 
     if (tags !== undefined) await replaceTags(tx, projectId, contactId, tags);
     const contact = contactCardView((await selectContactCard(tx, projectId, contactId))!);
     await enqueueEvents(tx, projectId, [{ type: 'contact.updated', contactId, data: { contact, changed: Object.keys(input) } }]);
-    return contact;
+    if (!MATCHED_FIELDS.some((f) => f in fields)) return contact;
+    const rules = await applyRules(tx, projectId, contactId, settings);
+    if (!ruleOutcomeMatters(rules)) return contact;
+    if (rules.contact_id === contactId && rules.merged.length === 0) return { ...contact, rules };
+    return { ...contactCardView((await selectContactCard(tx, projectId, rules.contact_id))!), rules };
   });
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { MessengerApiUrls } from '../../src/channels/index.js';
+import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
@@ -48,8 +49,14 @@ export function client(url: string, apiKey: string | null): Api {
   };
 }
 
-/** `messengerApiUrls` points the messenger connectors at local test servers. */
-export async function startServer(options: { messengerApiUrls?: MessengerApiUrls } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** points the messenger connectors at local test servers */
+  messengerApiUrls?: MessengerApiUrls;
+  /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
+  delivery?: Partial<DeliveryOptions>;
+}
+
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   let count = 0;
   const store = await openStore({
     databaseUrl: process.env.DATABASE_URL,
@@ -62,6 +69,7 @@ export async function startServer(options: { messengerApiUrls?: MessengerApiUrls
   const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, ...options.delivery }) : null;
   return {
     url,
     store,
@@ -72,6 +80,7 @@ export async function startServer(options: { messengerApiUrls?: MessengerApiUrls
     },
     close: async () => {
       await app.close();
+      await delivery?.stop();
       await store.close();
     },
   };

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { resolveInbound } from '../../usecases/resolve-inbound.js';
-import { AttachmentInput, errorResponses, Id, Nullable } from '../schemas.js';
+import { AttachmentInput, errorResponses, Id, Nullable, RuleOutcome } from '../schemas.js';
 
 export const InboundBody = Type.Object(
   {
@@ -33,8 +33,10 @@ export const InboundAnswer = Type.Object({
   message_id: Nullable(Id),
   created: Type.Boolean({ description: 'a new contact was created for this identity' }),
   duplicate: Type.Boolean({ description: 'this message id was seen before; nothing new was stored' }),
-  linked: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  merged: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  linked: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the merge link this message completed (or left for approval, status "suggested")' })),
+  merged: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "the contact merged into the link's contact" })),
+  invite: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'invite data written to the contact (SPEC §3.3)' })),
+  rules: Type.Optional(Type.Ref(RuleOutcome)),
   actions: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'what the caller should do, e.g. send the tag message' }),
   errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
 });

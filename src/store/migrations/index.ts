@@ -2,14 +2,20 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_base.js';
 import * as m002 from './002_merge.js';
 import * as m003 from './003_channels.js';
+import * as m004 from './004_events.js';
 import * as m005 from './005_suggestions.js';
+import * as m006 from './006_links.js';
+import * as m007 from './007_rules.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
   '001_base': m001,
   '002_merge': m002,
   '003_channels': m003,
+  '004_events': m004,
   '005_suggestions': m005,
+  '006_links': m006,
+  '007_rules': m007,
 };
 
 export const migrationProvider: MigrationProvider = {

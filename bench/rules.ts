@@ -1,0 +1,117 @@
+// `npm run bench -- rules`: SPEC §5 at size. Imports BENCH_CONTACTS (default 1,000,000) generated contacts
+// from a CSV, about 10% of them duplicates of an earlier row under one of three rules (phone written in
+// another format, e-mail in another case, same account variable), then merges them (the import's bulk
+// dedupe), on PostgreSQL. The floor, measured in the same run: a plain PostgreSQL COPY of the same file
+// into a table of the same columns, with no normalization, keys, rules or merges.
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { openContactFile } from '../src/cli/contact-file.js';
+import { openStore } from '../src/store/database.js';
+import { createProject } from '../src/usecases/create-project.js';
+import { importContacts } from '../src/usecases/import-contacts.js';
+import { createMergeRule } from '../src/usecases/merge-rules.js';
+import { freshDatabase } from './lib/database.js';
+import type { Bench } from './run.js';
+
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
+const DUPLICATE_SHARE = 0.1;
+
+/** A US number per person, unique up to 8,000,000 people; `format` picks one of four writings. */
+function phone(person: number, format: number): string {
+  const exchange = 200 + Math.floor(person / 10_000);
+  const line = String(person % 10_000).padStart(4, '0');
+  return [`+1 415 ${exchange} ${line}`, `(415) ${exchange}-${line}`, `415.${exchange}.${line}`, `1415${exchange}${line}`][format];
+}
+
+/** The CSV: person i is row i; a duplicate row repeats an earlier person under one rule only. */
+function writeContacts(path: string): { duplicates: number } {
+  const lines = ['name,phone,email,variables.account'];
+  let duplicates = 0;
+  let persons = 0;
+  let seed = 42;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  for (let row = 0; row < CONTACTS; row++) {
+    if (persons > 100 && random() < DUPLICATE_SHARE) {
+      const p = Math.floor(random() * persons);
+      const rule = row % 3;
+      duplicates++;
+      if (rule === 0) lines.push(`Person ${p} again,${phone(p, 1 + (row % 3))},,`);
+      else if (rule === 1) lines.push(`Person ${p} again,,Person.${p}@Example.com,`);
+      else lines.push(`Person ${p} again,,,acct-${p}`);
+    } else {
+      const p = persons++;
+      lines.push(`Person ${p},${phone(p, 0)},person.${p}@example.com,acct-${p}`);
+    }
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return { duplicates };
+}
+
+async function copyFloor(url: string, path: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE TABLE floor_contacts (name text, phone text, email text, account text)');
+  const started = performance.now();
+  await pipeline(createReadStream(path), client.query(copyFrom('COPY floor_contacts FROM STDIN (FORMAT csv, HEADER true)')));
+  const ms = performance.now() - started;
+  await client.end();
+  return ms;
+}
+
+/** Peak resident memory of this process while `work` runs, sampled every 50 ms. */
+async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  try {
+    const result = await work();
+    return { result, peakMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export const rulesBench: Bench = {
+  name: 'rules',
+  run: async (adminUrl) => {
+    const dir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-'));
+    const path = join(dir, 'contacts.csv');
+    const { duplicates } = writeContacts(path);
+    const database = await freshDatabase(adminUrl, 'omnimerge_bench_rules');
+    try {
+      const copyMs = await copyFloor(database.url, path);
+
+      const store = await openStore({ databaseUrl: database.url, poolSize: 4 });
+      const { project_id } = await createProject(store, 'bench');
+      await store.db.updateTable('projects').set({ default_region: 'US', max_shared: 20 }).where('project_id', '=', project_id).execute();
+      for (const fields of [['phone'], ['email'], ['variables.account']]) await createMergeRule(store, project_id, fields);
+
+      let loadedAt = 0;
+      const started = performance.now();
+      const { result: summary, peakMb } = await peakRss(() =>
+        importContacts(store, project_id, openContactFile(path).rows, {
+          dedupe: () => {
+            loadedAt ||= performance.now();
+          },
+        }),
+      );
+      const totalMs = performance.now() - started;
+      const loadMs = (loadedAt || performance.now()) - started;
+      const active = await store.db.selectFrom('contacts').select((eb) => eb.fn.countAll<string>().as('n')).where('project_id', '=', project_id).where('state', '=', 'active').executeTakeFirstOrThrow();
+      await store.close();
+
+      console.log(`${CONTACTS} rows, ${duplicates} duplicates generated; created ${summary.created}, merged ${summary.merged}, refused ${summary.refused.length}; active contacts ${active.n}`);
+      console.log(`COPY floor:            ${(copyMs / 1000).toFixed(1)} s`);
+      console.log(`import (load + keys):  ${(loadMs / 1000).toFixed(1)} s`);
+      console.log(`dedupe (merges):       ${((totalMs - loadMs) / 1000).toFixed(1)} s`);
+      console.log(`import + dedupe:       ${(totalMs / 1000).toFixed(1)} s = ${(totalMs / copyMs).toFixed(1)}× COPY (aim ≤ 3×)`);
+      console.log(`peak memory (rss):     ${peakMb} MB (aim < 2048 MB)`);
+    } finally {
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

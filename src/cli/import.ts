@@ -1,0 +1,61 @@
+import { SingleBar, Presets } from 'cli-progress';
+import type { Config } from '../config.js';
+import { openStore, type Store } from '../store/database.js';
+import { findProjectIdByKeyHash } from '../store/projects.js';
+import { hashApiKey } from '../usecases/create-project.js';
+import { dedupeContacts } from '../usecases/dedupe-contacts.js';
+import { importContacts } from '../usecases/import-contacts.js';
+import { openContactFile } from './contact-file.js';
+
+type Print = (line: string) => void;
+
+/** The project the API key belongs to, on the same database `serve` uses. */
+async function withProject<T>(config: Config, work: (store: Store, projectId: string) => Promise<T>): Promise<T> {
+  if (!config.apiKey) throw new Error('say which project: --api-key <key> or OMNIMERGE_API_KEY');
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const projectId = await findProjectIdByKeyHash(store.db, hashApiKey(config.apiKey));
+    if (!projectId) throw new Error('no project has this API key; `omnimerge project create <name>` makes one');
+    return await work(store, projectId);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `omnimerge import FILE.csv|FILE.jsonl`: loads contacts with a progress bar, then prints a summary. */
+export async function importFile(config: Config, path: string, print: Print, options: { progress: boolean }): Promise<void> {
+  const file = openContactFile(path);
+  await withProject(config, async (store, projectId) => {
+    const bar = new SingleBar({ format: '{phase} [{bar}] {percentage}% | {detail}', stream: process.stderr, noTTYOutput: false }, Presets.shades_classic);
+    if (options.progress) bar.start(file.bytes, 0, { phase: 'import', detail: 'starting' });
+    const summary = await importContacts(store, projectId, file.rows, {
+      rows: (read, created) => options.progress && bar.update(file.bytesRead(), { detail: `${read} rows read, ${created} contacts created` }),
+      dedupe: (done, total) => {
+        if (!options.progress) return;
+        bar.setTotal(total);
+        bar.update(done, { phase: 'dedupe', detail: `${done}/${total} clusters merged` });
+      },
+    });
+    if (options.progress) bar.stop();
+    print(`created: ${summary.created}`);
+    print(`merged: ${summary.merged}${summary.suggested ? `, suggested: ${summary.suggested}` : ''} (${summary.dedupe.clusters_found} clusters)`);
+    for (const shared of summary.dedupe.shared_values.slice(0, 20)) {
+      print(`not merged on ${shared.values.join(' + ')}: shared by ${shared.contacts} contacts (over max_shared)`);
+    }
+    print(`refused: ${summary.refused.length}`);
+    for (const r of summary.refused) print(`  line ${r.line}: ${r.reason}`);
+  });
+}
+
+/** `omnimerge dedupe [--dry-run]`: every rule over the whole base; prints the clusters found. */
+export async function dedupeBase(config: Config, print: Print, options: { dryRun: boolean }): Promise<void> {
+  await withProject(config, async (store, projectId) => {
+    const report = await dedupeContacts(store, projectId, { dryRun: options.dryRun, rebuildKeys: true });
+    print(`${options.dryRun ? 'would merge' : 'merged'}: ${report.contacts_merged} contacts in ${report.clusters_found} clusters${report.suggestions_created ? `, suggested: ${report.suggestions_created}` : ''}`);
+    for (const cluster of report.clusters) {
+      print(`  ${cluster.survivor} ← ${cluster.members.map((m) => `${m.contact_id} (${m.values.join(' + ')})`).join(', ')}`);
+    }
+    for (const shared of report.shared_values.slice(0, 20)) print(`not merged on ${shared.values.join(' + ')}: shared by ${shared.contacts} contacts (over max_shared)`);
+    for (const failed of report.failed) print(`failed: cluster of ${failed.survivor}: ${failed.reason}`);
+  });
+}

@@ -1,0 +1,32 @@
+import { CHANNEL_NAMES } from '../domain/channels.js';
+import { DomainError } from '../domain/errors.js';
+
+// The events omnimerge emits (SPEC §1 event / webhook, §3.1 switch_to_<channel>, §3.4 message.outbound).
+
+export const EVENT_TYPES: readonly string[] = [
+  'contact.created',
+  'contact.updated',
+  'contact.merged',
+  'contact.unmerged',
+  'identity.linked',
+  'merge.suggested',
+  'merge.rejected',
+  'message.outbound',
+  ...CHANNEL_NAMES.map((channel) => `switch_to_${channel}`),
+];
+
+/** `*` subscribes an endpoint to every event, including ones added later. */
+export const ALL_EVENTS = '*';
+
+/** The subscription of an endpoint: the names given (deduplicated), or every event when none are. */
+export function parseEventFilter(events: string[] | undefined): string[] {
+  if (events === undefined || events.length === 0) return [ALL_EVENTS];
+  const unknown = events.filter((e) => e !== ALL_EVENTS && !EVENT_TYPES.includes(e));
+  if (unknown.length > 0) {
+    throw new DomainError(
+      'unknown_event_type',
+      `unknown event ${unknown.map((e) => `"${e}"`).join(', ')}; use "*" or any of ${EVENT_TYPES.join(', ')}`,
+    );
+  }
+  return [...new Set(events)];
+}

@@ -1,0 +1,89 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../store/database.js';
+import { createInviteLink } from '../../usecases/create-invite-link.js';
+import { createMergeLink } from '../../usecases/create-merge-link.js';
+import { inviteFromConversation } from '../../usecases/invite-from-conversation.js';
+import type { Outbound } from '../../usecases/send-message.js';
+import { ChannelInput, errorResponses, Id, Message, Timestamp } from '../schemas.js';
+
+// SPEC §3.1, §3.3, §3.4: merge links and codes, invite links with data, invites sent into a conversation.
+
+const MergeLinkBody = Type.Object(
+  {
+    channel: ChannelInput,
+    tag: Type.Optional(Type.String({ maxLength: 1000, description: 'a message for the client after the move; returned as a send_message action and in switch_to_<channel>' })),
+    bot_id: Type.Optional(Type.String({ format: 'uuid', description: "the bot to link to (the seeds' group); default: the project's first bot of that channel" })),
+  },
+  { additionalProperties: false },
+);
+
+const MergeLink = Type.Object({
+  url: Type.String(),
+  channel: Type.String(),
+  bot_id: Id,
+  token: Type.Optional(Type.String({ description: 'the token the link carries (telegram, facebook, instagram, viber, vk)' })),
+  code: Type.Optional(Type.String({ description: 'the code the client sends (whatsapp, instagram, line); also in variables.text_to_merge_contact' })),
+  expires_at: Timestamp,
+});
+
+const InviteData = Type.Object(
+  {
+    p: Type.Optional(Type.String({ minLength: 1, description: 'phone' })),
+    e: Type.Optional(Type.String({ minLength: 1, description: 'e-mail' })),
+    eId: Type.Optional(Type.String({ minLength: 1, description: 'external id' })),
+    v: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'variables' })),
+  },
+  { additionalProperties: false },
+);
+
+export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Outbound }> = async (app, { store, outbound }) => {
+  app.post(
+    '/contacts/:id/merge-link',
+    {
+      schema: {
+        tags: ['links'],
+        summary: 'A link that moves the contact to another messenger (SPEC §3.1)',
+        description:
+          'When the client follows it, the identity they arrive with joins this contact (auto mode) or a suggestion waits for an operator ' +
+          "(manual mode). Expires after the project's link_ttl_s. A new code replaces the contact's previous one.",
+        params: Type.Object({ id: Id }),
+        body: MergeLinkBody,
+        response: { 201: MergeLink, ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createMergeLink(store, request.projectId, request.params.id, request.body)),
+  );
+
+  app.post(
+    '/bots/:id/invite-link',
+    {
+      schema: {
+        tags: ['links'],
+        summary: 'An invite link carrying data into the bot (SPEC §3.3)',
+        description: 'data is encoded as Base64URL JSON without padding; the payload may be at most 64 characters (422 payload_too_long says by how much).',
+        params: Type.Object({ id: Id }),
+        body: Type.Object(
+          { data: Type.Optional(InviteData), payload: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'a raw payload: the client arrives with it as external_id' })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ url: Type.String(), payload: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createInviteLink(store, request.projectId, request.params.id, request.body)),
+  );
+
+  app.post(
+    '/conversations/:id/invite',
+    {
+      schema: {
+        tags: ['links'],
+        summary: 'Invite the client in this conversation to another messenger (SPEC §3.4)',
+        description: 'Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages.',
+        params: Type.Object({ id: Id }),
+        body: MergeLinkBody,
+        response: { 201: Type.Object({ url: Type.String(), code: Type.Optional(Type.String()), message: Type.Ref(Message) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await inviteFromConversation(outbound, request.projectId, request.params.id, request.body)),
+  );
+};

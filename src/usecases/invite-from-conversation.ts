@@ -1,0 +1,28 @@
+import { DomainError } from '../domain/errors.js';
+import type { MessageRow } from '../store/conversations.js';
+import { selectRecipient } from '../store/messaging.js';
+import { createMergeLink, requireLinkable, type MergeLinkRequest, type MergeLinkView } from './create-merge-link.js';
+import { sendMessage, type Outbound } from './send-message.js';
+
+// SPEC §3.4: an operator in a conversation on one channel invites the client to another: the merge link
+// (and, for WhatsApp, Instagram and LINE, the code) goes out as a message in that conversation.
+
+export async function inviteFromConversation(
+  outbound: Outbound,
+  projectId: string,
+  conversationId: string,
+  request: MergeLinkRequest,
+): Promise<{ url: string; code?: string; message: MessageRow }> {
+  const recipient = await selectRecipient(outbound.store.db, projectId, conversationId);
+  if (!recipient) throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
+  const link = await createMergeLink(outbound.store, projectId, recipient.contact_id, request);
+  const message = await sendMessage(outbound, projectId, conversationId, inviteText(link));
+  return { url: link.url, ...(link.code ? { code: link.code } : {}), message };
+}
+
+/** What the client reads: where to go, and for code channels the code to send if the link does not pre-fill it. */
+export function inviteText(link: MergeLinkView): string {
+  const { format } = requireLinkable(link.channel);
+  const go = `Continue our conversation in ${format.title}: ${link.url}`;
+  return link.code ? `${go}\nIf the message is not filled in, send us this code there: ${link.code}` : go;
+}
