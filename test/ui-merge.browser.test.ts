@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { suggestMerge } from '../src/usecases/suggest-merge.js';
 import { browserTests, clientWrites, screenshot, signIn } from './helpers/browser.js';
 import { connectBot, type Api } from './helpers/server.js';
 
@@ -73,34 +72,41 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
     });
   });
 
-  it('shows a suggested merge with its evidence and approves it, and rejects another so both contacts stay', async () => {
-    const { apiKey, api, projectId } = await ui.project();
+  it('shows the merges a rule suggested in manual mode with their evidence, approves one and rejects another', async () => {
+    const { apiKey, api } = await ui.project();
     const { telegramContact, whatsappContact } = await twoContactsOfOnePerson(api);
-    const other = (await api('POST', '/v1/contacts', { name: 'Olga Other', phone: '+491609999990' })).body;
-    // Rules and links make suggestions inside their own transactions; here the test plays their part.
-    const suggest = (fromId: string, toId: string, evidence: Record<string, unknown>) =>
-      ui.server().store.transaction((tx) => suggestMerge(tx, projectId, { kind: 'rule', fromId, toId, reason: 'rule:r1', evidence }));
-    await suggest(whatsappContact, telegramContact, { rule_id: 'r1', fields: ['phone'], values: { phone: '+491609999999' } });
-    await suggest(other.id, telegramContact, { rule_id: 'r2', fields: ['variables.account'], values: { 'variables.account': 'A-17' } });
+    const olga = (await api('POST', '/v1/contacts', { name: 'Olga Other', variables: { account: 'A-17' } })).body;
+    await api('PUT', '/v1/settings', { merge_mode: 'manual' });
+    expect((await api('POST', '/v1/merge-rules', { fields: ['phone'] })).status).toBe(201);
+    expect((await api('POST', '/v1/merge-rules', { fields: ['variables.account'] })).status).toBe(201);
+    await api('PATCH', `/v1/contacts/${telegramContact}`, { phone: '+49 160 9999999', variables: { account: 'A-17' } });
+    const pending = (await api('GET', '/v1/merge-suggestions?status=pending')).body.items;
+    expect(pending).toHaveLength(2);
+    const names = { [telegramContact]: 'Dana Telegram', [whatsappContact]: 'Dana WhatsApp', [olga.id]: 'Olga Other' };
+    const [byPhone, byAccount] = ['phone', 'variables.account'].map((field) => {
+      const s = pending.find((p: { evidence: { fields: string[] } }) => p.evidence.fields[0] === field);
+      return `merge of ${names[s.from_contact_id]} into ${names[s.to_contact_id]}`;
+    });
 
     await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.getByRole('link', { name: 'Suggestions' }).click();
-      const suggestion = page.getByRole('listitem', { name: 'Suggested merge of Dana WhatsApp into Dana Telegram' });
+      const suggestion = page.getByRole('listitem', { name: `Suggested ${byPhone}` });
       await suggestion.waitFor();
       const evidence = (await suggestion.textContent()) ?? '';
-      expect(evidence).toContain('A merge rule matched');
-      expect(evidence).toContain('same phone');
+      expect(evidence).toContain('A merge rule matched: same phone');
       expect(evidence).toContain('+491609999999');
+      expect(await page.getByRole('listitem', { name: `Suggested ${byAccount}` }).textContent()).toContain('Same variable “account”A-17');
       await screenshot(page, 'suggestions');
 
-      await page.getByRole('button', { name: 'Approve merge of Dana WhatsApp into Dana Telegram' }).click();
-      await page.getByText('Approved: the merge of Dana WhatsApp into Dana Telegram is done.').waitFor();
-      expect((await api('GET', `/v1/contacts/${whatsappContact}`)).body).toMatchObject({ state: 'merged', merged_into: telegramContact });
+      await page.getByRole('button', { name: `Approve ${byPhone}` }).click();
+      await page.getByText(`Approved: the ${byPhone} is done.`).waitFor();
+      const dana = [telegramContact, whatsappContact].map(async (id) => (await api('GET', `/v1/contacts/${id}`)).body.state);
+      expect((await Promise.all(dana)).sort()).toEqual(['active', 'merged']);
 
-      await page.getByRole('button', { name: 'Reject merge of Olga Other into Dana Telegram' }).click();
+      await page.getByRole('button', { name: `Reject ${byAccount}` }).click();
       await page.getByText('Rejected: both contacts stay').waitFor();
-      expect((await api('GET', `/v1/contacts/${other.id}`)).body.state).toBe('active');
+      expect((await api('GET', `/v1/contacts/${olga.id}`)).body.state).toBe('active');
       expect(await page.getByRole('listitem', { name: /^Suggested merge/ }).count()).toBe(0);
 
       await page.getByRole('button', { name: 'Approved' }).click();

@@ -136,7 +136,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     });
   });
 
-  it('changes the settings and shows the API\'s words when a value is refused', async () => {
+  it('changes the settings, shows the API\'s words when a value is refused, and adds and deletes a merge rule', async () => {
     const { apiKey, api } = await ui.project();
     await ui.withPage(async (page) => {
       await signIn(page, apiKey);
@@ -156,7 +156,16 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       expect(await page.getByText('Merge links and codes stay valid 1 day.').count()).toBe(1);
       const settings = await api('GET', '/v1/settings');
       expect(settings.body).toMatchObject({ merge_mode: 'manual', default_region: 'DE', link_ttl_s: 86400, blocked_values: ['test@test.com', '0000000'] });
+
+      await page.getByRole('checkbox', { name: 'Phone' }).check();
+      await page.getByRole('checkbox', { name: 'E-mail' }).check();
+      await page.getByRole('button', { name: 'Add rule' }).click();
+      await page.getByRole('button', { name: 'Delete rule: same phone and same e-mail' }).waitFor();
+      expect((await api('GET', '/v1/merge-rules')).body.items.map((r: { fields: string[] }) => r.fields)).toEqual([['phone', 'email']]);
       await screenshot(page, 'settings');
+      await page.getByRole('button', { name: 'Delete rule: same phone and same e-mail' }).click();
+      await page.getByRole('button', { name: 'Yes, delete it' }).click();
+      await expect.poll(async () => (await api('GET', '/v1/merge-rules')).body.items).toEqual([]);
     });
   });
 });

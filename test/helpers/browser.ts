@@ -41,7 +41,6 @@ export function browserTests() {
   });
   return {
     enabled,
-    server: () => server!,
     project: () => server!.project(),
     /** Runs `use` on a fresh browser profile (its own sessionStorage) opened at the UI's sign-in page. */
     withPage: async (use: (page: Page) => Promise<void>) => {

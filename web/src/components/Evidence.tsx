@@ -1,39 +1,42 @@
 import type { Suggestion } from '../api';
-import { describeRule } from './rules';
-
-const KIND_WORDS: Record<Suggestion['kind'], string> = {
-  rule: 'A merge rule matched',
-  link: 'The client used a merge link',
-};
+import { channelLabel } from '../channels';
+import type { Channel } from '../api';
+import { describeRule, fieldWords } from './rules';
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** Why a merge was suggested (SPEC §5: which rule and which values matched; §3: or which link). */
+/**
+ * Why a merge was suggested: the rule and the values that matched, in the rule's field order (SPEC §5),
+ * or the merge link the client used (SPEC §3).
+ */
 export function Evidence({ suggestion }: { suggestion: Suggestion }) {
-  const { fields, values, ...rest } = suggestion.evidence;
-  const matched = values && typeof values === 'object' ? Object.entries(values as Record<string, unknown>) : [];
+  const { fields, values, channel, tag } = suggestion.evidence as { fields?: unknown; values?: unknown; channel?: unknown; tag?: unknown };
+  if (suggestion.kind === 'link') {
+    return (
+      <dl className="fields evidence">
+        <dt>Why</dt>
+        <dd>The client used a merge link{typeof channel === 'string' ? ` to ${channelLabel(channel as Channel)}` : ''}</dd>
+        {typeof tag === 'string' && tag !== '' ? (
+          <>
+            <dt>Tag</dt>
+            <dd>{tag}</dd>
+          </>
+        ) : null}
+      </dl>
+    );
+  }
+  const ruleFields = Array.isArray(fields) ? (fields as string[]) : [];
+  const matched = Array.isArray(values) ? values : [];
   return (
     <dl className="fields evidence">
       <dt>Why</dt>
-      <dd>{KIND_WORDS[suggestion.kind] ?? suggestion.reason}</dd>
-      {Array.isArray(fields) ? (
-        <>
-          <dt>Rule</dt>
-          <dd>{describeRule(fields as string[])}</dd>
-        </>
-      ) : null}
-      {matched.map(([field, value]) => (
+      <dd>{ruleFields.length > 0 ? `A merge rule matched: ${describeRule(ruleFields)}` : `A merge rule matched (${suggestion.reason})`}</dd>
+      {ruleFields.map((field, i) => (
         <div key={field} className="variable">
-          <dt>Same {field}</dt>
-          <dd>{text(value)}</dd>
-        </div>
-      ))}
-      {Object.entries(rest).map(([key, value]) => (
-        <div key={key} className="variable">
-          <dt>{key.replace(/_/g, ' ')}</dt>
-          <dd>{text(value)}</dd>
+          <dt>Same {fieldWords(field)}</dt>
+          <dd>{text(matched[i])}</dd>
         </div>
       ))}
     </dl>
