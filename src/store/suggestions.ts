@@ -79,18 +79,3 @@ export async function selectSuggestions(
   if (page.after) query = query.where('id', '<', page.after);
   return query.execute();
 }
-
-/** Where each contact lives now: itself when active, else the end of its chain of merges. */
-export async function selectSurvivors(tx: Tx, projectId: string, ids: string[]): Promise<Map<string, string>> {
-  const { rows } = await sql<{ start: string; survivor: string }>`
-    WITH RECURSIVE chain (start, id, merged_into, depth) AS (
-      SELECT c.id, c.id, c.merged_into, 0 FROM contacts c WHERE c.project_id = ${projectId} AND c.id = ANY(${ids}::uuid[])
-      UNION ALL
-      SELECT chain.start, n.id, n.merged_into, chain.depth + 1
-      FROM contacts n JOIN chain ON n.project_id = ${projectId} AND n.id = chain.merged_into
-      WHERE chain.depth < 1000
-    )
-    SELECT start, id AS survivor FROM chain WHERE merged_into IS NULL
-  `.execute(tx);
-  return new Map(rows.map((r) => [r.start, r.survivor]));
-}

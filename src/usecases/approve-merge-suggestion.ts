@@ -2,7 +2,8 @@ import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
 import { completeSuggestedLinks } from '../store/links.js';
 import { enqueueEvents } from '../store/outbox.js';
-import { decideSuggestion, lockSuggestion, selectSurvivors, type SuggestionRow } from '../store/suggestions.js';
+import { selectSurvivors } from '../store/contacts.js';
+import { decideSuggestion, lockSuggestion, type SuggestionRow } from '../store/suggestions.js';
 import { finishLink } from './complete-merge-link.js';
 import { mergeContacts, type MergeResult } from './merge-contacts.js';
 

@@ -14,7 +14,7 @@ import {
 import { insertHistory } from '../store/merges.js';
 import type { OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { selectSurvivors } from '../store/suggestions.js';
+import { selectSurvivors } from '../store/contacts.js';
 import { mergeContacts } from './merge-contacts.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 import { suggestMerge } from './suggest-merge.js';
