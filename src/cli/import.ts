@@ -50,7 +50,7 @@ export async function importFile(config: Config, path: string, print: Print, opt
 /** `omnimerge dedupe [--dry-run]`: every rule over the whole base; prints the clusters found. */
 export async function dedupeBase(config: Config, print: Print, options: { dryRun: boolean }): Promise<void> {
   await withProject(config, async (store, projectId) => {
-    const report = await dedupeContacts(store, projectId, { dryRun: options.dryRun, rebuildKeys: true });
+    const report = await dedupeContacts(store, projectId, { dryRun: options.dryRun });
     print(`${options.dryRun ? 'would merge' : 'merged'}: ${report.contacts_merged} contacts in ${report.clusters_found} clusters${report.suggestions_created ? `, suggested: ${report.suggestions_created}` : ''}`);
     for (const cluster of report.clusters) {
       print(`  ${cluster.survivor} ← ${cluster.members.map((m) => `${m.contact_id} (${m.values.join(' + ')})`).join(', ')}`);

@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import { variableName, type KeyGroup, type RuleField } from '../domain/merge-rules.js';
 import type { Db, Tx } from './database.js';
-import { recordset as recordsetOf, uuidArray } from './merge-journal.js';
 
-// SPEC §5 merge rules and their match keys: per active contact and rule, one row per combination of the
-// contact's normalized values (phone and e-mail also from its alternates). Stored values are normalized
-// on write (E.164, lower-cased e-mail), variables are trimmed here.
+// SPEC §5 merge rules and their matches. A contact's match keys under a rule are the combinations of its
+// normalized values of the rule's fields (phone and e-mail also from its alternates). They are not
+// stored: contacts are found by the indexes their fields already have (phone, e-mail, external_id,
+// alternates by value) and, for `variables.<name>`, by an expression index made when the first rule
+// reading that variable is created. So writing a contact, importing a million or merging two costs no
+// key rows at all; the bulk dedupe is one GROUP BY per rule over the same values.
+// Stored values are normalized on write (E.164, lower-cased e-mail); variables are trimmed here, in the
+// same expression as their index.
 
 export interface MergeRuleRow {
   id: string;
@@ -13,12 +18,14 @@ export interface MergeRuleRow {
   created_at: Date;
 }
 
-export async function insertRule(db: Db | Tx, projectId: string, rule: { id: string; fields: RuleField[] }): Promise<MergeRuleRow> {
-  return (await db
+export async function insertRule(tx: Tx, projectId: string, rule: { id: string; fields: RuleField[] }): Promise<MergeRuleRow> {
+  const row = (await tx
     .insertInto('merge_rules')
     .values({ project_id: projectId, id: rule.id, fields: textArray(rule.fields) })
     .returning(['id', 'fields', 'created_at'])
     .executeTakeFirstOrThrow()) as MergeRuleRow;
+  await syncVariableIndexes(tx);
+  return row;
 }
 
 export async function selectRules(db: Db | Tx, projectId: string): Promise<MergeRuleRow[]> {
@@ -30,88 +37,123 @@ export async function selectRules(db: Db | Tx, projectId: string): Promise<Merge
     .execute()) as MergeRuleRow[];
 }
 
-/** Deletes the rule and its keys; false when there was no such rule. */
+/** Deletes the rule (and the index of a variable no rule reads any more); false when there was no such rule. */
 export async function deleteRule(tx: Tx, projectId: string, id: string): Promise<boolean> {
-  await tx.deleteFrom('contact_match_keys').where('project_id', '=', projectId).where('rule_id', '=', id).execute();
   const result = await tx.deleteFrom('merge_rules').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  if (result.numDeletedRows === 0n) return false;
+  await syncVariableIndexes(tx);
+  return true;
 }
 
 export function textArray(values: readonly string[]): RawBuilder<string[]> {
   return sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 }
 
+// ---- variable indexes -------------------------------------------------------------------------------
+
+/** A variable's value as rules compare it; the same expression is the index's, so lookups use it. */
+function variableValue(alias: string, name: string): RawBuilder<string | null> {
+  return sql`nullif(btrim(${sql.raw(alias)}.variables ->> ${sql.lit(name)}), '')`;
+}
+
+function variableIndexName(name: string): string {
+  return `contacts_by_variable_${createHash('sha1').update(name).digest('hex').slice(0, 16)}`;
+}
+
 /**
- * The values one field gives contact `c`: a set, since phones and e-mails also come from alternates
- * (`fresh` contacts, just imported, have none to look up).
+ * Makes the expression index of every variable some rule reads (of any project: indexes are shared, their
+ * first column is project_id) and drops those of variables no rule reads any more, so contacts pay for
+ * no index that no rule uses. Serialized across processes by an advisory lock held to the commit; the
+ * index is built inside the rule's transaction, holding writes to contacts meanwhile (about a second
+ * per million contacts).
  */
-function fieldValues(field: RuleField, fresh: boolean): RawBuilder<unknown> {
-  const variable = variableName(field);
-  if (variable !== null) {
-    return sql`(SELECT v FROM (SELECT nullif(btrim(c.variables ->> ${variable}), '') AS v) s WHERE v IS NOT NULL)`;
+export async function syncVariableIndexes(db: Db | Tx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('omnimerge:variable-indexes', 0))`.execute(db);
+  const { rows: wanted } = await sql<{ name: string }>`
+    SELECT DISTINCT substr(f, length('variables.') + 1) AS name FROM merge_rules, unnest(fields) f WHERE f LIKE 'variables.%'
+  `.execute(db);
+  const { rows: present } = await sql<{ indexname: string }>`
+    SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'contacts' AND indexname LIKE 'contacts_by_variable_%'
+  `.execute(db);
+  const want = new Map(wanted.map((w) => [variableIndexName(w.name), w.name]));
+  const have = new Set(present.map((p) => p.indexname));
+  for (const [index, name] of want) {
+    if (have.has(index)) continue;
+    await sql`
+      CREATE INDEX ${sql.id(index)} ON contacts (project_id, ${variableValue('contacts', name)})
+      WHERE state = 'active' AND variables ? ${sql.lit(name)}
+    `.execute(db);
   }
-  if (field === 'external_id' || fresh) return sql`(SELECT c.${sql.ref(field)} AS v WHERE c.${sql.ref(field)} IS NOT NULL)`;
+  for (const index of have) if (!want.has(index)) await sql`DROP INDEX ${sql.id(index)}`.execute(db);
+}
+
+// ---- the values of a field, and who holds a value ----------------------------------------------------
+
+/** The values field `field` gives contact `c` (a set: phones and e-mails also come from alternates). */
+function valuesOf(field: RuleField, c: string): RawBuilder<unknown> {
+  const variable = variableName(field);
+  const alias = sql.raw(c);
+  if (variable !== null) return sql`(SELECT v FROM (SELECT ${variableValue(c, variable)} AS v) s WHERE v IS NOT NULL)`;
+  if (field === 'external_id') return sql`(SELECT ${alias}.external_id AS v WHERE ${alias}.external_id IS NOT NULL)`;
   return sql`(
-    SELECT c.${sql.ref(field)} AS v WHERE c.${sql.ref(field)} IS NOT NULL
+    SELECT ${alias}.${sql.ref(field)} AS v WHERE ${alias}.${sql.ref(field)} IS NOT NULL
     UNION
-    SELECT a.value FROM contact_alternates a WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = ${field}
+    SELECT a.value FROM contact_alternates a WHERE a.project_id = ${alias}.project_id AND a.contact_id = ${alias}.id AND a.kind = ${field}
   )`;
 }
 
-/**
- * Rewrites the keys of the given contacts (all of the project's when `contactIds` is null) for every
- * rule, set-based: one DELETE and one INSERT per rule. Merged contacts lose their keys.
- */
-export async function refreshMatchKeys(tx: Tx | Db, projectId: string, rules: MergeRuleRow[], contactIds: readonly string[] | null): Promise<void> {
-  const only = contactIds === null ? sql`` : sql`AND contact_id = ANY(${uuidArray(contactIds)})`;
-  await sql`DELETE FROM contact_match_keys WHERE project_id = ${projectId} ${only}`.execute(tx);
-  for (const rule of rules) await insertMatchKeys(tx, projectId, rule, { contactIds });
+/** Active contacts that hold `value` in `field`, by index: the field's own, or the alternates' by value. */
+function holdersOf(projectId: string, field: RuleField, value: RawBuilder<unknown>): RawBuilder<unknown> {
+  const variable = variableName(field);
+  if (variable !== null) {
+    return sql`SELECT h.id FROM contacts h WHERE h.project_id = ${projectId} AND h.state = 'active' AND h.variables ? ${sql.lit(variable)} AND ${variableValue('h', variable)} = ${value}`;
+  }
+  const own = sql`SELECT h.id FROM contacts h WHERE h.project_id = ${projectId} AND h.state = 'active' AND h.${sql.ref(field)} = ${value}`;
+  if (field === 'external_id') return own;
+  return sql`${own}
+    UNION
+    SELECT a.contact_id FROM contact_alternates a JOIN contacts h ON h.project_id = a.project_id AND h.id = a.contact_id AND h.state = 'active'
+    WHERE a.project_id = ${projectId} AND a.kind = ${field} AND a.value = ${value}`;
 }
 
-/** After a merge or its undo moved values between contacts: their keys again, when the project has rules. */
-export async function refreshKeysOf(tx: Tx, projectId: string, contactIds: readonly string[]): Promise<void> {
-  const rules = await selectRules(tx, projectId);
-  if (rules.length > 0) await refreshMatchKeys(tx, projectId, rules, contactIds);
+/** One row per combination of contact `c`'s values under the rule: `vals`, in the rule's field order. */
+function combinations(rule: MergeRuleRow): { vals: RawBuilder<string[]>; laterals: RawBuilder<unknown> } {
+  return {
+    vals: sql`ARRAY[${sql.join(rule.fields.map((_, i) => sql.raw(`f${i}.v`)))}]::text[]`,
+    laterals: sql.join(
+      rule.fields.map((field, i) => sql`CROSS JOIN LATERAL ${valuesOf(field, 'c')} AS ${sql.raw(`f${i}`)}`),
+      sql` `,
+    ),
+  };
 }
 
-/** Whose keys to write: stored contacts (all, or some by id), or rows about to be imported, given whole. */
-export type KeySource = { contactIds: readonly string[] | null } | { fresh: ReadonlyArray<{ id: string; phone: string | null; email: string | null; external_id: string | null; variables: Record<string, unknown> }> };
-
-export async function insertMatchKeys(tx: Tx | Db, projectId: string, rule: MergeRuleRow, source: KeySource): Promise<void> {
-  // fresh rows have no alternates and are read from the parameter, so no plan depends on table statistics
-  // that a table filling up during an import does not have yet
-  const fresh = 'fresh' in source;
-  const values = sql.join(rule.fields.map((_, i) => sql.raw(`f${i}.v`)));
-  const laterals = sql.join(
-    rule.fields.map((field, i) => sql`CROSS JOIN LATERAL ${fieldValues(field, fresh)} AS ${sql.raw(`f${i}`)}`),
-    sql` `,
-  );
-  const from = 'fresh' in source ? recordsetOf(source.fresh, 'c(id uuid, phone text, email text, external_id text, variables jsonb)') : sql`contacts c`;
-  const where =
-    'fresh' in source
-      ? sql``
-      : sql`WHERE c.project_id = ${projectId} AND c.state = 'active' ${source.contactIds === null ? sql`` : sql`AND c.id = ANY(${uuidArray(source.contactIds)})`}`;
-  await sql`
-    INSERT INTO contact_match_keys (project_id, rule_id, key, contact_id, vals)
-    SELECT ${projectId}, ${rule.id}, md5(jsonb_build_array(${values})::text)::uuid, c.id, jsonb_build_array(${values})
-    FROM ${from} ${laterals}
-    ${where}
-    ${fresh ? sql`` : sql`ON CONFLICT DO NOTHING`}
-  `.execute(tx);
+/** Active contacts holding every value of `vals` (a text[] expression) under the rule. */
+function holdersOfAll(projectId: string, rule: MergeRuleRow, vals: RawBuilder<unknown>): RawBuilder<unknown> {
+  const [first, ...rest] = rule.fields;
+  const others = rest.map((field, i) => sql`AND ${vals}[${sql.lit(i + 2)}] IN (SELECT v FROM ${valuesOf(field, 'o')} AS x)`);
+  return sql`
+    SELECT o.id FROM contacts o
+    WHERE o.project_id = ${projectId} AND o.id IN (${holdersOf(projectId, first, sql`${vals}[1]`)}) ${sql.join(others, sql` `)}`;
 }
+
+// ---- one contact's matches --------------------------------------------------------------------------
 
 /**
  * Serializes rule runs that share a key: two contacts with the same phone created at the same moment
- * would otherwise each miss the other's uncommitted key. Taken in key order, held to the commit.
+ * would otherwise each miss the other's uncommitted row. Taken in key order, held to the commit.
  */
-export async function lockMatchKeys(tx: Tx, projectId: string, contactId: string): Promise<void> {
+export async function lockMatchKeys(tx: Tx, projectId: string, rules: MergeRuleRow[], contactId: string): Promise<void> {
+  if (rules.length === 0) return;
+  const keys = sql.join(
+    rules.map((rule) => {
+      const { vals, laterals } = combinations(rule);
+      return sql`SELECT ${rule.id}::text || array_to_string(${vals}, chr(31)) AS key FROM contacts c ${laterals} WHERE c.project_id = ${projectId} AND c.id = ${contactId}`;
+    }),
+    sql` UNION ALL `,
+  );
   await sql`
-    SELECT count(pg_advisory_xact_lock(hashtextextended(project_id::text || rule_id::text || key, 0)))
-    FROM (
-      SELECT project_id, rule_id, key FROM contact_match_keys
-      WHERE project_id = ${projectId} AND contact_id = ${contactId}
-      ORDER BY rule_id, key
-    ) k
+    SELECT count(pg_advisory_xact_lock(hashtextextended(${projectId}::text || key, 0)))
+    FROM (SELECT key FROM (${keys}) k ORDER BY key) k
   `.execute(tx);
 }
 
@@ -125,60 +167,101 @@ export interface KeyMatch {
 }
 
 /**
- * The keys of one contact and who else holds each: index probes on (project_id, rule_id, key). Keys with
- * a blocked value are skipped; keys held by more than `maxShared` contacts come back without `others`.
+ * The keys of one contact and who else holds each: index probes per value. Keys with a blocked value are
+ * skipped; keys held by more than `maxShared` contacts come back without `others`.
  */
-export async function selectKeyMatches(tx: Tx, projectId: string, contactId: string, guard: { blocked: string[]; maxShared: number }): Promise<KeyMatch[]> {
+export async function selectKeyMatches(tx: Tx, projectId: string, rules: MergeRuleRow[], contactId: string, guard: { blocked: string[]; maxShared: number }): Promise<KeyMatch[]> {
+  if (rules.length === 0) return [];
+  const perRule = sql.join(
+    rules.map((rule) => {
+      const { vals, laterals } = combinations(rule);
+      return sql`
+        SELECT ${rule.id}::uuid AS rule_id, k.vals, (SELECT count(*)::int FROM (${holdersOfAll(projectId, rule, sql`k.vals`)} LIMIT ${guard.maxShared + 1}) n) AS shared_by
+        FROM (SELECT DISTINCT ${vals} AS vals FROM contacts c ${laterals} WHERE c.project_id = ${projectId} AND c.id = ${contactId} AND c.state = 'active') k
+        WHERE NOT (k.vals && ${textArray(guard.blocked)})`;
+    }),
+    sql` UNION ALL `,
+  );
+  const others = sql.join(
+    rules.map(
+      (rule) => sql`WHEN ${rule.id}::uuid THEN ARRAY(SELECT id FROM (${holdersOfAll(projectId, rule, sql`m.vals`)}) h WHERE id <> ${contactId} ORDER BY id)`,
+    ),
+    sql` `,
+  );
   const { rows } = await sql<KeyMatch>`
-    SELECT k.rule_id, k.vals AS values, g.n AS shared_by,
-      CASE WHEN g.n > ${guard.maxShared} THEN ARRAY[]::uuid[] ELSE ARRAY(
-        SELECT o.contact_id FROM contact_match_keys o
-        WHERE o.project_id = k.project_id AND o.rule_id = k.rule_id AND o.key = k.key AND o.contact_id <> k.contact_id
-        ORDER BY o.contact_id
-      ) END AS others
-    FROM contact_match_keys k
-    CROSS JOIN LATERAL (
-      SELECT count(*)::int AS n FROM (
-        SELECT 1 FROM contact_match_keys s WHERE s.project_id = k.project_id AND s.rule_id = k.rule_id AND s.key = k.key
-        LIMIT ${guard.maxShared + 1}
-      ) x
-    ) g
-    WHERE k.project_id = ${projectId} AND k.contact_id = ${contactId} AND NOT (k.vals ?| ${textArray(guard.blocked)})
-      AND g.n > 1
-    ORDER BY k.rule_id, k.key
+    SELECT m.rule_id, to_jsonb(m.vals) AS values, m.shared_by,
+      CASE WHEN m.shared_by > ${guard.maxShared} THEN ARRAY[]::uuid[] ELSE (CASE m.rule_id ${others} END) END AS others
+    FROM (${perRule}) m
+    WHERE m.shared_by > 1
+    ORDER BY m.rule_id, m.vals
   `.execute(tx);
   return rows;
 }
 
-/**
- * After a bulk load or a rebuild of the keys: fresh planner statistics, so the dedupe's per-batch lookups
- * by id probe the primary keys instead of reading the whole project (they did, at a million rows).
- */
-export async function analyzeMatchTables(db: Db | Tx): Promise<void> {
-  await sql`ANALYZE contacts, contact_match_keys, contact_alternates`.execute(db);
+// ---- the whole base at once -------------------------------------------------------------------------
+
+/** Field `field`'s values of every active contact of the project, as rows (id, v). */
+function allValuesOf(projectId: string, field: RuleField): RawBuilder<unknown> {
+  const variable = variableName(field);
+  const active = sql`c.project_id = ${projectId} AND c.state = 'active'`;
+  if (variable !== null) {
+    return sql`SELECT c.id, ${variableValue('c', variable)} AS v FROM contacts c WHERE ${active} AND c.variables ? ${sql.lit(variable)} AND ${variableValue('c', variable)} IS NOT NULL`;
+  }
+  const own = sql`SELECT c.id, c.${sql.ref(field)} AS v FROM contacts c WHERE ${active} AND c.${sql.ref(field)} IS NOT NULL`;
+  if (field === 'external_id') return own;
+  return sql`${own}
+    UNION
+    SELECT a.contact_id, a.value FROM contact_alternates a JOIN contacts c ON c.project_id = a.project_id AND c.id = a.contact_id
+    WHERE ${active} AND a.project_id = ${projectId} AND a.kind = ${field}`;
 }
 
-/** Every key held by two contacts or more: the bulk dedupe's input, one GROUP BY over the index. */
-export async function selectSharedKeys(db: Db | Tx, projectId: string, blocked: string[]): Promise<KeyGroup[]> {
+/** Every active contact's keys under the rule, as rows (id, vals): the fields' values joined on the contact. */
+function allKeysOf(projectId: string, rule: MergeRuleRow): RawBuilder<unknown> {
+  const [first, ...rest] = rule.fields;
+  const joins = rest.map((field, i) => sql`JOIN (${allValuesOf(projectId, field)}) ${sql.raw(`f${i + 1}`)} ON ${sql.raw(`f${i + 1}`)}.id = f0.id`);
+  const vals = sql.join(rule.fields.map((_, i) => sql.raw(`f${i}.v`)));
+  return sql`SELECT f0.id, ARRAY[${vals}]::text[] AS vals FROM (${allValuesOf(projectId, first)}) f0 ${sql.join(joins, sql` `)}`;
+}
+
+/** Keys held by more than `minimum` active contacts, per rule, without blocked values. */
+function sharedKeys(projectId: string, rules: MergeRuleRow[], blocked: string[], minimum: number): RawBuilder<unknown> {
+  return sql.join(
+    rules.map(
+      (rule) => sql`
+        SELECT ${rule.id}::uuid AS rule_id, k.vals, array_agg(k.id ORDER BY k.id) AS contact_ids
+        FROM (${allKeysOf(projectId, rule)}) k
+        WHERE NOT (k.vals && ${textArray(blocked)})
+        GROUP BY k.vals
+        HAVING count(*) > ${minimum}`,
+    ),
+    sql` UNION ALL `,
+  );
+}
+
+/**
+ * After a bulk load: fresh planner statistics, so the dedupe's per-batch lookups by id probe the primary
+ * keys instead of reading the whole project (they did, at a million rows).
+ */
+export async function analyzeMatchTables(db: Db | Tx): Promise<void> {
+  await sql`ANALYZE contacts, contact_alternates`.execute(db);
+}
+
+/** Every key held by two contacts or more: the bulk dedupe's input, one GROUP BY per rule. */
+export async function selectSharedKeys(db: Db | Tx, projectId: string, rules: MergeRuleRow[], blocked: string[]): Promise<KeyGroup[]> {
+  if (rules.length === 0) return [];
   const { rows } = await sql<KeyGroup>`
-    SELECT rule_id, min(vals::text)::jsonb AS values, array_agg(contact_id ORDER BY contact_id) AS contact_ids
-    FROM contact_match_keys
-    WHERE project_id = ${projectId} AND NOT (vals ?| ${textArray(blocked)})
-    GROUP BY rule_id, key
-    HAVING count(*) > 1
+    SELECT rule_id, to_jsonb(vals) AS values, contact_ids FROM (${sharedKeys(projectId, rules, blocked, 1)}) g
   `.execute(db);
   return rows;
 }
 
 /** Values held by more than `maxShared` active contacts: not used for automatic merges (SPEC §5). */
-export async function selectWidelySharedKeys(db: Db, projectId: string, guard: { blocked: string[]; maxShared: number }) {
+export async function selectWidelySharedKeys(db: Db, projectId: string, rules: MergeRuleRow[], guard: { blocked: string[]; maxShared: number }) {
+  if (rules.length === 0) return [];
   const { rows } = await sql<{ rule_id: string; values: string[]; contacts: number }>`
-    SELECT rule_id, min(vals::text)::jsonb AS values, count(*)::int AS contacts
-    FROM contact_match_keys
-    WHERE project_id = ${projectId} AND NOT (vals ?| ${textArray(guard.blocked)})
-    GROUP BY rule_id, key
-    HAVING count(*) > ${guard.maxShared}
-    ORDER BY count(*) DESC, rule_id
+    SELECT rule_id, to_jsonb(vals) AS values, cardinality(contact_ids) AS contacts
+    FROM (${sharedKeys(projectId, rules, guard.blocked, guard.maxShared)}) g
+    ORDER BY cardinality(contact_ids) DESC, rule_id, vals
     LIMIT 1000
   `.execute(db);
   return rows;

@@ -298,23 +298,8 @@ export interface MergeRulesTable {
   created_at: Timestamp;
 }
 
-/**
- * One row per active contact, rule and combination of its normalized values (a contact with alternates
- * has several): contacts with the same key match under that rule.
- */
-export interface ContactMatchKeysTable {
-  project_id: string;
-  rule_id: string;
-  /** md5 of the values, as a uuid */
-  key: string;
-  contact_id: string;
-  /** the values, in the rule's field order */
-  vals: Json<string[]>;
-}
-
 export interface Database {
   merge_rules: MergeRulesTable;
-  contact_match_keys: ContactMatchKeysTable;
   merge_links: MergeLinksTable;
   merge_code_failures: MergeCodeFailuresTable;
   merge_suggestions: MergeSuggestionsTable;

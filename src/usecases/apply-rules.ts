@@ -2,7 +2,7 @@ import { blockedForms } from '../domain/merge-rules.js';
 import type { Settings } from '../domain/settings.js';
 import { newId } from '../ids.js';
 import type { Tx } from '../store/database.js';
-import { lockMatchKeys, refreshMatchKeys, selectKeyMatches, selectRules, type KeyMatch, type MergeRuleRow } from '../store/match-keys.js';
+import { lockMatchKeys, selectKeyMatches, selectRules, type KeyMatch, type MergeRuleRow } from '../store/match-keys.js';
 import { insertHistory } from '../store/merges.js';
 import { selectSettings } from '../store/projects.js';
 import { mergeContacts } from './merge-contacts.js';
@@ -39,10 +39,9 @@ export async function applyRules(tx: Tx, projectId: string, contactId: string, s
   const current = settings ?? (await selectSettings(tx, projectId));
   const guard = { blocked: blockedForms(current.blocked_values, current.default_region), maxShared: current.max_shared };
 
-  await refreshMatchKeys(tx, projectId, rules, [contactId]);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    await lockMatchKeys(tx, projectId, outcome.contact_id);
-    const matches = await selectKeyMatches(tx, projectId, outcome.contact_id, guard);
+    await lockMatchKeys(tx, projectId, rules, outcome.contact_id);
+    const matches = await selectKeyMatches(tx, projectId, rules, outcome.contact_id, guard);
     reportShared(outcome, matches);
     const others = firstEvidence(matches);
     if (others.size === 0) break;

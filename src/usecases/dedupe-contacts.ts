@@ -1,19 +1,17 @@
 import { blockedForms, clusterGroups, type Cluster } from '../domain/merge-rules.js';
 import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
-import { analyzeMatchTables, refreshMatchKeys, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
+import { analyzeMatchTables, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
 import { selectSettings } from '../store/projects.js';
 import { mergeClusters } from './merge-clusters.js';
 import { suggestMerge } from './suggest-merge.js';
 
 // SPEC §5 bulk dedupe: all rules over the whole base at once. Finding the clusters is set-based (one
-// GROUP BY over the match keys, then connected components in memory); each cluster is then merged into
+// GROUP BY per rule over the contacts' values, then connected components in memory); each cluster is then merged into
 // its oldest contact through the merge engine, many clusters per transaction.
 
 export interface DedupeOptions {
   dryRun?: boolean;
-  /** rebuild every contact's match keys first (after rule or data changes made outside the rules) */
-  rebuildKeys?: boolean;
   /** many contacts were just written: refresh the planner's statistics first */
   afterBulkLoad?: boolean;
   /** called after each batch of clusters with how many of them are done */
@@ -43,12 +41,11 @@ export async function dedupeContacts(store: Store, projectId: string, options: D
   const settings = await selectSettings(store.db, projectId);
   const rules = await selectRules(store.db, projectId);
   if (rules.length === 0) return report;
-  if (options.rebuildKeys) await store.transaction((tx) => refreshMatchKeys(tx, projectId, rules, null));
-  if (options.rebuildKeys || options.afterBulkLoad) await analyzeMatchTables(store.db);
+  if (options.afterBulkLoad) await analyzeMatchTables(store.db);
   const blocked = blockedForms(settings.blocked_values, settings.default_region);
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const groups = await selectSharedKeys(store.db, projectId, blocked);
+    const groups = await selectSharedKeys(store.db, projectId, rules, blocked);
     if (pass === 0) {
       report.shared_values = groups
         .filter((g) => g.contact_ids.length > settings.max_shared)

@@ -3,7 +3,6 @@ import { normalizeContactInput, type ContactInput } from '../domain/contact.js';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import type { Store, Tx } from '../store/database.js';
-import { insertMatchKeys, selectRules, type MergeRuleRow } from '../store/match-keys.js';
 import { recordset } from '../store/merge-journal.js';
 import { selectSettings } from '../store/projects.js';
 import { dedupeContacts, type DedupeReport } from './dedupe-contacts.js';
@@ -34,7 +33,6 @@ const BATCH = 5000;
 
 export async function importContacts(store: Store, projectId: string, rows: AsyncIterable<ImportRow>, progress?: Partial<ImportProgress>): Promise<ImportSummary> {
   const settings = await selectSettings(store.db, projectId);
-  const rules = await selectRules(store.db, projectId);
   const summary = { created: 0, refused: [] as ImportSummary['refused'] };
   let batch: Array<{ line: number; contact: NewContact }> = [];
   let read = 0;
@@ -45,7 +43,7 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
     const rows = batch;
     batch = [];
     await writing;
-    writing = writeBatch(store, projectId, rules, rows, summary.refused).then((created) => {
+    writing = writeBatch(store, projectId, rows, summary.refused).then((created) => {
       summary.created += created;
       progress?.rows?.(read, summary.created);
     });
@@ -100,10 +98,10 @@ function newContact(input: ContactInput, defaultRegion: string | null): NewConta
  * One batch in one transaction. Should the database refuse it, each row goes again in its own
  * transaction, so only the rows at fault are refused and no contact is half-written.
  */
-async function writeBatch(store: Store, projectId: string, rules: MergeRuleRow[], batch: Array<{ line: number; contact: NewContact }>, refused: ImportSummary['refused']): Promise<number> {
+async function writeBatch(store: Store, projectId: string, batch: Array<{ line: number; contact: NewContact }>, refused: ImportSummary['refused']): Promise<number> {
   if (batch.length === 0) return 0;
   try {
-    await store.transaction((tx) => insertContacts(tx, projectId, rules, batch.map((b) => b.contact)));
+    await store.transaction((tx) => insertContacts(tx, projectId, batch.map((b) => b.contact)));
     return batch.length;
   } catch (err) {
     if (batch.length === 1) {
@@ -111,12 +109,12 @@ async function writeBatch(store: Store, projectId: string, rules: MergeRuleRow[]
       return 0;
     }
     let written = 0;
-    for (const row of batch) written += await writeBatch(store, projectId, rules, [row], refused);
+    for (const row of batch) written += await writeBatch(store, projectId, [row], refused);
     return written;
   }
 }
 
-async function insertContacts(tx: Tx, projectId: string, rules: MergeRuleRow[], contacts: NewContact[]): Promise<void> {
+async function insertContacts(tx: Tx, projectId: string, contacts: NewContact[]): Promise<void> {
   await sql`
     INSERT INTO contacts (project_id, id, name, phone, email, external_id, variables)
     SELECT ${projectId}, r.id, r.name, r.phone, r.email, r.external_id, r.variables
@@ -129,6 +127,4 @@ async function insertContacts(tx: Tx, projectId: string, rules: MergeRuleRow[], 
   if (tags.length > 0) {
     await sql`INSERT INTO contact_tags (project_id, contact_id, tag) SELECT ${projectId}, r.id, r.tag FROM ${recordset(tags, 'r(id uuid, tag text)')}`.execute(tx);
   }
-  const fresh = contacts.map(({ name: _, tags: __, ...values }) => values);
-  for (const rule of rules) await insertMatchKeys(tx, projectId, rule, { fresh });
 }

@@ -13,7 +13,7 @@ import {
   type BulkMergeRecord,
 } from '../store/bulk-merges.js';
 import type { Tx } from '../store/database.js';
-import { refreshMatchKeys, type MergeRuleRow } from '../store/match-keys.js';
+import type { MergeRuleRow } from '../store/match-keys.js';
 import { lockContactsInOrder, selectMergeSides } from '../store/merges.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { mergeByRule } from './apply-rules.js';
@@ -101,5 +101,4 @@ async function mergePlain(tx: Tx, projectId: string, clusters: Cluster[], { rule
   await insertAllAlternates(tx, projectId, alternates);
   await insertAllTags(tx, projectId, tags);
   await enqueueEvents(tx, projectId, events);
-  await refreshMatchKeys(tx, projectId, rules, ids);
 }

@@ -4,7 +4,6 @@ import { planMerge, type MergePlan } from '../domain/merge-policy.js';
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
 import type { Tx } from '../store/database.js';
-import { refreshKeysOf } from '../store/match-keys.js';
 import { deleteKept, moveRows, uuidArray, type JournalScope } from '../store/merge-journal.js';
 import {
   addAlternates,
@@ -80,7 +79,6 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }:
   const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from');
   const mergeId = newId();
   const moved = await applyPlan(tx, { projectId, mergeId }, plan);
-  await refreshKeysOf(tx, projectId, [fromId, toId]); // the merge rules' match keys (SPEC §5)
 
   const record = { merge_id: mergeId, from_contact_id: fromId, to_contact_id: toId, reason, actor, moved };
   await insertMerge(

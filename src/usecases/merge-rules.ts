@@ -2,14 +2,14 @@ import { DomainError } from '../domain/errors.js';
 import { blockedForms, parseRuleFields } from '../domain/merge-rules.js';
 import { newId } from '../ids.js';
 import type { Db, Store } from '../store/database.js';
-import { deleteRule, insertMatchKeys, insertRule, selectRules, selectWidelySharedKeys, type MergeRuleRow } from '../store/match-keys.js';
+import { deleteRule, insertRule, selectRules, selectWidelySharedKeys, type MergeRuleRow } from '../store/match-keys.js';
 import { selectSettings } from '../store/projects.js';
 
 // SPEC §5, §8 `GET/POST /v1/merge-rules`, `DELETE /v1/merge-rules/{id}`.
 
 /**
- * A new rule, with the match keys of every active contact built at once (set-based), so it matches from
- * the next change on; merging what it finds in the existing base is the bulk dedupe's job.
+ * A new rule (and the index of a variable it reads, the first time one does), matching from the next
+ * change on; merging what it finds in the existing base is the bulk dedupe's job.
  */
 export async function createMergeRule(store: Store, projectId: string, fields: string[]): Promise<MergeRuleRow> {
   const parsed = parseRuleFields(fields);
@@ -17,9 +17,7 @@ export async function createMergeRule(store: Store, projectId: string, fields: s
     const existing = await selectRules(tx, projectId);
     const same = existing.find((r) => r.fields.length === parsed.length && [...r.fields].sort().join('\n') === [...parsed].sort().join('\n'));
     if (same) throw new DomainError('invalid_rule', `rule ${same.id} already has these fields`);
-    const rule = await insertRule(tx, projectId, { id: newId(), fields: parsed });
-    await insertMatchKeys(tx, projectId, rule, { contactIds: null });
-    return rule;
+    return insertRule(tx, projectId, { id: newId(), fields: parsed });
   });
 }
 
@@ -34,7 +32,7 @@ export async function deleteMergeRule(store: Store, projectId: string, id: strin
 /** Values too widely shared to merge on (more than max_shared active contacts), most shared first. */
 export async function reportSharedValues(db: Db, projectId: string) {
   const settings = await selectSettings(db, projectId);
-  const shared = await selectWidelySharedKeys(db, projectId, {
+  const shared = await selectWidelySharedKeys(db, projectId, await selectRules(db, projectId), {
     blocked: blockedForms(settings.blocked_values, settings.default_region),
     maxShared: settings.max_shared,
   });

@@ -18,7 +18,6 @@ import {
   writeContactValues,
   type MergeRecord,
 } from '../store/merges.js';
-import { refreshKeysOf } from '../store/match-keys.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
@@ -42,8 +41,7 @@ export async function undoMerge(store: Store, projectId: string, mergeId: string
     await requireUndoable(tx, projectId, merge);
 
     await putBack(tx, scope, merge);
-    await refreshKeysOf(tx, projectId, [merge.from_contact_id, merge.to_contact_id]); // the merge rules' match keys (SPEC §5)
-    await markUndone(tx, projectId, mergeId);
+      await markUndone(tx, projectId, mergeId);
     const data = { merge_id: mergeId, from_contact_id: merge.from_contact_id, to_contact_id: merge.to_contact_id, actor };
     await insertHistory(tx, projectId, { id: newId(), kind: 'undo', contactId: merge.to_contact_id, otherContactId: merge.from_contact_id, data });
     await enqueueEvents(tx, projectId, [{ type: 'contact.unmerged', contactId: merge.from_contact_id, data: { ...data, contact_id: merge.from_contact_id, undo: true } }]);

@@ -83,6 +83,6 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
         },
       },
     },
-    async (request) => dedupeContacts(store, request.projectId, { dryRun: request.body?.dry_run ?? false, rebuildKeys: true }),
+    async (request) => dedupeContacts(store, request.projectId, { dryRun: request.body?.dry_run ?? false }),
   );
 };
