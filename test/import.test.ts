@@ -108,6 +108,35 @@ describe('omnimerge import', () => {
     expect(contacts.some((c) => c.phone === '+14155550001')).toBe(false);
   });
 
+  it('refuses a malformed CSV record with the lines it took and goes on with the next', async () => {
+    const { apiKey, projectId } = await project();
+    const path = file(
+      'broken.csv',
+      [
+        'name,phone,email',
+        'Ann,+14155552671,ann@example.com',
+        'Eve,"+1415"x,eve@example.com',
+        'Carl,+14155552673,carl@example.com,extra',
+        'Fay,+14155552675,"fay@',
+        'example.com"',
+        'Gus,+14155552676,gus@example.com',
+      ].join('\n'),
+    );
+    const run = await runCli(['import', path, '--no-progress', ...dbFlags], { OMNIMERGE_API_KEY: apiKey });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/line 3: line 3 is not a CSV record: Invalid Closing Quote/);
+    // the parser loses its way after a bad quote: every line it could not read is accounted for
+    expect(run.stdout).toMatch(/line 4: lines 4-6 are not a CSV record/);
+    expect(run.stdout).toContain('created: 2');
+    expect(run.stdout).toContain('refused: 2');
+    const names = (await activeContacts(projectId)).map((c) => c.name);
+    expect(names).toContain('Ann');
+    expect(names).toContain('Gus');
+    expect(names).not.toContain('Eve');
+    expect(names).not.toContain('Carl');
+  });
+
   it('refuses a CSV with an unknown column before writing anything, and a file without a project key', async () => {
     const { apiKey, projectId } = await project();
     const path = file('odd.csv', 'name,colour\nAnn,red\n');

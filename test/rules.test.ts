@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
 
@@ -24,6 +25,31 @@ describe('merge rules: definition (SPEC §5)', () => {
     expect((await api('DELETE', `/v1/merge-rules/${id}`)).status).toBe(204);
     expect((await api('GET', '/v1/merge-rules')).body.items).toEqual([]);
     expect((await api('DELETE', `/v1/merge-rules/${id}`)).body.error.code).toBe('rule_not_found');
+  });
+
+  it('looks contacts up by a variable through an index made with its first rule and dropped with its last', async () => {
+    const a = await server.project();
+    const b = await server.project();
+    const variable = `plan_${Math.random().toString(36).slice(2, 10)}`;
+    const indexes = async () => {
+      const { rows } = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE tablename = 'contacts'`.execute(server.store.db);
+      return rows.filter((r) => r.indexdef.includes(`'${variable}'`));
+    };
+    const first = await rule(a.api, `variables.${variable}`);
+    const second = await rule(b.api, 'email', `variables.${variable}`);
+    expect(await indexes()).toHaveLength(1);
+
+    // the lookup a rule run makes goes through it, not through every contact of the project
+    const { rows: plan } = await sql<{ 'QUERY PLAN': string }>`
+      EXPLAIN SELECT id FROM contacts WHERE project_id = ${a.projectId} AND state = 'active' AND variables ? ${sql.lit(variable)}
+        AND nullif(btrim(variables ->> ${sql.lit(variable)}), '') = 'gold'
+    `.execute(server.store.db);
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan|Bitmap Index Scan/);
+
+    expect((await a.api('DELETE', `/v1/merge-rules/${first}`)).status).toBe(204);
+    expect(await indexes()).toHaveLength(1); // project b's rule still reads the variable
+    expect((await b.api('DELETE', `/v1/merge-rules/${second}`)).status).toBe(204);
+    expect(await indexes()).toHaveLength(0);
   });
 
   it.each([

@@ -24,25 +24,56 @@ export function openContactFile(path: string): ContactFile {
 }
 
 async function* csvRows(stream: NodeJS.ReadableStream): AsyncIterable<ImportRow> {
+  // Records come as arrays (a third faster than objects). A malformed record (an unclosed quote, say) is
+  // skipped by the parser and refused here with the lines it took, and the import goes on. The parser
+  // runs ahead of this loop: `ended` follows it, and refusals wait in `skipped` for their turn.
+  const skipped: Array<{ from: number; to: number; message: string }> = [];
+  let ended = 0;
   const parser = stream.pipe(
     parse({
       bom: true,
-      columns: (header: string[]) => {
-        const unknown = unknownColumns(header);
-        if (unknown.length > 0) {
-          throw new Error(`unknown column(s) ${unknown.join(', ')}; use name, phone, email, external_id, tags (separated by ;) and variables.<name>`);
-        }
-        return header.map((h) => h.trim());
-      },
       info: true,
       skip_empty_lines: true,
       relax_column_count: true,
-      skip_records_with_error: false,
+      skip_records_with_error: true,
+      on_record: (entry, context) => {
+        // the parser gives up on a bad record before its end: the lines up to this record's first are its too
+        const { record } = entry as unknown as { record: string[] }; // with `info`, records come with theirs
+        const first = context.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+        const last = skipped.at(-1);
+        if (last && last.to === ended && last.to < first - 1) last.to = first - 1;
+        ended = context.lines;
+        return entry;
+      },
+      on_skip: (err) => {
+        if (!err) return undefined;
+        const from = ended + 1;
+        ended = Math.max(from, Number(err.lines));
+        skipped.push({ from, to: ended, message: err.message });
+        return undefined;
+      },
     }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; invalid_field_length: number } }>) {
-    yield { line: info.lines, input: contactFromCsv(record) };
+  const refusal = ({ from, to, message }: (typeof skipped)[number]): ImportRow => ({
+    line: from,
+    error: `${from === to ? `line ${from} is` : `lines ${from}-${to} are`} not a CSV record: ${message}`,
+  });
+  let columns: string[] | null = null;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    while (skipped.length > 0 && skipped[0].from < info.lines) yield refusal(skipped.shift()!);
+    if (columns === null) {
+      columns = record.map((h) => h.trim());
+      const unknown = unknownColumns(columns);
+      if (unknown.length > 0) {
+        throw new Error(`unknown column(s) ${unknown.join(', ')}; use name, phone, email, external_id, tags (separated by ;) and variables.<name>`);
+      }
+      continue;
+    }
+    yield record.length > columns.length
+      ? { line: info.lines, error: `${record.length} cells where the header has ${columns.length} columns` }
+      : { line: info.lines, input: contactFromCsv(columns, record) };
   }
+  yield* skipped.map(refusal);
 }
 
 async function* jsonlRows(stream: NodeJS.ReadableStream): AsyncIterable<ImportRow> {

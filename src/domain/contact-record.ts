@@ -13,19 +13,19 @@ export function unknownColumns(header: string[]): string[] {
   return header.filter((column) => !CSV_COLUMN.test(column.trim()));
 }
 
-/** A CSV row (column → cell) as contact fields; empty cells are left out. */
-export function contactFromCsv(row: Record<string, string>): ContactInput {
+/** A CSV record (its cells, under the header's trimmed columns) as contact fields; empty cells are left out. */
+export function contactFromCsv(columns: readonly string[], cells: readonly string[]): ContactInput {
   const input: ContactInput = {};
-  const variables: Record<string, string> = {};
-  for (const [rawColumn, cell] of Object.entries(row)) {
-    const column = rawColumn.trim();
-    const value = cell.trim();
+  let variables: Record<string, string> | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const column = columns[i];
+    const value = cells[i].trim();
     if (value === '') continue;
     if (column === 'tags') input.tags = value.split(';');
-    else if (column.startsWith('variables.')) variables[column.slice('variables.'.length)] = value;
+    else if (column.startsWith('variables.')) (variables ??= {})[column.slice('variables.'.length)] = value;
     else input[column as (typeof TEXT_FIELDS)[number]] = value;
   }
-  if (Object.keys(variables).length > 0) input.variables = variables;
+  if (variables) input.variables = variables;
   return input;
 }
 

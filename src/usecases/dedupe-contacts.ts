@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { blockedForms, clusterGroups, type Cluster } from '../domain/merge-rules.js';
 import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
@@ -32,8 +33,8 @@ export interface DedupeReport {
 }
 
 const SHOWN_CLUSTERS = 100;
-const CLUSTERS_PER_TRANSACTION = 500;
-/** merging a cluster can give its survivor new key combinations; a few passes settle them */
+const CLUSTERS_PER_TRANSACTION = 1000;
+/** merging a cluster can give its survivor new key combinations (rules of several fields); a few passes settle them */
 const MAX_PASSES = 3;
 
 export async function dedupeContacts(store: Store, projectId: string, options: DedupeOptions = {}): Promise<DedupeReport> {
@@ -43,9 +44,13 @@ export async function dedupeContacts(store: Store, projectId: string, options: D
   if (rules.length === 0) return report;
   if (options.afterBulkLoad) await analyzeMatchTables(store.db);
   const blocked = blockedForms(settings.blocked_values, settings.default_region);
+  // work that splits into independent statements runs on two connections on PostgreSQL (one per core);
+  // PGlite runs one statement at a time anyway
+  const parallel = store.kind === 'postgres' ? 2 : 1;
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const groups = await selectSharedKeys(store.db, projectId, rules, blocked);
+    // one GROUP BY per rule, two at once on PostgreSQL
+    const groups = (await pMap(rules, (rule) => selectSharedKeys(store.db, projectId, [rule], blocked), { concurrency: parallel })).flat();
     if (pass === 0) {
       report.shared_values = groups
         .filter((g) => g.contact_ids.length > settings.max_shared)
@@ -60,12 +65,23 @@ export async function dedupeContacts(store: Store, projectId: string, options: D
       report.contacts_merged = clusters.reduce((n, c) => n + c.members.length, 0);
       break;
     }
-    for (let start = 0; start < clusters.length; start += CLUSTERS_PER_TRANSACTION) {
-      await settleBatch(store, projectId, clusters.slice(start, start + CLUSTERS_PER_TRANSACTION), { rules, manual: settings.merge_mode === 'manual' }, report);
-      options.onProgress?.(Math.min(start + CLUSTERS_PER_TRANSACTION, clusters.length), clusters.length);
-    }
+    // clusters are disjoint, so batches lock disjoint contacts and can run at once
+    const batches = chunks(clusters, CLUSTERS_PER_TRANSACTION);
+    let done = 0;
+    await pMap(
+      batches,
+      async (batch) => {
+        await settleBatch(store, projectId, batch, { rules, manual: settings.merge_mode === 'manual' }, report);
+        options.onProgress?.((done += batch.length), clusters.length);
+      },
+      { concurrency: parallel },
+    );
     // suggestions change nothing, so another pass would find the same clusters
     if (settings.merge_mode === 'manual') break;
+    // with one field a rule, a cluster already holds every contact that shares any of its values, so
+    // the survivor's new alternates tie it to no one new; only a value that was too widely shared may
+    // have come under max_shared with the merges
+    if (rules.every((r) => r.fields.length === 1) && report.shared_values.length === 0) break;
   }
   return report;
 }
@@ -107,4 +123,8 @@ async function settleClusters(tx: Tx, projectId: string, clusters: Cluster[], { 
     }
   }
   return { merged: 0, suggested };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }

@@ -25,6 +25,8 @@ export interface ImportSummary {
 export interface ImportProgress {
   /** rows read so far, and contacts written */
   rows: (read: number, created: number) => void;
+  /** every row is read and written; the dedupe starts */
+  loaded: (created: number) => void;
   /** clusters of duplicates merged so far, of all found */
   dedupe: (done: number, total: number) => void;
 }
@@ -65,6 +67,7 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
   }
   await flush();
   await writing;
+  progress?.loaded?.(summary.created);
 
   const dedupe = await dedupeContacts(store, projectId, { onProgress: progress?.dedupe, afterBulkLoad: summary.created > BATCH });
   summary.refused.sort((a, b) => a.line - b.line);
