@@ -41,7 +41,7 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
 
   app.delete(
     '/merge-rules/:id',
-    { schema: { tags: ['rules'], summary: 'Remove a merge rule', params: Type.Object({ id: Id }), response: { 204: Type.Null({ description: 'removed, with its match keys' }), ...errorResponses } } },
+    { schema: { tags: ['rules'], summary: 'Remove a merge rule', params: Type.Object({ id: Id }), response: { 204: Type.Null({ description: 'removed (and the index of a variable no rule reads any more)' }), ...errorResponses } } },
     async (request, reply) => {
       await deleteMergeRule(store, request.projectId, request.params.id);
       return reply.status(204).send(null);
