@@ -1,22 +1,28 @@
 import { sql } from 'kysely';
-import type { Alternates, ContactValues } from '../domain/merge-policy.js';
+import type { Alternates, ContactValues, MergeSide } from '../domain/merge-policy.js';
 import type { Tx } from './database.js';
 import { recordset, uuidArray } from './merge-journal.js';
+import { mergeSideColumns } from './merges.js';
 
 // The bulk dedupe's writes: many merges of contacts that hold nothing but their own fields, one
 // statement per table for all of them (SPEC §5 at the size of a whole base).
 
-/** Of these contacts, the ones that own rows a merge would move (identities, conversations, notes, events, references). */
-export async function selectContactsWithRows(tx: Tx, projectId: string, ids: readonly string[]): Promise<Set<string>> {
-  const any = uuidArray(ids);
-  const { rows } = await sql<{ contact_id: string }>`
-    SELECT contact_id FROM identities WHERE project_id = ${projectId} AND contact_id = ANY(${any})
-    UNION SELECT contact_id FROM conversations WHERE project_id = ${projectId} AND contact_id = ANY(${any})
-    UNION SELECT contact_id FROM contact_notes WHERE project_id = ${projectId} AND contact_id = ANY(${any})
-    UNION SELECT contact_id FROM contact_events WHERE project_id = ${projectId} AND contact_id = ANY(${any})
-    UNION SELECT contact_id FROM contact_references WHERE project_id = ${projectId} AND contact_id = ANY(${any})
+/**
+ * The contacts of a batch of clusters, active ones only, locked in ascending id order (the service's one
+ * lock order) and answered as the merge policy sees them, each saying whether it owns rows a merge would
+ * move (identities, conversations, notes, events, references): one statement for lock, read and check.
+ */
+export async function lockClusterSides(tx: Tx, projectId: string, ids: readonly string[]): Promise<Array<MergeSide & { owns_rows: boolean }>> {
+  const owned = (table: string) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.project_id = c.project_id AND o.contact_id = c.id)`;
+  const { rows } = await sql<MergeSide & { owns_rows: boolean }>`
+    SELECT ${mergeSideColumns},
+      ${owned('identities')} OR ${owned('conversations')} OR ${owned('contact_notes')} OR ${owned('contact_events')} OR ${owned('contact_references')} AS owns_rows
+    FROM contacts c
+    WHERE c.project_id = ${projectId} AND c.id = ANY(${uuidArray(ids)}) AND c.state = 'active'
+    ORDER BY c.id
+    FOR UPDATE OF c
   `.execute(tx);
-  return new Set(rows.map((r) => r.contact_id));
+  return rows;
 }
 
 export async function markAllMerged(tx: Tx, projectId: string, moves: Array<{ id: string; survivor: string }>): Promise<void> {
@@ -27,11 +33,13 @@ export async function markAllMerged(tx: Tx, projectId: string, moves: Array<{ id
   `.execute(tx);
 }
 
+/** The survivors' values after their merges; one whose merges left its values as they were is not rewritten. */
 export async function writeAllContactValues(tx: Tx, projectId: string, values: Array<ContactValues & { id: string }>): Promise<void> {
   await sql`
     UPDATE contacts c SET phone = r.phone, email = r.email, external_id = r.external_id, variables = r.variables, preferences = r.preferences, updated_at = now()
     FROM ${recordset(values, 'r(id uuid, phone text, email text, external_id text, variables jsonb, preferences jsonb)')}
     WHERE c.project_id = ${projectId} AND c.id = r.id
+      AND (c.phone, c.email, c.external_id, c.variables, c.preferences) IS DISTINCT FROM (r.phone, r.email, r.external_id, r.variables, r.preferences)
   `.execute(tx);
 }
 

@@ -37,19 +37,23 @@ export async function selectContactStates(tx: Tx, projectId: string, ids: string
 // Timestamps travel as fixed-width UTC text so the policy can compare them as strings, to the microsecond.
 const utcText = (column: string) => sql<string | null>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/** A contact `c` as the merge policy sees it: the select list of the statements that read merge sides. */
+export const mergeSideColumns = sql`
+  c.id, c.phone, c.email, c.external_id, c.variables, c.preferences,
+  coalesce((SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id), '[]') AS tags,
+  json_build_object(
+    'phones', coalesce((SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
+                        WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = 'phone'), '[]'),
+    'emails', coalesce((SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
+                        WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = 'email'), '[]')
+  ) AS alternates,
+  coalesce((SELECT json_agg(json_build_object('id', v.id, 'bot_id', v.bot_id, 'channel', v.channel, 'last_message_at', ${utcText('v.last_message_at')}) ORDER BY v.id)
+            FROM conversations v WHERE v.project_id = c.project_id AND v.contact_id = c.id), '[]') AS conversations`;
+
 /** FROM and TO as the merge policy sees them, in one statement. */
 export async function selectMergeSides(tx: Tx, projectId: string, ids: string[]): Promise<MergeSide[]> {
   const { rows } = await sql<MergeSide>`
-    SELECT c.id, c.phone, c.email, c.external_id, c.variables, c.preferences,
-      coalesce((SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id), '[]') AS tags,
-      json_build_object(
-        'phones', coalesce((SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
-                            WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = 'phone'), '[]'),
-        'emails', coalesce((SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
-                            WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = 'email'), '[]')
-      ) AS alternates,
-      coalesce((SELECT json_agg(json_build_object('id', v.id, 'bot_id', v.bot_id, 'channel', v.channel, 'last_message_at', ${utcText('v.last_message_at')}) ORDER BY v.id)
-                FROM conversations v WHERE v.project_id = c.project_id AND v.contact_id = c.id), '[]') AS conversations
+    SELECT ${mergeSideColumns}
     FROM contacts c
     WHERE c.project_id = ${projectId} AND c.id = ANY(${uuidArray(ids)})
   `.execute(tx);

@@ -8,13 +8,12 @@ import {
   insertHistoryEntries,
   insertMerges,
   markAllMerged,
-  selectContactsWithRows,
+  lockClusterSides,
   writeAllContactValues,
   type BulkMergeRecord,
 } from '../store/bulk-merges.js';
 import type { Tx } from '../store/database.js';
 import type { MergeRuleRow } from '../store/match-keys.js';
-import { lockContactsInOrder, selectMergeSides } from '../store/merges.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { mergeByRule } from './apply-rules.js';
 import type { MergeCounts } from './merge-contacts.js';
@@ -33,10 +32,10 @@ const NOTHING_MOVED: MergeCounts = {
  */
 export async function mergeClusters(tx: Tx, projectId: string, clusters: Cluster[], context: { rules: MergeRuleRow[]; actor: string }): Promise<number> {
   const ids = clusters.flatMap((c) => [c.survivor, ...c.members.map((m) => m.contact_id)]);
-  const locked = await lockContactsInOrder(tx, projectId, ids, { activeOnly: true });
+  const locked = await lockClusterSides(tx, projectId, ids);
   if (locked.length < ids.length) throw new DomainError('conflict', 'contacts of these clusters changed meanwhile; run the dedupe again');
 
-  const withRows = await selectContactsWithRows(tx, projectId, ids);
+  const withRows = new Set(locked.filter((c) => c.owns_rows).map((c) => c.id));
   const rich = clusters.filter((c) => c.members.some((m) => withRows.has(m.contact_id)));
   const plain = clusters.filter((c) => !rich.includes(c));
   for (const cluster of rich) {
@@ -44,15 +43,13 @@ export async function mergeClusters(tx: Tx, projectId: string, clusters: Cluster
       await mergeByRule(tx, projectId, { fromId: m.contact_id, toId: cluster.survivor, ruleId: m.rule_id, fields: fieldsOf(context.rules, m.rule_id), values: m.values, actor: context.actor });
     }
   }
-  if (plain.length > 0) await mergePlain(tx, projectId, plain, context);
+  if (plain.length > 0) await mergePlain(tx, projectId, plain, new Map(locked.map((s) => [s.id, s])), context);
   return clusters.reduce((n, c) => n + c.members.length, 0);
 }
 
 const fieldsOf = (rules: MergeRuleRow[], ruleId: string) => rules.find((r) => r.id === ruleId)?.fields ?? [];
 
-async function mergePlain(tx: Tx, projectId: string, clusters: Cluster[], { rules, actor }: { rules: MergeRuleRow[]; actor: string }): Promise<void> {
-  const ids = clusters.flatMap((c) => [c.survivor, ...c.members.map((m) => m.contact_id)]);
-  const sides = new Map((await selectMergeSides(tx, projectId, ids)).map((s) => [s.id, s]));
+async function mergePlain(tx: Tx, projectId: string, clusters: Cluster[], sides: Map<string, MergeSide>, { rules, actor }: { rules: MergeRuleRow[]; actor: string }): Promise<void> {
   const merges: BulkMergeRecord[] = [];
   const history: Parameters<typeof insertHistoryEntries>[2] = [];
   const alternates: Parameters<typeof insertAllAlternates>[2] = [];
