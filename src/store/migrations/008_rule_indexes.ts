@@ -11,6 +11,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await syncVariableIndexes(db as never);
 }
 
+/** The table comes back empty: the code of 007 fills it again with a dedupe (`omnimerge dedupe`). */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await runDdl(
     db,
