@@ -29,6 +29,17 @@ export function normalizeContactInput(input: ContactInput, defaultRegion: string
   return out;
 }
 
+/** A new contact's stored fields from normalized input: what was left out is null (variables: empty). */
+export function newContactFields(fields: ContactInput) {
+  return {
+    name: fields.name ?? null,
+    phone: fields.phone ?? null,
+    email: fields.email ?? null,
+    external_id: fields.external_id ?? null,
+    variables: fields.variables ?? {},
+  };
+}
+
 export function normalizeTags(tags: string[]): string[] {
   const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
   const tooLong = clean.find((t) => t.length > 100);

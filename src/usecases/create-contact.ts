@@ -1,4 +1,4 @@
-import { normalizeContactInput, type ContactInput } from '../domain/contact.js';
+import { newContactFields, normalizeContactInput, type ContactInput } from '../domain/contact.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
 import { insertContact, selectContactCard } from '../store/contacts.js';
@@ -13,19 +13,7 @@ export async function createContact(store: Store, projectId: string, input: Cont
     const settings = await selectSettings(tx, projectId);
     const fields = normalizeContactInput(input, settings.default_region);
     const id = newId();
-    await insertContact(
-      tx,
-      projectId,
-      id,
-      {
-        name: fields.name ?? null,
-        phone: fields.phone ?? null,
-        email: fields.email ?? null,
-        external_id: fields.external_id ?? null,
-        variables: fields.variables ?? {},
-      },
-      fields.tags ?? [],
-    );
+    await insertContact(tx, projectId, id, newContactFields(fields), fields.tags ?? []);
     const contact = contactCardView((await selectContactCard(tx, projectId, id))!);
     await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact } }]);
     const rules = await applyRules(tx, projectId, id, settings);

@@ -1,4 +1,4 @@
-import { normalizeContactInput, type ContactInput } from '../domain/contact.js';
+import { newContactFields, normalizeContactInput, type ContactInput } from '../domain/contact.js';
 import { DomainError } from '../domain/errors.js';
 
 // A worker thread of the bulk import (run by piscina): normalizes a batch of rows while the main thread
@@ -26,14 +26,7 @@ export default function normalizeContacts({ region, rows }: RowsToNormalize): No
   for (const { line, id, input } of rows) {
     try {
       const fields = normalizeContactInput(input, region);
-      contacts.push({
-        id,
-        name: fields.name ?? null,
-        phone: fields.phone ?? null,
-        email: fields.email ?? null,
-        external_id: fields.external_id ?? null,
-        variables: fields.variables ?? {},
-      });
+      contacts.push({ id, ...newContactFields(fields) });
       result.lines.push(line);
       for (const tag of fields.tags ?? []) result.tags.push({ id, tag });
     } catch (err) {
