@@ -108,7 +108,7 @@ describe('omnimerge import', () => {
     expect(contacts.some((c) => c.phone === '+14155550001')).toBe(false);
   });
 
-  it('refuses a malformed CSV record with the lines it took and goes on with the next', async () => {
+  it('refuses rows with stray quotes, extra cells or an unclosed quote by their lines, and goes on with the next', async () => {
     const { apiKey, projectId } = await project();
     const path = file(
       'broken.csv',
@@ -120,21 +120,22 @@ describe('omnimerge import', () => {
         'Fay,+14155552675,"fay@',
         'example.com"',
         'Gus,+14155552676,gus@example.com',
+        '"Hal,+14155552677,hal@example.com',
+        'Ivy,+14155552678,ivy@example.com',
       ].join('\n'),
     );
     const run = await runCli(['import', path, '--no-progress', ...dbFlags], { OMNIMERGE_API_KEY: apiKey });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/line 3: line 3 is not a CSV record: Invalid Closing Quote/);
-    // the parser loses its way after a bad quote: every line it could not read is accounted for
-    expect(run.stdout).toMatch(/line 4: lines 4-6 are not a CSV record/);
     expect(run.stdout).toContain('created: 2');
-    expect(run.stdout).toContain('refused: 2');
-    const names = (await activeContacts(projectId)).map((c) => c.name);
-    expect(names).toContain('Ann');
-    expect(names).toContain('Gus');
-    expect(names).not.toContain('Eve');
-    expect(names).not.toContain('Carl');
+    expect(run.stdout).toContain('refused: 4');
+    expect(run.stdout).toMatch(/line 3: ""\+1415"x" is not a valid phone number/);
+    expect(run.stdout).toMatch(/line 4: 4 cells where the header has 3 columns/);
+    // a quoted cell may hold a line break: the row is reported by its first line
+    expect(run.stdout).toMatch(/line 5: "fay@\nexample.com" is not a valid e-mail/);
+    // an opening quote never closed takes the rest of the file: every line of it is named
+    expect(run.stdout).toMatch(/line 8: lines 8-9 are not a CSV record: Quote Not Closed/);
+    expect((await activeContacts(projectId)).map((c) => c.name)).toEqual(['Ann', 'Gus']);
   });
 
   it('refuses a CSV with an unknown column before writing anything, and a file without a project key', async () => {

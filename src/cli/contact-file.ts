@@ -35,11 +35,14 @@ async function* csvRows(stream: NodeJS.ReadableStream): AsyncIterable<ImportRow>
       info: true,
       skip_empty_lines: true,
       relax_column_count: true,
+      // a quote inside a cell (`"+1415"x`) is kept as text, and the row refused for its value: without
+      // this, the parser stays inside the quote and reads the rest of the file as one broken record
+      relax_quotes: true,
       skip_records_with_error: true,
       on_record: (entry, context) => {
         // the parser gives up on a bad record before its end: the lines up to this record's first are its too
         const { record } = entry as unknown as { record: string[] }; // with `info`, records come with theirs
-        const first = context.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+        const first = firstLine(record, context.lines);
         const last = skipped.at(-1);
         if (last && last.to === ended && last.to < first - 1) last.to = first - 1;
         ended = context.lines;
@@ -69,11 +72,17 @@ async function* csvRows(stream: NodeJS.ReadableStream): AsyncIterable<ImportRow>
       }
       continue;
     }
+    const line = firstLine(record, info.lines);
     yield record.length > columns.length
-      ? { line: info.lines, error: `${record.length} cells where the header has ${columns.length} columns` }
-      : { line: info.lines, input: contactFromCsv(columns, record) };
+      ? { line, error: `${record.length} cells where the header has ${columns.length} columns` }
+      : { line, input: contactFromCsv(columns, record) };
   }
   yield* skipped.map(refusal);
+}
+
+/** The line a record starts on, from the line it ends on and the line breaks inside its cells. */
+function firstLine(record: string[], lastLine: number): number {
+  return lastLine - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
 }
 
 async function* jsonlRows(stream: NodeJS.ReadableStream): AsyncIterable<ImportRow> {

@@ -13,8 +13,15 @@ export interface ContactInput {
 
 const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === '' ? null : value.trim());
 
+/** The longest text a field may hold, as the API's schema says: an import is held to the same. */
+export const FIELD_LIMITS = { name: 500, phone: 50, email: 320, external_id: 500 } as const;
+
 /** Phones to E.164 with the project's region, e-mails trimmed and lower-cased, text trimmed (SPEC §5). */
 export function normalizeContactInput(input: ContactInput, defaultRegion: string | null): ContactInput {
+  for (const [field, limit] of Object.entries(FIELD_LIMITS)) {
+    const value = input[field as keyof typeof FIELD_LIMITS];
+    if (typeof value === 'string' && value.length > limit) throw new DomainError('invalid_request', `${field} is longer than ${limit} characters`);
+  }
   const out: ContactInput = {};
   const name = blankToNull(input.name);
   if (name !== undefined) out.name = name;

@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   payload_too_long: 422,
   conflict: 409,
+  contacts_busy: 503,
   suggestion_not_found: 404,
   suggestion_already_decided: 409,
   invalid_signature: 401,

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CHANNEL_NAMES } from '../domain/channels.js';
+import { FIELD_LIMITS } from '../domain/contact.js';
 
 // The schemas that validate requests, shape answers and make /openapi.json — one source for all three.
 
@@ -106,10 +107,10 @@ export const ContactCard = Type.Object(
 
 export const ContactInput = Type.Object(
   {
-    name: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-    phone: Type.Optional(Nullable(Type.String({ maxLength: 50, description: 'any writing; stored as E.164 read with default_region' }))),
-    email: Type.Optional(Nullable(Type.String({ maxLength: 320 }))),
-    external_id: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    name: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.name }))),
+    phone: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.phone, description: 'any writing; stored as E.164 read with default_region' }))),
+    email: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.email }))),
+    external_id: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.external_id }))),
     variables: Type.Optional(Variables),
     tags: Type.Optional(Type.Array(Type.String(), { maxItems: 200 })),
   },

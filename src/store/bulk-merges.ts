@@ -8,19 +8,18 @@ import { mergeSideColumns } from './merges.js';
 // statement per table for all of them (SPEC §5 at the size of a whole base).
 
 /**
- * The contacts of a batch of clusters, active ones only, locked in ascending id order (the service's one
- * lock order) and answered as the merge policy sees them, each saying whether it owns rows a merge would
- * move (identities, conversations, notes, events, references): one statement for lock, read and check.
+ * The contacts of a batch of clusters as the merge policy sees them, each saying whether it owns rows a
+ * merge would move (identities, conversations, notes, events, references). Read after the lock, in a
+ * statement of its own: a statement that waited for a lock still reads the snapshot it started with, and
+ * would miss a note written meanwhile (which the merge would then leave behind).
  */
-export async function lockClusterSides(tx: Tx, projectId: string, ids: readonly string[]): Promise<Array<MergeSide & { owns_rows: boolean }>> {
+export async function selectClusterSides(tx: Tx, projectId: string, ids: readonly string[]): Promise<Array<MergeSide & { owns_rows: boolean }>> {
   const owned = (table: string) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.project_id = c.project_id AND o.contact_id = c.id)`;
   const { rows } = await sql<MergeSide & { owns_rows: boolean }>`
     SELECT ${mergeSideColumns},
       ${owned('identities')} OR ${owned('conversations')} OR ${owned('contact_notes')} OR ${owned('contact_events')} OR ${owned('contact_references')} AS owns_rows
     FROM contacts c
-    WHERE c.project_id = ${projectId} AND c.id = ANY(${uuidArray(ids)}) AND c.state = 'active'
-    ORDER BY c.id
-    FOR UPDATE OF c
+    WHERE c.project_id = ${projectId} AND c.id = ANY(${uuidArray(ids)})
   `.execute(tx);
   return rows;
 }
@@ -33,13 +32,11 @@ export async function markAllMerged(tx: Tx, projectId: string, moves: Array<{ id
   `.execute(tx);
 }
 
-/** The survivors' values after their merges; one whose merges left its values as they were is not rewritten. */
 export async function writeAllContactValues(tx: Tx, projectId: string, values: Array<ContactValues & { id: string }>): Promise<void> {
   await sql`
     UPDATE contacts c SET phone = r.phone, email = r.email, external_id = r.external_id, variables = r.variables, preferences = r.preferences, updated_at = now()
     FROM ${recordset(values, 'r(id uuid, phone text, email text, external_id text, variables jsonb, preferences jsonb)')}
     WHERE c.project_id = ${projectId} AND c.id = r.id
-      AND (c.phone, c.email, c.external_id, c.variables, c.preferences) IS DISTINCT FROM (r.phone, r.email, r.external_id, r.variables, r.preferences)
   `.execute(tx);
 }
 

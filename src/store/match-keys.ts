@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
+import { DomainError } from '../domain/errors.js';
 import { variableName, type KeyGroup, type RuleField } from '../domain/merge-rules.js';
 import type { Db, Tx } from './database.js';
 
 // SPEC §5 merge rules and their matches. A contact's match keys under a rule are the combinations of its
 // normalized values of the rule's fields (phone and e-mail also from its alternates). They are not
 // stored: contacts are found by the indexes their fields already have (phone, e-mail, external_id,
-// alternates by value) and, for `variables.<name>`, by an expression index made when the first rule
-// reading that variable is created. So writing a contact, importing a million or merging two costs no
+// alternates by value) and, for `variables.<name>`, by an index of the value's md5 made when the first
+// rule reading that variable is created. So writing a contact, importing a million or merging two costs no
 // key rows at all; the bulk dedupe is one GROUP BY per rule over the same values.
 // Stored values are normalized on write (E.164, lower-cased e-mail); variables are trimmed here, in the
 // same expression as their index.
@@ -51,9 +52,18 @@ export function textArray(values: readonly string[]): RawBuilder<string[]> {
 
 // ---- variable indexes -------------------------------------------------------------------------------
 
-/** A variable's value as rules compare it; the same expression is the index's, so lookups use it. */
+/** A variable's value as rules compare it. */
 function variableValue(alias: string, name: string): RawBuilder<string | null> {
   return sql`nullif(btrim(${sql.raw(alias)}.variables ->> ${sql.lit(name)}), '')`;
+}
+
+/**
+ * What a variable's index holds: the md5 of its value, not the value, whose length no one bounds (a
+ * btree entry over about 2.7 kB is refused, which would refuse the contact in every project). Lookups
+ * compare the hash through the index and then the value itself.
+ */
+function variableKey(alias: string, name: string): RawBuilder<string | null> {
+  return sql`md5(${variableValue(alias, name)})`;
 }
 
 function variableIndexName(name: string): string {
@@ -69,6 +79,9 @@ function variableIndexName(name: string): string {
  */
 export async function syncVariableIndexes(db: Db | Tx): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended('omnimerge:variable-indexes', 0))`.execute(db);
+  // an index waits for every open transaction on contacts, and while it waits every other project's
+  // writes queue behind it: wait a few seconds at most, then give up (see below)
+  await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
   const { rows: wanted } = await sql<{ name: string }>`
     SELECT DISTINCT substr(f, length('variables.') + 1) AS name FROM merge_rules, unnest(fields) f WHERE f LIKE 'variables.%'
   `.execute(db);
@@ -79,13 +92,32 @@ export async function syncVariableIndexes(db: Db | Tx): Promise<void> {
   const have = new Set(present.map((p) => p.indexname));
   for (const [index, name] of want) {
     if (have.has(index)) continue;
-    await sql`
-      CREATE INDEX ${sql.id(index)} ON contacts (project_id, ${variableValue('contacts', name)})
-      WHERE state = 'active' AND variables ? ${sql.lit(name)}
-    `.execute(db);
+    try {
+      await sql`
+        CREATE INDEX ${sql.id(index)} ON contacts (project_id, ${variableKey('contacts', name)})
+        WHERE state = 'active' AND variables ? ${sql.lit(name)}
+      `.execute(db);
+    } catch (err) {
+      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+      throw new DomainError('contacts_busy', `a long transaction on contacts kept the index of variables.${name} from being built; try again in a moment`);
+    }
   }
-  for (const index of have) if (!want.has(index)) await sql`DROP INDEX ${sql.id(index)}`.execute(db);
+  // an index no rule reads is dropped when that takes no wait; otherwise it stays until a later change of rules
+  for (const index of have) {
+    if (want.has(index)) continue;
+    await sql`SAVEPOINT drop_variable_index`.execute(db);
+    try {
+      await sql`SET LOCAL lock_timeout = '200ms'`.execute(db);
+      await sql`DROP INDEX ${sql.id(index)}`.execute(db);
+      await sql`RELEASE SAVEPOINT drop_variable_index`.execute(db);
+    } catch (err) {
+      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+      await sql`ROLLBACK TO SAVEPOINT drop_variable_index`.execute(db);
+    }
+  }
 }
+
+const LOCK_NOT_AVAILABLE = '55P03';
 
 // ---- the values of a field, and who holds a value ----------------------------------------------------
 
@@ -106,7 +138,10 @@ function valuesOf(field: RuleField, c: string): RawBuilder<unknown> {
 function holdersOf(projectId: string, field: RuleField, value: RawBuilder<unknown>): RawBuilder<unknown> {
   const variable = variableName(field);
   if (variable !== null) {
-    return sql`SELECT h.id FROM contacts h WHERE h.project_id = ${projectId} AND h.state = 'active' AND h.variables ? ${sql.lit(variable)} AND ${variableValue('h', variable)} = ${value}`;
+    return sql`
+      SELECT h.id FROM contacts h
+      WHERE h.project_id = ${projectId} AND h.state = 'active' AND h.variables ? ${sql.lit(variable)}
+        AND ${variableKey('h', variable)} = md5(${value}) AND ${variableValue('h', variable)} = ${value}`;
   }
   const own = sql`SELECT h.id FROM contacts h WHERE h.project_id = ${projectId} AND h.state = 'active' AND h.${sql.ref(field)} = ${value}`;
   if (field === 'external_id') return own;
@@ -129,11 +164,13 @@ function combinations(rule: MergeRuleRow): { vals: RawBuilder<string[]>; lateral
 
 /** Active contacts holding every value of `vals` (a text[] expression) under the rule. */
 function holdersOfAll(projectId: string, rule: MergeRuleRow, vals: RawBuilder<unknown>): RawBuilder<unknown> {
-  const [first, ...rest] = rule.fields;
-  const others = rest.map((field, i) => sql`AND ${vals}[${sql.lit(i + 2)}] IN (SELECT v FROM ${valuesOf(field, 'o')} AS x)`);
+  // the lookup starts from phone, e-mail or external_id where the rule has one (a variable such as a plan
+  // or a city may be shared by many), and checks the other fields on the contacts it finds
+  const driver = Math.max(0, rule.fields.findIndex((field) => variableName(field) === null));
+  const others = rule.fields.flatMap((field, i) => (i === driver ? [] : [sql`AND ${vals}[${sql.lit(i + 1)}] IN (SELECT v FROM ${valuesOf(field, 'o')} AS x)`]));
   return sql`
     SELECT o.id FROM contacts o
-    WHERE o.project_id = ${projectId} AND o.id IN (${holdersOf(projectId, first, sql`${vals}[1]`)}) ${sql.join(others, sql` `)}`;
+    WHERE o.project_id = ${projectId} AND o.id IN (${holdersOf(projectId, rule.fields[driver], sql`${vals}[${sql.lit(driver + 1)}]`)}) ${sql.join(others, sql` `)}`;
 }
 
 // ---- one contact's matches --------------------------------------------------------------------------
@@ -142,12 +179,14 @@ function holdersOfAll(projectId: string, rule: MergeRuleRow, vals: RawBuilder<un
  * Serializes rule runs that share a key: two contacts with the same phone created at the same moment
  * would otherwise each miss the other's uncommitted row. Taken in key order, held to the commit.
  */
-export async function lockMatchKeys(tx: Tx, projectId: string, rules: MergeRuleRow[], contactId: string): Promise<void> {
+export async function lockMatchKeys(tx: Tx, projectId: string, rules: MergeRuleRow[], contactId: string, blocked: string[]): Promise<void> {
   if (rules.length === 0) return;
   const keys = sql.join(
     rules.map((rule) => {
       const { vals, laterals } = combinations(rule);
-      return sql`SELECT ${rule.id}::text || array_to_string(${vals}, chr(31)) AS key FROM contacts c ${laterals} WHERE c.project_id = ${projectId} AND c.id = ${contactId}`;
+      return sql`
+        SELECT ${rule.id}::text || array_to_string(${vals}, chr(31)) AS key FROM contacts c ${laterals}
+        WHERE c.project_id = ${projectId} AND c.id = ${contactId} AND NOT (${vals} && ${textArray(blocked)})`;
     }),
     sql` UNION ALL `,
   );

@@ -40,7 +40,7 @@ export async function applyRules(tx: Tx, projectId: string, contactId: string, s
   const guard = { blocked: blockedForms(current.blocked_values, current.default_region), maxShared: current.max_shared };
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    await lockMatchKeys(tx, projectId, rules, outcome.contact_id);
+    await lockMatchKeys(tx, projectId, rules, outcome.contact_id, guard.blocked);
     const matches = await selectKeyMatches(tx, projectId, rules, outcome.contact_id, guard);
     reportShared(outcome, matches);
     const others = firstEvidence(matches);

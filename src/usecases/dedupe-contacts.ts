@@ -74,7 +74,7 @@ export async function dedupeContacts(store: Store, projectId: string, options: D
         await settleBatch(store, projectId, batch, { rules, manual: settings.merge_mode === 'manual' }, report);
         options.onProgress?.((done += batch.length), clusters.length);
       },
-      { concurrency: parallel },
+      { concurrency: parallel, stopOnError: false }, // a failure waits for the other batch, then is thrown
     );
     // suggestions change nothing, so another pass would find the same clusters
     if (settings.merge_mode === 'manual') break;

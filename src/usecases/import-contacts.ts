@@ -61,7 +61,11 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
   try {
     let batch: RowsToNormalize['rows'] = [];
     const hand = async () => {
-      if (batch.length > 0) normalizing.push(pool.run({ region: settings.default_region, rows: batch }));
+      if (batch.length > 0) {
+        const normalized = pool.run({ region: settings.default_region, rows: batch });
+        normalized.catch(() => {}); // awaited in turn; this only keeps a later batch's failure from counting as unhandled meanwhile
+        normalizing.push(normalized);
+      }
       batch = [];
       while (normalizing.length > AHEAD) await writeOldest();
     };
@@ -75,7 +79,7 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
     while (normalizing.length > 0) await writeOldest();
     await writing;
   } finally {
-    await Promise.allSettled(normalizing);
+    await Promise.allSettled([...normalizing, writing]);
     await pool.destroy();
   }
   progress?.loaded?.(summary.created);
@@ -103,9 +107,11 @@ async function writeBatch(store: Store, projectId: string, batch: NormalizedRows
       return 0;
     }
     const contacts = JSON.parse(batch.contacts) as Array<{ id: string }>;
+    const tags = new Map<string, NormalizedRows['tags']>();
+    for (const tag of batch.tags) tags.set(tag.id, [...(tags.get(tag.id) ?? []), tag]);
     let written = 0;
     for (const [i, contact] of contacts.entries()) {
-      const row = { contacts: JSON.stringify([contact]), lines: [batch.lines[i]], tags: batch.tags.filter((t) => t.id === contact.id), refused: [] };
+      const row = { contacts: JSON.stringify([contact]), lines: [batch.lines[i]], tags: tags.get(contact.id) ?? [], refused: [] };
       written += await writeBatch(store, projectId, row, refused);
     }
     return written;

@@ -8,11 +8,12 @@ import {
   insertHistoryEntries,
   insertMerges,
   markAllMerged,
-  lockClusterSides,
+  selectClusterSides,
   writeAllContactValues,
   type BulkMergeRecord,
 } from '../store/bulk-merges.js';
 import type { Tx } from '../store/database.js';
+import { lockContactsInOrder } from '../store/merges.js';
 import type { MergeRuleRow } from '../store/match-keys.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { mergeByRule } from './apply-rules.js';
@@ -32,10 +33,11 @@ const NOTHING_MOVED: MergeCounts = {
  */
 export async function mergeClusters(tx: Tx, projectId: string, clusters: Cluster[], context: { rules: MergeRuleRow[]; actor: string }): Promise<number> {
   const ids = clusters.flatMap((c) => [c.survivor, ...c.members.map((m) => m.contact_id)]);
-  const locked = await lockClusterSides(tx, projectId, ids);
+  const locked = await lockContactsInOrder(tx, projectId, ids, { activeOnly: true });
   if (locked.length < ids.length) throw new DomainError('conflict', 'contacts of these clusters changed meanwhile; run the dedupe again');
 
-  const withRows = new Set(locked.filter((c) => c.owns_rows).map((c) => c.id));
+  const sides = await selectClusterSides(tx, projectId, ids);
+  const withRows = new Set(sides.filter((c) => c.owns_rows).map((c) => c.id));
   const rich = clusters.filter((c) => c.members.some((m) => withRows.has(m.contact_id)));
   const plain = clusters.filter((c) => !rich.includes(c));
   for (const cluster of rich) {
@@ -43,7 +45,7 @@ export async function mergeClusters(tx: Tx, projectId: string, clusters: Cluster
       await mergeByRule(tx, projectId, { fromId: m.contact_id, toId: cluster.survivor, ruleId: m.rule_id, fields: fieldsOf(context.rules, m.rule_id), values: m.values, actor: context.actor });
     }
   }
-  if (plain.length > 0) await mergePlain(tx, projectId, plain, new Map(locked.map((s) => [s.id, s])), context);
+  if (plain.length > 0) await mergePlain(tx, projectId, plain, new Map(sides.map((s) => [s.id, s])), context);
   return clusters.reduce((n, c) => n + c.members.length, 0);
 }
 

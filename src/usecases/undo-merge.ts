@@ -41,7 +41,7 @@ export async function undoMerge(store: Store, projectId: string, mergeId: string
     await requireUndoable(tx, projectId, merge);
 
     await putBack(tx, scope, merge);
-      await markUndone(tx, projectId, mergeId);
+    await markUndone(tx, projectId, mergeId);
     const data = { merge_id: mergeId, from_contact_id: merge.from_contact_id, to_contact_id: merge.to_contact_id, actor };
     await insertHistory(tx, projectId, { id: newId(), kind: 'undo', contactId: merge.to_contact_id, otherContactId: merge.from_contact_id, data });
     await enqueueEvents(tx, projectId, [{ type: 'contact.unmerged', contactId: merge.from_contact_id, data: { ...data, contact_id: merge.from_contact_id, undo: true } }]);

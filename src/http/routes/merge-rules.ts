@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { Store } from '../../store/database.js';
 import { dedupeContacts } from '../../usecases/dedupe-contacts.js';
 import { createMergeRule, deleteMergeRule, listMergeRules, reportSharedValues } from '../../usecases/merge-rules.js';
-import { errorResponses, Id, SharedValue } from '../schemas.js';
+import { ErrorBody, errorResponses, Id, SharedValue } from '../schemas.js';
 
 // SPEC §5, §8: merge rules, the shared-values report and the bulk dedupe.
 
@@ -31,9 +31,9 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
         tags: ['rules'],
         summary: 'Add a merge rule',
         description:
-          'Contacts equal on every field of a rule are one person. Values are compared normalized (E.164 phones, lower-cased e-mails, trimmed variables), also against alternates. Existing duplicates are merged by POST /v1/dedupe.',
+          'Contacts equal on every field of a rule are one person. Values are compared normalized (E.164 phones, lower-cased e-mails, trimmed variables), also against alternates. Existing duplicates are merged by POST /v1/dedupe. The first rule on a variable builds an index of it (about a second per million contacts, writes to contacts wait meanwhile); should a long transaction hold contacts for more than 5 s, the rule is refused with 503 contacts_busy and nothing changes.',
         body: Type.Object({ fields: Type.Array(Type.String({ maxLength: 120 }), { maxItems: 50 }) }, { additionalProperties: false }),
-        response: { 201: Rule, ...errorResponses },
+        response: { 201: Rule, ...errorResponses, 503: Type.Ref(ErrorBody) },
       },
     },
     async (request, reply) => reply.status(201).send(await createMergeRule(store, request.projectId, request.body.fields)),
