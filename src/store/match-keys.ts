@@ -262,12 +262,12 @@ function allKeysOf(projectId: string, rule: MergeRuleRow): RawBuilder<unknown> {
   return sql`SELECT f0.id, ARRAY[${vals}]::text[] AS vals FROM (${allValuesOf(projectId, first)}) f0 ${sql.join(joins, sql` `)}`;
 }
 
-/** Keys held by more than `minimum` active contacts, per rule, without blocked values. */
-function sharedKeys(projectId: string, rules: MergeRuleRow[], blocked: string[], minimum: number): RawBuilder<unknown> {
+/** Keys held by more than `minimum` active contacts, per rule, without blocked values; with their holders' ids or only how many. */
+function sharedKeys(projectId: string, rules: MergeRuleRow[], blocked: string[], minimum: number, withIds: boolean): RawBuilder<unknown> {
   return sql.join(
     rules.map(
       (rule) => sql`
-        SELECT ${rule.id}::uuid AS rule_id, k.vals, array_agg(k.id ORDER BY k.id) AS contact_ids
+        SELECT ${rule.id}::uuid AS rule_id, k.vals, count(*)::int AS contacts, ${withIds ? sql`array_agg(k.id ORDER BY k.id)` : sql`NULL::uuid[]`} AS contact_ids
         FROM (${allKeysOf(projectId, rule)}) k
         WHERE NOT (k.vals && ${textArray(blocked)})
         GROUP BY k.vals
@@ -281,7 +281,7 @@ function sharedKeys(projectId: string, rules: MergeRuleRow[], blocked: string[],
  * After a bulk load: fresh planner statistics, so the dedupe's per-batch lookups by id probe the primary
  * keys instead of reading the whole project (they did, at a million rows).
  */
-export async function analyzeMatchTables(db: Db | Tx): Promise<void> {
+export async function analyzeContactTables(db: Db | Tx): Promise<void> {
   await sql`ANALYZE contacts, contact_alternates`.execute(db);
 }
 
@@ -289,7 +289,7 @@ export async function analyzeMatchTables(db: Db | Tx): Promise<void> {
 export async function selectSharedKeys(db: Db | Tx, projectId: string, rules: MergeRuleRow[], blocked: string[]): Promise<KeyGroup[]> {
   if (rules.length === 0) return [];
   const { rows } = await sql<KeyGroup>`
-    SELECT rule_id, to_jsonb(vals) AS values, contact_ids FROM (${sharedKeys(projectId, rules, blocked, 1)}) g
+    SELECT rule_id, to_jsonb(vals) AS values, contact_ids FROM (${sharedKeys(projectId, rules, blocked, 1, true)}) g
   `.execute(db);
   return rows;
 }
@@ -298,9 +298,9 @@ export async function selectSharedKeys(db: Db | Tx, projectId: string, rules: Me
 export async function selectWidelySharedKeys(db: Db, projectId: string, rules: MergeRuleRow[], guard: { blocked: string[]; maxShared: number }) {
   if (rules.length === 0) return [];
   const { rows } = await sql<{ rule_id: string; values: string[]; contacts: number }>`
-    SELECT rule_id, to_jsonb(vals) AS values, cardinality(contact_ids) AS contacts
-    FROM (${sharedKeys(projectId, rules, guard.blocked, guard.maxShared)}) g
-    ORDER BY cardinality(contact_ids) DESC, rule_id, vals
+    SELECT rule_id, to_jsonb(vals) AS values, contacts
+    FROM (${sharedKeys(projectId, rules, guard.blocked, guard.maxShared, false)}) g
+    ORDER BY contacts DESC, rule_id, vals
     LIMIT 1000
   `.execute(db);
   return rows;

@@ -2,7 +2,7 @@ import pMap from 'p-map';
 import { blockedForms, clusterGroups, type Cluster } from '../domain/merge-rules.js';
 import { DomainError } from '../domain/errors.js';
 import type { Store, Tx } from '../store/database.js';
-import { analyzeMatchTables, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
+import { analyzeContactTables, selectRules, selectSharedKeys, type MergeRuleRow } from '../store/match-keys.js';
 import { selectSettings } from '../store/projects.js';
 import { mergeClusters } from './merge-clusters.js';
 import { suggestMerge } from './suggest-merge.js';
@@ -42,7 +42,7 @@ export async function dedupeContacts(store: Store, projectId: string, options: D
   const settings = await selectSettings(store.db, projectId);
   const rules = await selectRules(store.db, projectId);
   if (rules.length === 0) return report;
-  if (options.afterBulkLoad) await analyzeMatchTables(store.db);
+  if (options.afterBulkLoad) await analyzeContactTables(store.db);
   const blocked = blockedForms(settings.blocked_values, settings.default_region);
   // work that splits into independent statements runs on two connections on PostgreSQL (one per core);
   // PGlite runs one statement at a time anyway
