@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Alternates, ContactValues, MergeSide } from '../domain/merge-policy.js';
 import type { Tx } from './database.js';
-import { recordset, uuidArray } from './merge-journal.js';
+import { CONTACT_OWNED_TABLES, recordset, uuidArray } from './merge-journal.js';
 import { mergeSideColumns } from './merges.js';
 
 // The bulk dedupe's writes: many merges of contacts that hold nothing but their own fields, one
@@ -9,15 +9,14 @@ import { mergeSideColumns } from './merges.js';
 
 /**
  * The contacts of a batch of clusters as the merge policy sees them, each saying whether it owns rows a
- * merge would move (identities, conversations, notes, events, references). Read after the lock, in a
+ * merge would move (those of every table the merge journal moves by contact). Read after the lock, in a
  * statement of its own: a statement that waited for a lock still reads the snapshot it started with, and
  * would miss a note written meanwhile (which the merge would then leave behind).
  */
 export async function selectClusterSides(tx: Tx, projectId: string, ids: readonly string[]): Promise<Array<MergeSide & { owns_rows: boolean }>> {
-  const owned = (table: string) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.project_id = c.project_id AND o.contact_id = c.id)`;
+  const owned = CONTACT_OWNED_TABLES.map((table) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.project_id = c.project_id AND o.contact_id = c.id)`);
   const { rows } = await sql<MergeSide & { owns_rows: boolean }>`
-    SELECT ${mergeSideColumns},
-      ${owned('identities')} OR ${owned('conversations')} OR ${owned('contact_notes')} OR ${owned('contact_events')} OR ${owned('contact_references')} AS owns_rows
+    SELECT ${mergeSideColumns}, (${sql.join(owned, sql` OR `)}) AS owns_rows
     FROM contacts c
     WHERE c.project_id = ${projectId} AND c.id = ANY(${uuidArray(ids)})
   `.execute(tx);

@@ -121,3 +121,8 @@ export async function restoreDeleted(tx: Tx, scope: JournalScope, kind: DeleteKi
 }
 
 export const MOVE_KINDS = Object.keys(MOVABLE) as MoveKind[];
+
+/** The tables whose rows belong to a contact directly: what a merge moves from one contact to another. */
+export const CONTACT_OWNED_TABLES = Object.values(MOVABLE)
+  .filter((m) => m.parent === 'contact_id')
+  .map((m) => m.table);

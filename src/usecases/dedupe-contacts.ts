@@ -8,8 +8,8 @@ import { mergeClusters } from './merge-clusters.js';
 import { suggestMerge } from './suggest-merge.js';
 
 // SPEC §5 bulk dedupe: all rules over the whole base at once. Finding the clusters is set-based (one
-// GROUP BY per rule over the contacts' values, then connected components in memory); each cluster is then merged into
-// its oldest contact through the merge engine, many clusters per transaction.
+// GROUP BY per rule over the contacts' values, then connected components in memory); each cluster is
+// then merged into its oldest contact through the merge engine, many clusters per transaction.
 
 export interface DedupeOptions {
   dryRun?: boolean;
