@@ -1,8 +1,7 @@
 // Inbound resolution throughput over HTTP with 32 clients, beside pgbench running the same two statements
 // (find-and-touch the identity, store the message) in the same transaction shape on the same database.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -11,20 +10,11 @@ import { insertInboundMessageQuery } from '../src/store/conversations.js';
 import { touchKnownIdentityQuery } from '../src/store/identities.js';
 import type { Bench } from './run.js';
 import { freshDatabase } from './lib/database.js';
+import { inboundRequests, knownIdentities, startBenchServer } from './lib/server.js';
 
 const CLIENTS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const IDENTITIES = 5000;
-const API_KEY = 'bench-key';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // Kysely without a connection: it only compiles statements to PostgreSQL text.
 const COMPILER = new Kysely<unknown>({
@@ -65,7 +55,7 @@ function pgbenchScript(): string {
   return ['\\set user random(1, ' + IDENTITIES + ')', 'BEGIN;', `${touch} \\gset`, `${store};`, 'COMMIT;', ''].join('\n');
 }
 
-function pgbench(url: string, vars: Record<string, string>): number {
+export function pgbench(url: string, vars: Record<string, string>): number {
   const dir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-'));
   const script = join(dir, 'inbound.sql');
   writeFileSync(script, pgbenchScript());
@@ -86,62 +76,34 @@ export const inboundBench: Bench = {
   run: async (adminUrl) => {
     execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
     const db = await freshDatabase(adminUrl, 'omnimerge_bench_inbound');
-    const port = await freePort();
-    const server = spawn(process.execPath, ['bin/omnimerge.js', 'serve'], {
-      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), OMNIMERGE_API_KEY: API_KEY, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const server = await startBenchServer({ DATABASE_URL: db.url });
     try {
-      for (let i = 0; ; i++) {
-        if ((await fetch(`${base}/healthz`).catch(() => null))?.ok) break;
-        if (i > 100) throw new Error('server did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
-      const bot = (await (await fetch(`${base}/v1/bots`, { method: 'POST', headers, body: JSON.stringify({ channel: 'telegram', handle: 'bench_bot' }) })).json()) as { id: string };
       // Every identity writes once first, so the measured path is the common one: a known identity.
-      for (let i = 1; i <= IDENTITIES; i += 50) {
-        await Promise.all(
-          Array.from({ length: 50 }, (_, k) =>
-            fetch(`${base}/v1/inbound`, { method: 'POST', headers, body: JSON.stringify({ bot_id: bot.id, external_user_id: String(i + k), text: 'first' }) }),
-          ),
-        );
-      }
+      const bot = await knownIdentities(server.base, IDENTITIES);
       const { project_id } = await projectOf(db.url);
 
       const http = await autocannon({
-        url: `${base}/v1/inbound`,
+        url: `${server.base}/v1/inbound`,
         connections: CLIENTS,
         duration: SECONDS,
-        requests: [
-          {
-            method: 'POST',
-            headers,
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ bot_id: bot.id, external_user_id: String(1 + Math.floor(Math.random() * IDENTITIES)), text: 'hello again' }),
-            }),
-          },
-        ],
+        requests: inboundRequests(bot.botId, IDENTITIES),
       });
       if (http.non2xx > 0 || http.errors > 0) throw new Error(`HTTP run had ${http.non2xx} non-2xx answers and ${http.errors} errors`);
       const httpRps = http.requests.average;
-      const floor = pgbench(db.url, { project: project_id, bot: bot.id, channel: 'telegram', text: 'hello again' });
+      const floor = pgbench(db.url, { project: project_id, bot: bot.botId, channel: 'telegram', text: 'hello again' });
 
       console.log(`inbound resolution, known identity, ${CLIENTS} clients, ${SECONDS} s each, PostgreSQL`);
       console.log(`  omnimerge over HTTP : ${httpRps.toFixed(0)} messages/s (p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms)`);
       console.log(`  pgbench, same SQL   : ${floor.toFixed(0)} transactions/s`);
       console.log(`  ratio               : ${(httpRps / floor).toFixed(2)} of the floor (aim ≥ 0.5)`);
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await server.stop();
       await db.drop();
     }
   },
 };
 
-async function projectOf(url: string): Promise<{ project_id: string }> {
+export async function projectOf(url: string): Promise<{ project_id: string }> {
   const pg = (await import('pg')).default;
   const client = new pg.Client({ connectionString: url });
   await client.connect();

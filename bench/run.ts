@@ -5,13 +5,14 @@
 import { inboundBench } from './inbound.js';
 import { mergeBench } from './merge.js';
 import { rulesBench } from './rules.js';
+import { scaleOutBench } from './scale-out.js';
 
 export interface Bench {
   name: string;
   run: (adminUrl: string) => Promise<void>;
 }
 
-const BENCHES: Bench[] = [inboundBench, mergeBench, rulesBench];
+const BENCHES: Bench[] = [inboundBench, mergeBench, rulesBench, scaleOutBench];
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const only = process.argv.slice(2);

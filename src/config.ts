@@ -7,6 +7,10 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** OMNIMERGE_MIGRATION_DATABASE_URL: a direct URL for migrations when DATABASE_URL goes through PgBouncer */
+  migrationDatabaseUrl: string | undefined;
+  /** OMNIMERGE_DB_POOL: connections to PostgreSQL per process at most */
+  dbPool: number;
   apiKey: string | undefined;
   logLevel: string;
   /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
@@ -21,10 +25,24 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     dataDir: flags.dataDir ?? env.OMNIMERGE_DATA_DIR ?? './data',
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
+    migrationDatabaseUrl: env.OMNIMERGE_MIGRATION_DATABASE_URL || undefined,
+    dbPool: readDbPool(env.OMNIMERGE_DB_POOL),
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
     messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
   };
+}
+
+function readDbPool(value: string | undefined): number {
+  if (value === undefined || value === '') return 20;
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new Error(`OMNIMERGE_DB_POOL must be a whole number from 1 to 1000, not "${value}"`);
+  return size;
+}
+
+/** What opening the database needs from the configuration. */
+export function storeOptions(config: Config) {
+  return { databaseUrl: config.databaseUrl, migrationDatabaseUrl: config.migrationDatabaseUrl, poolSize: config.dbPool, dataDir: config.dataDir };
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {

@@ -12,7 +12,9 @@ import { runCli } from './helpers/process.js';
 // process may open at a time, so the test closes its store around each run).
 
 const dir = mkdtempSync(join(tmpdir(), 'omnimerge-import-'));
-const database = process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: join(dir, 'data') };
+const database = process.env.DATABASE_URL
+  ? { databaseUrl: process.env.DATABASE_URL, migrationDatabaseUrl: process.env.OMNIMERGE_MIGRATION_DATABASE_URL }
+  : { dataDir: join(dir, 'data') };
 const dbFlags = process.env.DATABASE_URL ? ['--database-url', process.env.DATABASE_URL] : ['--data-dir', join(dir, 'data')];
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

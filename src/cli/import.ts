@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { Config } from '../config.js';
+import { storeOptions, type Config } from '../config.js';
 import { openStore, type Store } from '../store/database.js';
 import { findProjectIdByKeyHash } from '../store/projects.js';
 import { hashApiKey } from '../usecases/create-project.js';
@@ -12,7 +12,7 @@ type Print = (line: string) => void;
 /** The project the API key belongs to, on the same database `serve` uses. */
 async function withProject<T>(config: Config, work: (store: Store, projectId: string) => Promise<T>): Promise<T> {
   if (!config.apiKey) throw new Error('say which project: --api-key <key> or OMNIMERGE_API_KEY');
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore(storeOptions(config));
   try {
     const projectId = await findProjectIdByKeyHash(store.db, hashApiKey(config.apiKey));
     if (!projectId) throw new Error('no project has this API key; `omnimerge project create <name>` makes one');

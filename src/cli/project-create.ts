@@ -1,10 +1,10 @@
-import { describeDatabase, type Config } from '../config.js';
+import { describeDatabase, storeOptions, type Config } from '../config.js';
 import { openStore } from '../store/database.js';
 import { createProject } from '../usecases/create-project.js';
 
 /** `omnimerge project create <name>`: prints the new project's API key (shown only once). */
 export async function projectCreate(config: Config, name: string, out: (line: string) => void): Promise<void> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore(storeOptions(config));
   try {
     const { project_id, api_key } = await createProject(store, name);
     out(api_key);

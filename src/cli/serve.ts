@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { describeDatabase, type Config } from '../config.js';
+import { describeDatabase, storeOptions, type Config } from '../config.js';
 import { deliveryOptionsFromEnv, startDelivery } from '../events/delivery.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../store/database.js';
@@ -12,7 +12,7 @@ import { ensureProjectForKey } from '../usecases/create-project.js';
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore(storeOptions(config));
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
     logger.info({ project_id }, created ? 'created a project for OMNIMERGE_API_KEY' : 'OMNIMERGE_API_KEY belongs to a project');

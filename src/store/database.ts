@@ -24,7 +24,13 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** Where PGlite keeps its files; `memory://` keeps nothing. */
   dataDir?: string;
+  /** Connections this process keeps open to PostgreSQL at most (OMNIMERGE_DB_POOL). */
   poolSize?: number;
+  /**
+   * A direct URL for migrations, when `databaseUrl` goes through a transaction pooler such as PgBouncer:
+   * Kysely's migrator holds a session-level advisory lock, which a transaction pooler cannot carry.
+   */
+  migrationDatabaseUrl?: string;
   /** Called for every statement sent; tests count round trips with it. */
   onQuery?: (event: LogEvent) => void;
 }
@@ -45,7 +51,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
   try {
-    await migrate(db);
+    await migrate(db, options.migrationDatabaseUrl);
   } catch (err) {
     await db.destroy();
     release();
@@ -124,8 +130,19 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Brings the schema up to date; several processes may start at once (Kysely takes an advisory lock). */
-export async function migrate(db: Kysely<Database>): Promise<void> {
+/**
+ * Brings the schema up to date; several processes may start at once (Kysely takes an advisory lock).
+ * With `directUrl`, the migrations run over a connection of their own to that URL.
+ */
+export async function migrate(db: Kysely<Database>, directUrl?: string): Promise<void> {
+  if (directUrl) {
+    const direct = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: directUrl, max: 1 }) }) });
+    try {
+      return await migrate(direct);
+    } finally {
+      await direct.destroy();
+    }
+  }
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

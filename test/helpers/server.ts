@@ -60,6 +60,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   let count = 0;
   const store = await openStore({
     databaseUrl: process.env.DATABASE_URL,
+    migrationDatabaseUrl: process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
     dataDir: 'memory://',
     poolSize: 40,
     onQuery: () => {
