@@ -50,7 +50,7 @@ export async function importFile(config: Config, path: string, print: Print, opt
           : `resuming the import of this file begun on ${run.started_at.toISOString()}; rows already written are skipped`,
       );
     }
-    const bar = new SingleBar({ format: '{phase} [{bar}] {percentage}% | {detail}', stream: process.stderr, noTTYOutput: false }, Presets.shades_classic);
+    const bar = new SingleBar({ format: '{phase} [{bar}] {percentage}% | {detail}', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 500 }, Presets.shades_classic);
     if (options.progress) bar.start(file.bytes, 0, { phase: 'import', detail: 'starting' });
     const summary = await importContacts(
       store,
