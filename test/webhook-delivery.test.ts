@@ -143,7 +143,7 @@ describe('webhook delivery', () => {
     const pending = (await api('GET', `/v1/webhook-endpoints/${endpoint}/deliveries?status=pending&limit=200`)).body.items;
     const tried = pending.filter((d: { attempts: number }) => d.attempts > 0);
     expect(tried.length).toBeGreaterThan(0);
-    for (const delivery of tried) expect(delivery.last_error).toMatch(/ECONNREFUSED/);
+    for (const delivery of tried) expect(delivery.last_error).toBe('connection failed');
     // a contact's later events wait untried behind its first
     expect(tried.every((d: { event_type: string }) => d.event_type === 'contact.created')).toBe(true);
     await receiver.up();
@@ -242,7 +242,7 @@ describe('several workers on one database', () => {
   let extraWorker: { stop: () => Promise<void> } | null = null;
   beforeAll(async () => {
     if (process.env.DATABASE_URL) second = await startServer({ delivery: FAST });
-    else extraWorker = startDelivery(server.store, { ...DEFAULT_DELIVERY, ...FAST });
+    else extraWorker = startDelivery(server.store, { ...DEFAULT_DELIVERY, allowPrivate: true, ...FAST });
   });
   afterAll(async () => {
     await second?.close();

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describeDatabase, storeOptions, type Config } from '../config.js';
 import { deliveryOptionsFromEnv, startDelivery } from '../events/delivery.js';
+import { retentionOptionsFromEnv, startRetention } from '../events/retention.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../store/database.js';
 import { ensureProjectForKey } from '../usecases/create-project.js';
@@ -12,6 +13,7 @@ import { ensureProjectForKey } from '../usecases/create-project.js';
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
+  const retentionOptions = retentionOptionsFromEnv(process.env);
   const store = await openStore(storeOptions(config));
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
@@ -19,9 +21,10 @@ export async function serve(config: Config): Promise<void> {
   } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
     logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
-  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, allowPrivateWebhooks: deliveryOptions.allowPrivate });
   await app.listen({ port: config.port, host: config.host });
   const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
+  const retention = startRetention(store, retentionOptions, logger.child({ component: 'retention' }));
   logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);
 
   let stopping = false;
@@ -32,6 +35,7 @@ export async function serve(config: Config): Promise<void> {
     try {
       await app.close();
       await delivery.stop();
+      await retention.stop();
       await store.close();
       logger.info('stopped');
       process.exit(0);

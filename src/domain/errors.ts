@@ -43,6 +43,7 @@ export const ERROR_STATUS = {
   bot_channel_mismatch: 422,
   invalid_rule: 422,
   rule_not_found: 404,
+  erase_required: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -4,6 +4,7 @@ import { publishEvents } from '../store/outbox.js';
 import { claimDeliveries, recordAttempts, type AttemptOutcome, type ClaimedDelivery } from '../store/webhooks.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './signature.js';
+import { webhookClient, type WebhookClient } from './webhook-http.js';
 
 // Webhook delivery (SPEC §8), inside the server process. Each turn publishes new outbox events (fanning
 // them out to the subscribed endpoints), claims due deliveries with FOR UPDATE SKIP LOCKED and a lease,
@@ -19,9 +20,11 @@ export interface DeliveryOptions {
   pollMs: number;
   /** POSTs in flight at most */
   batchSize: number;
+  /** OMNIMERGE_WEBHOOK_ALLOW_PRIVATE: deliver to loopback, private and link-local addresses too (intranet receivers) */
+  allowPrivate: boolean;
 }
 
-export const DEFAULT_DELIVERY: DeliveryOptions = { retry: DEFAULT_RETRY, timeoutMs: 10_000, pollMs: 500, batchSize: 50 };
+export const DEFAULT_DELIVERY: DeliveryOptions = { retry: DEFAULT_RETRY, timeoutMs: 10_000, pollMs: 500, batchSize: 50, allowPrivate: false };
 
 /** The options from OMNIMERGE_WEBHOOK_* variables (docs/events.md), defaults for the rest. */
 export function deliveryOptionsFromEnv(env: NodeJS.ProcessEnv): DeliveryOptions {
@@ -41,7 +44,16 @@ export function deliveryOptionsFromEnv(env: NodeJS.ProcessEnv): DeliveryOptions 
     timeoutMs: number('OMNIMERGE_WEBHOOK_TIMEOUT_MS', DEFAULT_DELIVERY.timeoutMs),
     pollMs: number('OMNIMERGE_WEBHOOK_POLL_MS', DEFAULT_DELIVERY.pollMs),
     batchSize: DEFAULT_DELIVERY.batchSize,
+    allowPrivate: allowPrivateWebhooks(env),
   };
+}
+
+/** OMNIMERGE_WEBHOOK_ALLOW_PRIVATE: `true` lets webhook endpoints point at private and loopback addresses. */
+export function allowPrivateWebhooks(env: NodeJS.ProcessEnv): boolean {
+  const text = env.OMNIMERGE_WEBHOOK_ALLOW_PRIVATE;
+  if (text === undefined || text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  throw new Error(`OMNIMERGE_WEBHOOK_ALLOW_PRIVATE must be true or false, not "${text}"`);
 }
 
 export interface DeliveryWorker {
@@ -56,6 +68,7 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
   const finished: AttemptOutcome[] = [];
   let stopping = false;
   let wake: () => void = () => {};
+  const http = webhookClient(options);
 
   // Up to batchSize POSTs are in flight; a slow endpoint holds only its own slots. The outcomes of the
   // ones that finished are recorded together, in one statement, at the next turn, which comes after a
@@ -68,7 +81,13 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
     const free = options.batchSize - inFlight.size;
     const { claimed, putOff } = free > 0 ? await claimDeliveries(store.db, free, leaseMs) : { claimed: [], putOff: 0 };
     for (const delivery of claimed) {
-      const sending: Promise<void> = attempt(delivery, options).then((outcome) => {
+      const sending: Promise<void> = attempt(http, delivery, options).then((outcome) => {
+        if (!outcome.delivered) {
+          logger?.warn(
+            { endpoint_id: delivery.endpoint_id, event_id: delivery.event.id, delivery_id: delivery.delivery_id, attempt: delivery.attempts, error: outcome.error },
+            'webhook delivery failed',
+          );
+        }
         finished.push(outcome);
         inFlight.delete(sending);
         // a turn per quarter batch of outcomes (or when all are back), not per outcome
@@ -106,39 +125,31 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
       stopping = true;
       wake();
       await running;
+      await http.close();
     },
   };
 }
 
 /** One POST of one delivery; never throws: a failure is an outcome with the wait before the next try. */
-async function attempt(delivery: ClaimedDelivery, options: DeliveryOptions): Promise<AttemptOutcome> {
+async function attempt(http: WebhookClient, delivery: ClaimedDelivery, options: DeliveryOptions): Promise<AttemptOutcome> {
   const body = JSON.stringify(delivery.event);
   const started = Date.now();
   const timestamp = Math.floor(started / 1000);
-  let statusCode: number | null = null;
-  let error: string | null = null;
-  try {
-    const response = await fetch(delivery.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'omnimerge-webhooks',
-        [SIGNATURE_HEADER]: signDelivery(delivery.secret, timestamp, body),
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [EVENT_ID_HEADER]: delivery.event.id,
-        [DELIVERY_ID_HEADER]: delivery.delivery_id,
-      },
-      body,
-    });
-    statusCode = response.status;
-    const answer = (await response.text()).slice(0, 200);
-    if (!response.ok) error = `HTTP ${response.status}${answer ? `: ${answer}` : ''}`;
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    error = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
-  }
+  const answer = await http.post({
+    url: delivery.url,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'omnimerge-webhooks',
+      [SIGNATURE_HEADER]: signDelivery(delivery.secret, timestamp, body),
+      [TIMESTAMP_HEADER]: String(timestamp),
+      [EVENT_ID_HEADER]: delivery.event.id,
+      [DELIVERY_ID_HEADER]: delivery.delivery_id,
+    },
+    body,
+  });
+  const statusCode = 'status' in answer ? answer.status : null;
+  const error =
+    'error' in answer ? answer.error : answer.status >= 200 && answer.status < 300 ? null : `HTTP ${answer.status}${answer.excerpt ? `: ${answer.excerpt}` : ''}`;
   const delivered = error === null;
   return {
     project_id: delivery.event.project_id,

@@ -8,6 +8,7 @@ export const EVENT_TYPES: readonly string[] = [
   'contact.updated',
   'contact.merged',
   'contact.unmerged',
+  'contact.erased',
   'identity.linked',
   'merge.suggested',
   'merge.rejected',

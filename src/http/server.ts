@@ -34,6 +34,8 @@ export interface ServerOptions {
   logger: Logger | false;
   /** where the messengers' APIs are (config OMNIMERGE_<CHANNEL>_API_URL); unset: their public URLs */
   messengerApiUrls?: MessengerApiUrls;
+  /** OMNIMERGE_WEBHOOK_ALLOW_PRIVATE: webhook endpoints may point at loopback and private addresses */
+  allowPrivateWebhooks?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false }: ServerOptions) {
   const outbound = { store, connectors: createConnectors(messengerApiUrls) };
   const app = Fastify({
     loggerInstance: logger || undefined,
@@ -112,7 +114,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
       await v1.register(suggestionRoutes, { store });
-      await v1.register(webhookEndpointRoutes, { store });
+      await v1.register(webhookEndpointRoutes, { store, allowPrivate: allowPrivateWebhooks });
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
       await v1.register(mergeRuleRoutes, { store });

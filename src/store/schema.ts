@@ -298,7 +298,30 @@ export interface MergeRulesTable {
   created_at: Timestamp;
 }
 
+/** An imported file (issue 13): its contacts' ids come from started_at and their line, so a re-run skips rows already written. */
+export interface ContactImportsTable {
+  project_id: string;
+  file_sha256: string;
+  file_name: string;
+  started_at: Timestamp;
+  finished_at: Date | null;
+  runs: WithDefault<number>;
+}
+
+/** The audit entry of an erasure: ids and counts only, no personal data. */
+export interface ContactErasuresTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  erased_contact_ids: Json<string[]>;
+  erased: Json<Record<string, number>>;
+  actor: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  contact_imports: ContactImportsTable;
+  contact_erasures: ContactErasuresTable;
   merge_rules: MergeRulesTable;
   merge_links: MergeLinksTable;
   merge_code_failures: MergeCodeFailuresTable;

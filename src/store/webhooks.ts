@@ -86,6 +86,7 @@ export async function retryDelivery(db: Db, projectId: string, endpointId: strin
 /** A delivery claimed for one attempt, with what to send and where. */
 export interface ClaimedDelivery {
   delivery_id: string;
+  endpoint_id: string;
   attempts: number;
   url: string;
   secret: string;
@@ -133,7 +134,7 @@ export async function claimDeliveries(db: Db, limit: number, leaseMs: number): P
       FROM judged WHERE judged.blocked_until IS NOT NULL AND d.project_id = judged.project_id AND d.id = judged.id
       RETURNING 1
     )
-    SELECT p.count::int AS put_off, c.id::text AS delivery_id, c.attempts, e.url, e.secret,
+    SELECT p.count::int AS put_off, c.id::text AS delivery_id, c.endpoint_id, c.attempts, e.url, e.secret,
       o.event_id::text AS event_id, o.type, o.created_at, o.project_id, o.contact_id, o.data
     FROM (SELECT count(*) FROM put_off) p
     LEFT JOIN (
@@ -143,8 +144,9 @@ export async function claimDeliveries(db: Db, limit: number, leaseMs: number): P
     ) ON true`.execute(db);
   const claimed = rows
     .filter((row) => row.delivery_id !== null)
-    .map(({ delivery_id, attempts, url, secret, event_id, type, created_at, project_id, contact_id, data }) => ({
+    .map(({ delivery_id, endpoint_id, attempts, url, secret, event_id, type, created_at, project_id, contact_id, data }) => ({
       delivery_id: delivery_id!,
+      endpoint_id: endpoint_id!,
       attempts: attempts!,
       url: url!,
       secret: secret!,

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { refusedHostReason } from '../domain/webhook-address.js';
 import { parseEventFilter } from '../events/types.js';
 import { newWebhookSecret } from '../events/signature.js';
 import { newId } from '../ids.js';
@@ -30,12 +31,20 @@ export interface CreateWebhookEndpointInput {
   secret?: string;
 }
 
-/** Subscribes a URL to events (SPEC §8); the secret that signs its deliveries is shown this once. */
-export async function createWebhookEndpoint(store: Store, projectId: string, input: CreateWebhookEndpointInput): Promise<WebhookEndpointView> {
+/**
+ * Subscribes a URL to events (SPEC §8); the secret that signs its deliveries is shown this once. A URL
+ * pointing into the server's own network is refused unless the operator allows private receivers.
+ */
+export async function createWebhookEndpoint(
+  store: Store,
+  projectId: string,
+  input: CreateWebhookEndpointInput,
+  { allowPrivate }: { allowPrivate: boolean },
+): Promise<WebhookEndpointView> {
   const row: EndpointRow = {
     project_id: projectId,
     id: newId(),
-    url: requireWebhookUrl(input.url),
+    url: requireWebhookUrl(input.url, allowPrivate),
     events: parseEventFilter(input.events),
     secret: input.secret ?? newWebhookSecret(),
     created_at: new Date(),
@@ -44,7 +53,7 @@ export async function createWebhookEndpoint(store: Store, projectId: string, inp
   return { ...endpointView(row), secret: row.secret };
 }
 
-function requireWebhookUrl(text: string): string {
+function requireWebhookUrl(text: string, allowPrivate: boolean): string {
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -53,6 +62,13 @@ function requireWebhookUrl(text: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new DomainError('invalid_webhook_url', `url must be http or https, not ${url.protocol.replace(/:$/, '')}`);
+  }
+  const refused = allowPrivate ? null : refusedHostReason(url);
+  if (refused !== null) {
+    throw new DomainError(
+      'invalid_webhook_url',
+      `url ${url.host} is refused: ${refused}; webhooks go to public addresses only (an operator can allow private ones with OMNIMERGE_WEBHOOK_ALLOW_PRIVATE=true)`,
+    );
   }
   return url.toString();
 }

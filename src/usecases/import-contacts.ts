@@ -19,6 +19,8 @@ export type ImportRow = { line: number; input: ContactInput } | { line: number; 
 
 export interface ImportSummary {
   created: number;
+  /** rows whose contact an earlier run of the same file already wrote */
+  already_imported: number;
   merged: number;
   suggested: number;
   refused: Array<{ line: number; reason: string }>;
@@ -34,13 +36,24 @@ export interface ImportProgress {
   dedupe: (done: number, total: number) => void;
 }
 
+export interface ImportOptions {
+  /** the id of the contact of the row on this line; a row whose id exists is not written again (a resumed import) */
+  contactId?: (line: number) => string;
+}
+
 const BATCH = 5000;
 /** batches handed to the normalizing threads before the reader waits for the oldest */
 const AHEAD = 3;
 
-export async function importContacts(store: Store, projectId: string, rows: AsyncIterable<ImportRow>, progress?: Partial<ImportProgress>): Promise<ImportSummary> {
+export async function importContacts(
+  store: Store,
+  projectId: string,
+  rows: AsyncIterable<ImportRow>,
+  progress?: Partial<ImportProgress>,
+  { contactId = () => newId() }: ImportOptions = {},
+): Promise<ImportSummary> {
   const settings = await selectSettings(store.db, projectId);
-  const summary = { created: 0, refused: [] as ImportSummary['refused'] };
+  const summary = { created: 0, already_imported: 0, refused: [] as ImportSummary['refused'] };
   let read = 0;
 
   // Three stages at once: this thread reads rows, up to two worker threads normalize batches of them,
@@ -52,8 +65,9 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
     const normalized = await normalizing.shift()!;
     summary.refused.push(...normalized.refused);
     await writing;
-    writing = writeBatch(store, projectId, normalized, summary.refused).then((created) => {
+    writing = writeBatch(store, projectId, normalized, summary.refused).then(({ created, existing }) => {
       summary.created += created;
+      summary.already_imported += existing;
       progress?.rows?.(read, summary.created);
     });
     writing.catch(() => {}); // awaited by the next write or at the end; this only keeps a failure from counting as unhandled meanwhile
@@ -72,7 +86,7 @@ export async function importContacts(store: Store, projectId: string, rows: Asyn
     for await (const row of rows) {
       read++;
       if ('error' in row) summary.refused.push({ line: row.line, reason: row.error });
-      else batch.push({ line: row.line, id: newId(), input: row.input });
+      else batch.push({ line: row.line, id: contactId(row.line), input: row.input });
       if (batch.length >= BATCH) await hand();
     }
     await hand();
@@ -94,37 +108,46 @@ const WORKER = new URL(`../workers/normalize-contacts${extname(fileURLToPath(imp
 
 /**
  * One batch in one transaction. Should the database refuse it, each row goes again in its own
- * transaction, so only the rows at fault are refused and no contact is half-written.
+ * transaction, so only the rows at fault are refused and no contact is half-written. Rows whose contact
+ * id is already there (written by an earlier run of the same file) are skipped and counted as existing.
  */
-async function writeBatch(store: Store, projectId: string, batch: NormalizedRows, refused: ImportSummary['refused']): Promise<number> {
-  if (batch.lines.length === 0) return 0;
+async function writeBatch(store: Store, projectId: string, batch: NormalizedRows, refused: ImportSummary['refused']): Promise<{ created: number; existing: number }> {
+  if (batch.lines.length === 0) return { created: 0, existing: 0 };
   try {
-    await store.transaction((tx) => insertContacts(tx, projectId, batch));
-    return batch.lines.length;
+    const created = await store.transaction((tx) => insertContacts(tx, projectId, batch));
+    return { created, existing: batch.lines.length - created };
   } catch (err) {
     if (batch.lines.length === 1) {
       refused.push({ line: batch.lines[0], reason: `the database refused the row: ${(err as Error).message}` });
-      return 0;
+      return { created: 0, existing: 0 };
     }
     const contacts = JSON.parse(batch.contacts) as Array<{ id: string }>;
     const tags = new Map<string, NormalizedRows['tags']>();
     for (const tag of batch.tags) tags.set(tag.id, [...(tags.get(tag.id) ?? []), tag]);
-    let written = 0;
+    const written = { created: 0, existing: 0 };
     for (const [i, contact] of contacts.entries()) {
       const row = { contacts: JSON.stringify([contact]), lines: [batch.lines[i]], tags: tags.get(contact.id) ?? [], refused: [] };
-      written += await writeBatch(store, projectId, row, refused);
+      const one = await writeBatch(store, projectId, row, refused);
+      written.created += one.created;
+      written.existing += one.existing;
     }
     return written;
   }
 }
 
-async function insertContacts(tx: Tx, projectId: string, batch: NormalizedRows): Promise<void> {
-  await sql`
+/** Inserts the batch's contacts that are not there yet, and the tags of those only; returns how many were new. */
+async function insertContacts(tx: Tx, projectId: string, batch: NormalizedRows): Promise<number> {
+  const { rows } = await sql<{ id: string }>`
     INSERT INTO contacts (project_id, id, name, phone, email, external_id, variables)
     SELECT ${projectId}, r.id, r.name, r.phone, r.email, r.external_id, r.variables
     FROM jsonb_to_recordset(${batch.contacts}::jsonb) AS r(id uuid, name text, phone text, email text, external_id text, variables jsonb)
+    ON CONFLICT (project_id, id) DO NOTHING
+    RETURNING id
   `.execute(tx);
-  if (batch.tags.length > 0) {
-    await sql`INSERT INTO contact_tags (project_id, contact_id, tag) SELECT ${projectId}, r.id, r.tag FROM ${recordset(batch.tags, 'r(id uuid, tag text)')}`.execute(tx);
+  const inserted = new Set(rows.map((row) => row.id));
+  const tags = batch.tags.filter((tag) => inserted.has(tag.id));
+  if (tags.length > 0) {
+    await sql`INSERT INTO contact_tags (project_id, contact_id, tag) SELECT ${projectId}, r.id, r.tag FROM ${recordset(tags, 'r(id uuid, tag text)')}`.execute(tx);
   }
+  return rows.length;
 }

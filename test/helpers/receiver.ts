@@ -24,6 +24,8 @@ export const FAST_DELIVERY_ENV = {
   OMNIMERGE_WEBHOOK_RETRY_BASE_MS: String(FAST_DELIVERY.retry.baseMs),
   OMNIMERGE_WEBHOOK_RETRY_MAX_MS: String(FAST_DELIVERY.retry.maxDelayMs),
   OMNIMERGE_WEBHOOK_GIVE_UP_MS: String(FAST_DELIVERY.retry.giveUpAfterMs),
+  // the receivers listen on 127.0.0.1
+  OMNIMERGE_WEBHOOK_ALLOW_PRIVATE: 'true',
 };
 
 export type ReceiverMode = 'up' | 'failing' | 'hang';

@@ -54,6 +54,11 @@ export interface TestServerOptions {
   messengerApiUrls?: MessengerApiUrls;
   /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
   delivery?: Partial<DeliveryOptions>;
+  /**
+   * OMNIMERGE_WEBHOOK_ALLOW_PRIVATE for this server (creating endpoints and delivering). True by default:
+   * test receivers listen on 127.0.0.1, which a production server refuses.
+   */
+  allowPrivateWebhooks?: boolean;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -67,10 +72,11 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       count++;
     },
   });
-  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls });
+  const allowPrivateWebhooks = options.allowPrivateWebhooks ?? true;
+  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, allowPrivateWebhooks });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, ...options.delivery }) : null;
+  const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, allowPrivate: allowPrivateWebhooks, ...options.delivery }) : null;
   return {
     url,
     store,

@@ -1,13 +1,51 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { createContact } from '../../usecases/create-contact.js';
+import { DomainError } from '../../domain/errors.js';
+import { eraseContact } from '../../usecases/erase-contact.js';
+import { exportContact } from '../../usecases/export-contact.js';
 import { getContact } from '../../usecases/get-contact.js';
 import { listContacts } from '../../usecases/list-contacts.js';
 import { listConversations } from '../../usecases/list-conversations.js';
 import { updateContact } from '../../usecases/update-contact.js';
-import { Contact, ContactCard, ContactInput, Conversation, errorResponses, Id, Page, PageQuery } from '../schemas.js';
+import { Contact, ContactCard, ContactInput, Conversation, errorResponses, Id, Page, PageQuery, Timestamp } from '../schemas.js';
 
 const ContactParams = Type.Object({ id: Id });
+
+const Rows = Type.Array(Type.Record(Type.String(), Type.Unknown()));
+const ExportRows = (description: string) => Type.Array(Type.Record(Type.String(), Type.Unknown()), { description });
+
+const ContactExport = Type.Object({
+  exported_at: Timestamp,
+  contact: Type.Ref(ContactCard),
+  contacts: ExportRows('the contact and every contact merged into it, as stored'),
+  identities: ExportRows('every messenger account of the person'),
+  conversations: Rows,
+  messages: ExportRows('every message in those conversations or from those identities'),
+  attachments: Rows,
+  conversation_events: Rows,
+  notes: Rows,
+  tags: Rows,
+  alternates: ExportRows('secondary phones and e-mails'),
+  contact_events: Rows,
+  references: Rows,
+  history: ExportRows('merges, unmerges, links and rule matches'),
+  merges: ExportRows('merges the person took part in'),
+  merge_journal: ExportRows('what each of those merges moved, as kept for undo'),
+  merge_suggestions: Rows,
+  merge_links: ExportRows('merge links and codes made for the person (without their secrets)'),
+  merge_code_failures: Rows,
+  events: ExportRows('webhook events about the person still kept'),
+  other: Type.Record(Type.String(), Rows, { description: 'rows of further tables that name the person, by table' }),
+});
+
+const Erasure = Type.Object({
+  erasure_id: Id,
+  contact_id: Id,
+  erased_contact_ids: Type.Array(Id, { description: 'the contact and the contacts that had been merged into it' }),
+  erased: Type.Record(Type.String(), Type.Integer(), { description: 'rows deleted, per table' }),
+  erased_at: Timestamp,
+});
 
 export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
@@ -80,5 +118,47 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       },
     },
     async (request) => listConversations(store.db, request.projectId, request.params.id, request.query),
+  );
+
+  app.get(
+    '/contacts/:id/export',
+    {
+      schema: {
+        operationId: 'exportContact',
+        tags: ['privacy'],
+        summary: 'Everything stored about a person, as one JSON document',
+        description: 'The contact card, then every stored row about the person and the contacts merged into it; see docs/privacy.md.',
+        params: ContactParams,
+        response: { 200: ContactExport, ...errorResponses },
+      },
+    },
+    // the row keys come from the store's table of a person's tables (src/store/person-data.ts)
+    async (request) => (await exportContact(store, request.projectId, request.params.id)) as Static<typeof ContactExport>,
+  );
+
+  app.delete(
+    '/contacts/:id',
+    {
+      schema: {
+        operationId: 'eraseContact',
+        tags: ['privacy'],
+        summary: 'Erase a person for good (erase=true)',
+        description:
+          'Deletes the contact, the contacts merged into it, their identities, conversations, messages, history, merge journals, suggestions and links; ' +
+          'leaves an audit entry without personal data and emits contact.erased. A merged contact answers 409: erase its survivor. See docs/privacy.md.',
+        params: ContactParams,
+        querystring: Type.Object({ erase: Type.Optional(Type.Boolean({ description: 'must be true: erasing cannot be undone' })) }, { additionalProperties: false }),
+        response: { 200: Erasure, ...errorResponses },
+      },
+    },
+    async (request) => {
+      if (request.query.erase !== true) {
+        throw new DomainError(
+          'erase_required',
+          'DELETE /v1/contacts/{id} erases the person and all their data for good; add ?erase=true to confirm (to fix a duplicate, merge it instead)',
+        );
+      }
+      return eraseContact(store, request.projectId, request.params.id);
+    },
   );
 };

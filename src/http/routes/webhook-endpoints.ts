@@ -50,14 +50,16 @@ const WebhookDelivery = Type.Object({
 const EndpointParams = Type.Object({ id: Id });
 const DeliveryParams = Type.Object({ id: Id, delivery_id: Type.String() });
 
-export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store; allowPrivate: boolean }> = async (app, { store, allowPrivate }) => {
   app.post(
     '/webhook-endpoints',
     {
       schema: {
         tags: ['webhooks'],
         summary: 'Subscribe a URL to events',
-        description: 'Deliveries are signed POSTs, retried with backoff for at least 24 hours, in order per contact; see docs/events.md.',
+        description:
+          'Deliveries are signed POSTs, retried with backoff for at least 24 hours, in order per contact; see docs/events.md. ' +
+          'A URL whose host is a loopback, private, link-local, unique-local or metadata address is refused (422 invalid_webhook_url) unless the server runs with OMNIMERGE_WEBHOOK_ALLOW_PRIVATE=true.',
         body: Type.Object(
           {
             url: Type.String({ minLength: 1, maxLength: 2000, description: 'http or https URL that receives the POSTs' }),
@@ -71,7 +73,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store }> 
         response: { 201: WebhookEndpoint, ...errorResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await createWebhookEndpoint(store, request.projectId, request.body)),
+    async (request, reply) => reply.status(201).send(await createWebhookEndpoint(store, request.projectId, request.body, { allowPrivate })),
   );
 
   app.get(

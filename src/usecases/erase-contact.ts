@@ -1,0 +1,58 @@
+import { DomainError } from '../domain/errors.js';
+import { newId } from '../ids.js';
+import type { Store } from '../store/database.js';
+import { jsonb } from '../store/json.js';
+import { lockContactsInOrder } from '../store/merges.js';
+import { enqueueEvents } from '../store/outbox.js';
+import { deletePersonRows, selectPersonIds } from '../store/person-data.js';
+
+// `DELETE /v1/contacts/{id}?erase=true` (docs/privacy.md): the person is erased for good — the contact,
+// the contacts merged into it, their identities, conversations, messages, notes, tags, events, references,
+// history, the merges they took part in with their undo journals, suggestions, links and the webhook
+// events about them (pending deliveries of those too). What stays is an audit entry with ids and counts,
+// and the event `contact.erased`, neither with personal data.
+
+export interface ErasureView {
+  erasure_id: string;
+  contact_id: string;
+  /** the contact and the contacts that had been merged into it */
+  erased_contact_ids: string[];
+  /** rows deleted, per table */
+  erased: Record<string, number>;
+  erased_at: Date;
+}
+
+export async function eraseContact(store: Store, projectId: string, contactId: string, actor = 'api'): Promise<ErasureView> {
+  return store.transaction(async (tx) => {
+    const first = await selectPersonIds(tx, projectId, contactId);
+    const locked = await lockContactsInOrder(tx, projectId, first.contacts);
+    const contact = locked.find((c) => c.id === contactId);
+    if (!contact) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
+    if (contact.state === 'merged') {
+      throw new DomainError(
+        'contact_already_merged',
+        `contact ${contactId} was merged into ${contact.merged_into}: erase ${contact.merged_into}, the whole person, or undo the merge first to erase only this part`,
+      );
+    }
+    // with the family locked, nothing moves in or out of it any more: read what it owns now
+    const ids = await selectPersonIds(tx, projectId, contactId);
+    const erased = await deletePersonRows(tx, projectId, ids);
+    const view: ErasureView = { erasure_id: newId(), contact_id: contactId, erased_contact_ids: ids.contacts, erased, erased_at: new Date() };
+    await tx
+      .insertInto('contact_erasures')
+      .values({
+        project_id: projectId,
+        id: view.erasure_id,
+        contact_id: contactId,
+        erased_contact_ids: jsonb(ids.contacts),
+        erased: jsonb(erased),
+        actor,
+        created_at: view.erased_at,
+      })
+      .execute();
+    await enqueueEvents(tx, projectId, [
+      { type: 'contact.erased', contactId, data: { contact_id: contactId, erased_contact_ids: ids.contacts, erasure_id: view.erasure_id } },
+    ]);
+    return view;
+  });
+}
