@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
-import { handleError, sendError } from './errors.js';
+import { handleClientError, handleError, handleFrameworkError, sendError } from './errors.js';
+import { addJsonLimitsKeyword, guardInput } from './input-guards.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -43,6 +44,8 @@ export interface ServerOptions {
 function validators() {
   const strict = addFormats(new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
   const lenient = addFormats(new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false }));
+  addJsonLimitsKeyword(strict);
+  addJsonLimitsKeyword(lenient);
   for (const schema of SHARED_SCHEMAS) {
     strict.addSchema(schema);
     lenient.addSchema(schema);
@@ -58,6 +61,8 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const { strict, lenient } = validators();
@@ -91,6 +96,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
   });
 
   app.setErrorHandler(handleError);
+  guardInput(app);
   app.setNotFoundHandler((request, reply) =>
     isUiPage(request) ? sendUiPage(reply) : sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`),
   );
