@@ -88,7 +88,7 @@ export const inboundBench: Bench = {
     const db = await freshDatabase(adminUrl, 'omnimerge_bench_inbound');
     const port = await freePort();
     const server = spawn(process.execPath, ['bin/omnimerge.js', 'serve'], {
-      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), OMNIMERGE_API_KEY: API_KEY, LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), OMNIMERGE_API_KEY: API_KEY, LOG_LEVEL: 'warn', OMNIMERGE_RATE_LIMIT: '0' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const base = `http://127.0.0.1:${port}`;

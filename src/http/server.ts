@@ -11,6 +11,7 @@ import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError, sendError } from './errors.js';
 import { addJsonLimitsKeyword, guardInput } from './input-guards.js';
+import { DEFAULT_RATE_LIMITS, limitRequestsPerKey, type RateLimits } from './rate-limits.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   logger: Logger | false;
   /** where the messengers' APIs are (config OMNIMERGE_<CHANNEL>_API_URL); unset: their public URLs */
   messengerApiUrls?: MessengerApiUrls;
+  /** requests per API key and failed authentications per address, a minute (OMNIMERGE_RATE_LIMIT, OMNIMERGE_AUTH_FAILURE_LIMIT) */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -53,7 +56,7 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, rateLimits = DEFAULT_RATE_LIMITS }: ServerOptions) {
   const outbound = { store, connectors: createConnectors(messengerApiUrls) };
   const app = Fastify({
     loggerInstance: logger || undefined,
@@ -109,7 +112,8 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
 
   await app.register(
     async (v1) => {
-      requireApiKey(v1, store);
+      await limitRequestsPerKey(v1, rateLimits);
+      requireApiKey(v1, store, rateLimits);
       await v1.register(botRoutes, { store });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
