@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.js';
 import { connectMessengerBot, fixture, postRaw, SECRETS, SIGN } from './helpers/messengers.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -78,6 +79,7 @@ describe('requests per API key', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 35; i++) statuses.push((await busy.api('GET', '/v1/settings')).status);
     expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
+    expect((await calm.api('GET', '/v1/settings')).headers.get('x-ratelimit-remaining')).toBe('29');
     expect(statuses.slice(30)).toEqual(Array(5).fill(429));
     const refused = await busy.api('GET', '/v1/contacts');
     expect(refused.status).toBe(429);
@@ -97,5 +99,14 @@ describe('requests per API key', () => {
       expect(answer.status).toBe(200);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     }
+  });
+});
+
+describe('settings', () => {
+  it('reads the limits from OMNIMERGE_RATE_LIMIT and OMNIMERGE_AUTH_FAILURE_LIMIT, and refuses what is not a count', () => {
+    expect(readConfig({}).rateLimits).toEqual({ requestsPerMinute: 6000, authFailuresPerMinute: 20 });
+    expect(readConfig({ OMNIMERGE_RATE_LIMIT: '0', OMNIMERGE_AUTH_FAILURE_LIMIT: '5' }).rateLimits).toEqual({ requestsPerMinute: 0, authFailuresPerMinute: 5 });
+    expect(() => readConfig({ OMNIMERGE_RATE_LIMIT: 'lots' })).toThrow(/OMNIMERGE_RATE_LIMIT must be a whole number/);
+    expect(() => readConfig({ OMNIMERGE_AUTH_FAILURE_LIMIT: '-1' })).toThrow(/OMNIMERGE_AUTH_FAILURE_LIMIT/);
   });
 });
