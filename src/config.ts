@@ -1,4 +1,5 @@
 import { CHANNEL_NAMES, type Channel } from './domain/channels.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limits.js';
 
 // Configuration is by environment (SPEC §9); CLI flags may override it.
 
@@ -15,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
   messengerApiUrls: Partial<Record<Channel, string>>;
+  /** OMNIMERGE_RATE_LIMIT (requests a minute per API key, 0 = off), OMNIMERGE_AUTH_FAILURE_LIMIT (a minute per address) */
+  rateLimits: RateLimits;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<Config> = {}): Config {
@@ -30,6 +33,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
     messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
+    rateLimits: flags.rateLimits ?? {
+      requestsPerMinute: readCount(env, 'OMNIMERGE_RATE_LIMIT', DEFAULT_RATE_LIMITS.requestsPerMinute),
+      authFailuresPerMinute: readCount(env, 'OMNIMERGE_AUTH_FAILURE_LIMIT', DEFAULT_RATE_LIMITS.authFailuresPerMinute),
+    },
   };
 }
 
@@ -43,6 +50,14 @@ function readDbPool(value: string | undefined): number {
 /** What opening the database needs from the configuration. */
 export function storeOptions(config: Config) {
   return { databaseUrl: config.databaseUrl, migrationDatabaseUrl: config.migrationDatabaseUrl, poolSize: config.dbPool, dataDir: config.dataDir };
+}
+
+function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const count = Number(value);
+  if (!Number.isSafeInteger(count) || count < 0) throw new Error(`${name} must be a whole number of requests a minute, not "${value}"`);
+  return count;
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {

@@ -20,7 +20,7 @@ describe.skipIf(!databaseUrl)('two server processes on one PostgreSQL', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver(() => SECRET);
-    const env = { DATABASE_URL: databaseUrl, OMNIMERGE_API_KEY: apiKey, OMNIMERGE_WEBHOOK_ALLOW_PRIVATE: 'true', ...FAST_DELIVERY_ENV };
+    const env = { DATABASE_URL: databaseUrl, OMNIMERGE_API_KEY: apiKey, ...FAST_DELIVERY_ENV };
     servers = [await spawnServer(env, 60_000), await spawnServer(env, 60_000)];
     apis = servers.map((s) => client(s.url, apiKey));
     expect((await apis[0]('POST', '/v1/webhook-endpoints', { url: receiver.url, secret: SECRET })).status).toBe(201);

@@ -23,7 +23,7 @@ export interface BenchServer {
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['bin/omnimerge.js', 'serve'], {
-    env: { ...process.env, PORT: String(port), OMNIMERGE_API_KEY: API_KEY, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), OMNIMERGE_API_KEY: API_KEY, LOG_LEVEL: 'warn', OMNIMERGE_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -44,6 +44,15 @@ export const ERROR_STATUS = {
   invalid_rule: 422,
   rule_not_found: 404,
   erase_required: 400,
+  invalid_json_shape: 400,
+  invalid_text: 400,
+  invalid_url: 400,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  header_too_large: 431,
+  rate_limited: 429,
+  bad_request: 400,
+  request_timeout: 408,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CHANNEL_NAMES } from '../domain/channels.js';
 import { FIELD_LIMITS } from '../domain/contact.js';
+import { JSON_LIMITS } from '../domain/json-limits.js';
 
 // The schemas that validate requests, shape answers and make /openapi.json — one source for all three.
 
@@ -15,7 +16,7 @@ export const ErrorBody = Type.Object(
 );
 
 export const ChannelName = Type.Union(CHANNEL_NAMES.map((c) => Type.Literal(c)));
-export const ChannelInput = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
+export const ChannelInput = Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Integer({ minimum: 0, maximum: 1000 })], {
   description: 'a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki)',
 });
 
@@ -36,6 +37,16 @@ export const Bot = Type.Object(
 );
 
 const Variables = Type.Record(Type.String(), Type.Unknown(), { description: 'free JSON object' });
+
+/**
+ * A free JSON object a caller writes (variables, preferences, event and reference data): held to
+ * JSON_LIMITS before anything is stored (400 invalid_json_shape names the field and the limit).
+ */
+export const FreeJsonInput = (description: string) =>
+  Type.Record(Type.String(), Type.Unknown(), {
+    description: `${description}; at most ${JSON_LIMITS.depth} levels deep, ${JSON_LIMITS.keys} keys and ${JSON_LIMITS.bytes / 1024} KB as JSON`,
+    'x-json-limits': JSON_LIMITS,
+  });
 
 const contactFields = {
   id: Id,
@@ -111,7 +122,7 @@ export const ContactInput = Type.Object(
     phone: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.phone, description: 'any writing; stored as E.164 read with default_region' }))),
     email: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.email }))),
     external_id: Type.Optional(Nullable(Type.String({ maxLength: FIELD_LIMITS.external_id }))),
-    variables: Type.Optional(Variables),
+    variables: Type.Optional(FreeJsonInput('free JSON object')),
     tags: Type.Optional(Type.Array(Type.String(), { maxItems: 200 })),
   },
   { additionalProperties: false },
@@ -164,9 +175,9 @@ export const Message = Type.Object(
 const settingsFields = {
     merge_mode: Type.Union([Type.Literal('auto'), Type.Literal('manual')], { description: 'auto completes links and rule matches at once; manual makes suggestions' }),
     default_region: Nullable(Type.String({ description: 'ISO 3166 country code used to read phones written without a country code' })),
-    link_ttl_s: Type.Integer({ minimum: 60, description: 'how long merge links and codes stay valid, in seconds' }),
-    blocked_values: Type.Array(Type.String(), { description: 'values that never match a merge rule' }),
-    max_shared: Type.Integer({ minimum: 1, description: 'a value shared by more active contacts than this is not used for automatic merges' }),
+    link_ttl_s: Type.Integer({ minimum: 60, maximum: 31_536_000, description: 'how long merge links and codes stay valid, in seconds (a minute to a year)' }),
+    blocked_values: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 1000, description: 'values that never match a merge rule' }),
+    max_shared: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a value shared by more active contacts than this is not used for automatic merges' }),
 };
 export const Settings = Type.Object(settingsFields, { $id: 'Settings' });
 export const SettingsChange = Type.Partial(Type.Object(settingsFields), { additionalProperties: false });

@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
-import { handleError, sendError } from './errors.js';
+import { handleClientError, handleError, handleFrameworkError, sendError } from './errors.js';
+import { addJsonLimitsKeyword, guardInput } from './input-guards.js';
+import { DEFAULT_RATE_LIMITS, limitRequestsPerKey, type RateLimits } from './rate-limits.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -36,6 +38,8 @@ export interface ServerOptions {
   messengerApiUrls?: MessengerApiUrls;
   /** OMNIMERGE_WEBHOOK_ALLOW_PRIVATE: webhook endpoints may point at loopback and private addresses */
   allowPrivateWebhooks?: boolean;
+  /** requests per API key and failed authentications per address, a minute (OMNIMERGE_RATE_LIMIT, OMNIMERGE_AUTH_FAILURE_LIMIT) */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -45,6 +49,8 @@ export interface ServerOptions {
 function validators() {
   const strict = addFormats(new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
   const lenient = addFormats(new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false }));
+  addJsonLimitsKeyword(strict);
+  addJsonLimitsKeyword(lenient);
   for (const schema of SHARED_SCHEMAS) {
     strict.addSchema(schema);
     lenient.addSchema(schema);
@@ -52,7 +58,7 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS }: ServerOptions) {
   const outbound = { store, connectors: createConnectors(messengerApiUrls) };
   const app = Fastify({
     loggerInstance: logger || undefined,
@@ -60,6 +66,8 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const { strict, lenient } = validators();
@@ -93,6 +101,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   });
 
   app.setErrorHandler(handleError);
+  guardInput(app);
   app.setNotFoundHandler((request, reply) =>
     isUiPage(request) ? sendUiPage(reply) : sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs`),
   );
@@ -105,7 +114,8 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
 
   await app.register(
     async (v1) => {
-      requireApiKey(v1, store);
+      await limitRequestsPerKey(v1, rateLimits);
+      requireApiKey(v1, store, rateLimits);
       await v1.register(botRoutes, { store });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });

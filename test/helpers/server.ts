@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { MessengerApiUrls } from '../../src/channels/index.js';
 import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
+import type { RateLimits } from '../../src/http/rate-limits.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
@@ -59,6 +60,8 @@ export interface TestServerOptions {
    * test receivers listen on 127.0.0.1, which a production server refuses.
    */
   allowPrivateWebhooks?: boolean;
+  /** the server's rate limits instead of the defaults */
+  rateLimits?: RateLimits;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -73,7 +76,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     },
   });
   const allowPrivateWebhooks = options.allowPrivateWebhooks ?? true;
-  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, allowPrivateWebhooks });
+  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, allowPrivateWebhooks, rateLimits: options.rateLimits });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, allowPrivate: allowPrivateWebhooks, ...options.delivery }) : null;

@@ -3,8 +3,10 @@ import { ADAPTERS } from '../../channels/index.js';
 import type { MessengerAdapter } from '../../channels/kit.js';
 import { parseChannel } from '../../domain/channels.js';
 import { DomainError } from '../../domain/errors.js';
+import { withStorableText } from '../../domain/text.js';
 import type { Store } from '../../store/database.js';
 import { findWebhookBot, receiveWebhook } from '../../usecases/receive-webhook.js';
+import { refuseDeepJson } from '../input-guards.js';
 import { ErrorBody, Id } from '../schemas.js';
 
 // SPEC §7: messengers post their own payloads here. They cannot send our API key, so this plugin is
@@ -24,8 +26,10 @@ function adapterFor(channelName: string): { channel: NonNullable<ReturnType<type
 }
 
 function decode(adapter: MessengerAdapter, body: Buffer): unknown {
+  const text = body.toString('utf8');
+  refuseDeepJson(text);
   try {
-    return (adapter.decode ?? JSON.parse)(body.toString('utf8'));
+    return (adapter.decode ?? JSON.parse)(text);
   } catch (err) {
     throw new DomainError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`);
   }
@@ -55,7 +59,9 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const payload = decode(adapter, rawBody);
       adapter.verify({ rawBody, headers: request.headers, payload }, bot);
-      const parsed = adapter.parse(payload);
+      // A genuine message is kept even when its text holds what PostgreSQL cannot store (NUL, lone
+      // surrogates): refusing it would make the messenger retry it forever.
+      const parsed = adapter.parse(withStorableText(payload));
       if (!parsed.confirmation) await receiveWebhook(store, bot, parsed);
       const answer = adapter.answer(parsed, bot);
       return reply.type(answer.contentType).send(answer.body);

@@ -1,13 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { addContactRecord, addConversationEvent, listRecords, setPreferences, type ContactRecordKind } from '../../usecases/contact-records.js';
-import { ContactCard, errorResponses, Id, Nullable, Page, PageQuery } from '../schemas.js';
+import { ContactCard, errorResponses, FreeJsonInput, Id, Nullable, Page, PageQuery } from '../schemas.js';
 
 // What a contact carries besides its fields, written and read here so that every rule of SPEC §4 can be
 // seen through the API: notes, contact events, references, conversation events, preferences.
 
 const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 const Data = Type.Record(Type.String(), Type.Unknown(), { description: 'free JSON object' });
+const DataInput = FreeJsonInput('free JSON object');
 const Params = Type.Object({ id: Id });
 const ListQuery = Type.Object(PageQuery, { additionalProperties: false });
 
@@ -21,7 +22,7 @@ const Reference = Type.Object(
 );
 const ConversationEvent = Type.Object({ id: Id, conversation_id: Id, type: Type.String(), data: Data, created_at: Timestamp }, { $id: 'ConversationEvent' });
 
-const EventInput = Type.Object({ type: Type.String({ minLength: 1, maxLength: 100 }), data: Type.Optional(Data) }, { additionalProperties: false });
+const EventInput = Type.Object({ type: Type.String({ minLength: 1, maxLength: 100 }), data: Type.Optional(DataInput) }, { additionalProperties: false });
 
 const CONTACT_RECORDS: Array<{ path: string; kind: ContactRecordKind; name: string; input: TSchema; output: TSchema }> = [
   { path: 'notes', kind: 'notes', name: 'note', input: Type.Object({ text: Type.String({ minLength: 1, maxLength: 20000 }) }, { additionalProperties: false }), output: Note },
@@ -34,7 +35,7 @@ const CONTACT_RECORDS: Array<{ path: string; kind: ContactRecordKind; name: stri
       {
         kind: Type.Union(REFERENCE_KINDS.map((k) => Type.Literal(k)), { description: 'what the other system attached' }),
         ref: Type.String({ minLength: 1, maxLength: 500, description: "the other system's id" }),
-        data: Type.Optional(Data),
+        data: Type.Optional(DataInput),
         message_id: Type.Optional(Id),
       },
       { additionalProperties: false, description: 'a scheduled_message reference names the message it sends in message_id' },
@@ -64,7 +65,7 @@ export const contactRecordRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = 
         tags: ['contacts'],
         summary: "Replace a contact's communication preferences",
         params: Params,
-        body: Data,
+        body: FreeJsonInput('communication preferences, a free JSON object'),
         response: { 200: Type.Ref(ContactCard), ...errorResponses },
       },
     },
