@@ -93,6 +93,8 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
   const bot = await findBot(store, projectId, input.bot_id);
   const key: IdentityKey = { projectId, botId: bot.id, externalUserId: input.external_user_id.trim() };
   if (key.externalUserId === '') throw new DomainError('invalid_request', 'external_user_id must not be empty');
+  const pointless = input.attachments?.findIndex((a) => !a.url && !a.file_id) ?? -1;
+  if (pointless >= 0) throw new DomainError('invalid_request', `attachments[${pointless}] needs a url or file_id: where the file is`);
   const profile = await readProfile(store, projectId, input.profile);
 
   return store.transaction(async (tx) => {
