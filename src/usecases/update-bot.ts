@@ -2,6 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { updateBotRow, type BotChange } from '../store/bots.js';
 import type { Store } from '../store/database.js';
 import { botView, type BotView, type StartParam } from './connect-bot.js';
+import { forgetBot } from './find-bot.js';
 
 export interface UpdateBotInput {
   name?: string | null;
@@ -20,5 +21,7 @@ export async function updateBot(store: Store, projectId: string, botId: string, 
   if (input.trust_start_data !== undefined) change.trust_start_data = input.trust_start_data;
   const row = await updateBotRow(store.db, projectId, botId, change);
   if (!row) throw new DomainError('bot_not_found', `no bot ${botId} in this project`);
+  // other server processes read the change within half a minute (find-bot.ts remembers bots that long)
+  forgetBot(store, projectId, botId);
   return botView(row);
 }
