@@ -216,6 +216,17 @@ describe('invite data trust (start_param, trust_start_data, signed links)', () =
     expect((await api('GET', '/v1/contacts?external_id=crm-44')).body.items).toHaveLength(1);
   });
 
+  it("does not merge through a plain start parameter equal to another contact's external id under an auto external_id rule", async () => {
+    const { api } = await server.project();
+    await api('POST', '/v1/merge-rules', { fields: ['external_id'] });
+    const known = (await api('POST', '/v1/contacts', { name: 'Known', external_id: 'crm-1' })).body;
+    const bot = await connectMessengerBot(api, 'telegram');
+    await postStart(bot, 1005, 'crm-1');
+    expect((await api('GET', `/v1/contacts/${known.id}`)).body.identities).toEqual([]);
+    const [suggestion] = (await api('GET', '/v1/merge-suggestions')).body.items;
+    expect(suggestion).toMatchObject({ to_contact_id: known.id, evidence: { untrusted: { source: 'start_param', fields: ['external_id'] } } });
+  });
+
   it('lets untrusted data fill only what a known contact lacks', async () => {
     const { api } = await server.project();
     const bot = await connectMessengerBot(api, 'telegram');
