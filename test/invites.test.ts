@@ -30,7 +30,10 @@ describe('invite links with data (SPEC §3.3)', () => {
     const { api } = await server.project();
     const bot = await connectMessengerBot(api, 'telegram');
     const invite = await api('POST', `/v1/bots/${bot.id}/invite-link`, { data: { e: 'email@gmail.com' } });
-    expect(invite.body).toEqual({ url: 'https://t.me/telegram_shop?start=eyJlIjoiZW1haWxAZ21haWwuY29tIn0', payload: 'eyJlIjoiZW1haWxAZ21haWwuY29tIn0' });
+    // the API signs what it makes: the seed's payload and 8 characters of MAC (docs/links.md)
+    expect(invite.body.payload).toMatch(/^eyJlIjoiZW1haWxAZ21haWwuY29tIn0[A-Za-z0-9_-]{8}$/);
+    expect(invite.body.url).toBe(`https://t.me/telegram_shop?start=${invite.body.payload}`);
+    // the seed's unsigned link still writes the new contact's e-mail
     expect((await deliver(server.url, 'telegram', bot, 'message-start')).status).toBe(200);
     const contacts = (await api('GET', '/v1/contacts')).body.items;
     expect(contacts).toEqual([expect.objectContaining({ email: 'email@gmail.com' })]);
@@ -40,8 +43,9 @@ describe('invite links with data (SPEC §3.3)', () => {
     const { api } = await server.project();
     const bot = await connectMessengerBot(api, 'facebook');
     const invite = await api('POST', `/v1/bots/${bot.id}/invite-link`, { payload: 'order-1234' });
-    expect(invite.body).toEqual({ url: 'https://m.me/facebook_shop?ref=order-1234', payload: 'order-1234' });
-    const body = fixture('facebook', 'referral').replace(/mt_\w+/, 'order-1234');
+    expect(invite.body.payload).toMatch(/^order-1234[A-Za-z0-9_-]{8}$/);
+    expect(invite.body.url).toBe(`https://m.me/facebook_shop?ref=${invite.body.payload}`);
+    const body = fixture('facebook', 'referral').replace(/mt_\w+/, invite.body.payload);
     await postRaw(server.url + bot.webhook_path, body, SIGN.facebook(body, SECRETS.facebook));
     expect((await api('GET', '/v1/contacts?external_id=order-1234')).body.items).toHaveLength(1);
   });
@@ -63,9 +67,9 @@ describe('invite links with data (SPEC §3.3)', () => {
     const tooLong = await api('POST', `/v1/bots/${bot.id}/invite-link`, { data: { v: { stage_name: '1.First stage of the funnel' } } });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error.code).toBe('payload_too_long');
-    expect(tooLong.body.error.message).toMatch(/is \d+ characters, \d+ over the limit of 64/);
+    expect(tooLong.body.error.message).toMatch(/is \d+ characters with its 8-character signature, \d+ over the limit of 64/);
     const raw = await api('POST', `/v1/bots/${bot.id}/invite-link`, { payload: 'x'.repeat(70) });
-    expect(raw.body.error).toMatchObject({ code: 'payload_too_long', message: expect.stringContaining('6 over') });
+    expect(raw.body.error).toMatchObject({ code: 'payload_too_long', message: expect.stringContaining('14 over') });
     expect((await api('POST', `/v1/bots/${bot.id}/invite-link`, {})).status).toBe(400);
   });
 
@@ -123,5 +127,123 @@ describe('invite from a chat (SPEC §3.4)', () => {
     const answer = await api('POST', '/v1/conversations/00000000-0000-7000-8000-000000000000/invite', { channel: 'telegram' });
     expect(answer.status).toBe(404);
     expect(answer.body.error.code).toBe('conversation_not_found');
+  });
+});
+
+describe('invite data trust (start_param, trust_start_data, signed links)', () => {
+  const startUpdate = (userId: number, payload: string) => ({
+    update_id: userId,
+    message: { message_id: 1, date: 1717000000, chat: { id: userId, type: 'private' }, from: { id: userId, is_bot: false, first_name: 'Mallory' }, text: `/start ${payload}` },
+  });
+  const postStart = (bot: { webhook_path: string }, userId: number, payload: string) => {
+    const body = JSON.stringify(startUpdate(userId, payload));
+    return postRaw(server.url + bot.webhook_path, body, SIGN.telegram(body, SECRETS.telegram));
+  };
+  const handMade = (data: object) => Buffer.from(JSON.stringify(data)).toString('base64url');
+
+  async function victimProject() {
+    const { api } = await server.project();
+    expect((await api('POST', '/v1/merge-rules', { fields: ['phone'] })).status).toBe(201);
+    const victim = (await api('POST', '/v1/contacts', { name: 'Victim', phone: '+79001234567' })).body;
+    const bot = await connectMessengerBot(api, 'telegram');
+    return { api, victim, bot };
+  }
+
+  it("does not merge a stranger's hand-made /start payload into the victim's contact under an auto phone rule: it suggests the merge with that evidence", async () => {
+    const { api, victim, bot } = await victimProject();
+    expect((await postStart(bot, 6666666, handMade({ p: '+79001234567' }))).status).toBe(200);
+
+    const victimCard = (await api('GET', `/v1/contacts/${victim.id}`)).body;
+    expect(victimCard).toMatchObject({ state: 'active', identities: [] });
+    const contacts = (await api('GET', '/v1/contacts')).body.items;
+    expect(contacts).toHaveLength(2);
+    const stranger = contacts.find((c: { id: string }) => c.id !== victim.id);
+    // written to the new contact, so an operator sees what the stranger claimed
+    expect(stranger.phone).toBe('+79001234567');
+    const suggestions = (await api('GET', '/v1/merge-suggestions')).body.items;
+    expect(suggestions).toEqual([
+      expect.objectContaining({ kind: 'rule', status: 'pending', from_contact_id: stranger.id, to_contact_id: victim.id, evidence: expect.objectContaining({ untrusted: { source: 'invite_data', fields: ['phone'] } }) }),
+    ]);
+  });
+
+  it('answers at /v1/inbound that the data was not trusted and what the rules suggested instead', async () => {
+    const { api, victim, bot } = await victimProject();
+    const answer = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: '6666666', payload: handMade({ p: '+7 900 123-45-67' }) });
+    expect(answer.body).toMatchObject({ created: true, invite: { p: '+7 900 123-45-67', signed: false, trusted: false }, rules: { merged: [], suggested: [expect.objectContaining({ to_contact_id: victim.id })] } });
+    expect(answer.body.contact_id).not.toBe(victim.id);
+  });
+
+  it('merges through a signed invite link made by the API, and not through the same link on another bot', async () => {
+    const { api, victim, bot } = await victimProject();
+    const other = await connectMessengerBot(api, 'telegram', { handle: 'other_bot' });
+    const invite = (await api('POST', `/v1/bots/${bot.id}/invite-link`, { data: { p: '+79001234567' } })).body;
+
+    // signed for another bot, it is just an opaque start parameter here: no phone, no merge
+    const elsewhere = await api('POST', '/v1/inbound', { bot_id: other.id, external_user_id: '5555555', payload: invite.payload });
+    expect(elsewhere.body).toMatchObject({ invite: { signed: false, trusted: false } });
+    expect(elsewhere.body.contact_id).not.toBe(victim.id);
+    expect((await api('GET', `/v1/contacts/${victim.id}`)).body.identities).toEqual([]);
+
+    expect((await postStart(bot, 7777777, invite.payload)).status).toBe(200);
+    const card = (await api('GET', `/v1/contacts/${victim.id}`)).body;
+    expect(card.identities.map((i: { external_user_id: string }) => i.external_user_id)).toEqual(['7777777']);
+  });
+
+  it('merges unsigned start data on a bot set to trust it (PATCH /v1/bots/{id})', async () => {
+    const { api, victim, bot } = await victimProject();
+    const changed = await api('PATCH', `/v1/bots/${bot.id}`, { trust_start_data: true });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id: bot.id, trust_start_data: true, start_param: 'external_id' });
+    expect((await postStart(bot, 8888888, handMade({ p: '+79001234567' }))).status).toBe(200);
+    const card = (await api('GET', `/v1/contacts/${victim.id}`)).body;
+    expect(card.identities.map((i: { external_user_id: string }) => i.external_user_id)).toEqual(['8888888']);
+  });
+
+  it('keeps a plain start parameter as the external id by default, drops it when the bot says "ignore", and still reads a signed one', async () => {
+    const { api } = await server.project();
+    const bot = await connectMessengerBot(api, 'telegram');
+    expect(bot).toMatchObject({ start_param: 'external_id', trust_start_data: false });
+    await postStart(bot, 1001, 'crm-42');
+    expect((await api('GET', '/v1/contacts?external_id=crm-42')).body.items).toHaveLength(1);
+
+    expect((await api('PATCH', `/v1/bots/${bot.id}`, { start_param: 'ignore', name: 'Shop' })).body).toMatchObject({ start_param: 'ignore', name: 'Shop' });
+    await postStart(bot, 1002, 'crm-43');
+    expect((await api('GET', '/v1/contacts?external_id=crm-43')).body.items).toHaveLength(0);
+    expect((await api('GET', '/v1/contacts')).body.items).toHaveLength(2);
+
+    const signed = (await api('POST', `/v1/bots/${bot.id}/invite-link`, { payload: 'crm-44' })).body.payload;
+    await postStart(bot, 1003, signed);
+    expect((await api('GET', '/v1/contacts?external_id=crm-44')).body.items).toHaveLength(1);
+  });
+
+  it("does not merge through a plain start parameter equal to another contact's external id under an auto external_id rule", async () => {
+    const { api } = await server.project();
+    await api('POST', '/v1/merge-rules', { fields: ['external_id'] });
+    const known = (await api('POST', '/v1/contacts', { name: 'Known', external_id: 'crm-1' })).body;
+    const bot = await connectMessengerBot(api, 'telegram');
+    await postStart(bot, 1005, 'crm-1');
+    expect((await api('GET', `/v1/contacts/${known.id}`)).body.identities).toEqual([]);
+    const [suggestion] = (await api('GET', '/v1/merge-suggestions')).body.items;
+    expect(suggestion).toMatchObject({ to_contact_id: known.id, evidence: { untrusted: { source: 'start_param', fields: ['external_id'] } } });
+  });
+
+  it('lets untrusted data fill only what a known contact lacks', async () => {
+    const { api } = await server.project();
+    const bot = await connectMessengerBot(api, 'telegram');
+    const first = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: '1004', text: 'hi' });
+    await api('PATCH', `/v1/contacts/${first.body.contact_id}`, { phone: '+79001112233' });
+    await postStart(bot, 1004, handMade({ p: '+79009998877', e: 'me@example.com' }));
+    expect((await api('GET', `/v1/contacts/${first.body.contact_id}`)).body).toMatchObject({ phone: '+79001112233', email: 'me@example.com' });
+  });
+
+  it('sets start_param and trust_start_data when connecting, and refuses unknown values and bots', async () => {
+    const { api } = await server.project();
+    const created = await api('POST', '/v1/bots', { channel: 'telegram', handle: 'b', start_param: 'ignore', trust_start_data: true });
+    expect(created.body).toMatchObject({ start_param: 'ignore', trust_start_data: true });
+    const bad = await api('PATCH', `/v1/bots/${created.body.id}`, { start_param: 'phone' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_request');
+    expect((await api('PATCH', '/v1/bots/0190c0de-0000-7000-8000-000000000000', { name: 'x' })).status).toBe(404);
+    expect((await api('GET', '/v1/bots')).body.items[0]).toMatchObject({ start_param: 'ignore', trust_start_data: true });
   });
 });

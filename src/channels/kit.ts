@@ -94,6 +94,23 @@ export function readPayload<T extends TSchema>(schema: T, payload: unknown, mess
   throw new DomainError('invalid_payload', `this is not a ${messenger} webhook payload: ${at}${first?.message ?? 'unexpected shape'}`);
 }
 
+/**
+ * The idempotency key of an event that has no platform message id (a Meta postback or referral): the
+ * sender, the messenger's timestamp and what the event carries, so a redelivery is stored once.
+ */
+export function stableEventId(kind: string, ...parts: Array<string | number | undefined>): string {
+  const digest = createHash('sha256').update(JSON.stringify(parts.map((p) => p ?? null))).digest('base64url');
+  return `${kind}:${digest.slice(0, 32)}`;
+}
+
+/** Drops the fields a messenger left out, so a referral or attachment carries only what was given. */
+export function defined<T extends Record<string, unknown>>(record: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== '')) as never;
+}
+
+/** A location as an RFC 5870 `geo:` URI: every attachment has one place to point at. */
+export const geoUri = (latitude: number, longitude: number) => `geo:${latitude},${longitude}`;
+
 /** The text, or undefined when it is empty: an event without text stores no text. */
 export function textOf(...candidates: Array<string | undefined>): string | undefined {
   return candidates.find((t) => t !== undefined && t !== '');

@@ -1,7 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import { DomainError } from '../domain/errors.js';
 import type { BotRow } from '../store/bots.js';
-import { callApi, emptyWebhook, forged, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, textOf, type ChannelInbound, type MessengerAdapter, type WebhookRequest } from './kit.js';
+import type { InboundAttachment } from '../usecases/resolve-inbound.js';
+import {
+  callApi,
+  defined,
+  emptyWebhook,
+  forged,
+  geoUri,
+  header,
+  hmacSha256,
+  OK_JSON,
+  readPayload,
+  requireKey,
+  sameSecret,
+  stableEventId,
+  textOf,
+  type ChannelInbound,
+  type MessengerAdapter,
+  type WebhookRequest,
+} from './kit.js';
 
 // Meta's Messenger Platform, for Facebook pages and Instagram accounts alike
 // (https://developers.facebook.com/docs/messenger-platform/webhooks): `entry[].messaging[]` events,
@@ -29,7 +47,29 @@ export function hubChallenge(query: Record<string, unknown>, bot: BotRow): strin
   return challenge;
 }
 
-const Referral = Type.Object({ ref: Type.Optional(Type.String()), source: Type.Optional(Type.String()), type: Type.Optional(Type.String()) });
+const Referral = Type.Object({
+  ref: Type.Optional(Type.String()),
+  source: Type.Optional(Type.String()),
+  type: Type.Optional(Type.String()),
+  ad_id: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
+  ads_context_data: Type.Optional(
+    Type.Object({ ad_title: Type.Optional(Type.String()), photo_url: Type.Optional(Type.String()), video_url: Type.Optional(Type.String()), post_id: Type.Optional(Type.String()) }),
+  ),
+});
+const Attachment = Type.Object({
+  type: Type.String(),
+  payload: Type.Optional(
+    Type.Union([
+      Type.Object({
+        url: Type.Optional(Type.String()),
+        title: Type.Optional(Type.String()),
+        sticker_id: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+        coordinates: Type.Optional(Type.Object({ lat: Type.Number(), long: Type.Number() })),
+      }),
+      Type.Null(),
+    ]),
+  ),
+});
 const Messaging = Type.Object({
   sender: Type.Object({ id: Type.Optional(Type.String()), user_ref: Type.Optional(Type.String()) }),
   recipient: Type.Object({ id: Type.String() }),
@@ -39,7 +79,11 @@ const Messaging = Type.Object({
       mid: Type.String(),
       text: Type.Optional(Type.String()),
       is_echo: Type.Optional(Type.Boolean()),
+      is_deleted: Type.Optional(Type.Boolean()),
+      is_unsupported: Type.Optional(Type.Boolean()),
       quick_reply: Type.Optional(Type.Object({ payload: Type.String() })),
+      attachments: Type.Optional(Type.Array(Attachment)),
+      referral: Type.Optional(Referral),
     }),
   ),
   postback: Type.Optional(Type.Object({ mid: Type.Optional(Type.String()), title: Type.Optional(Type.String()), payload: Type.Optional(Type.String()), referral: Type.Optional(Referral) })),
@@ -49,16 +93,77 @@ const Notification = Type.Object({
   object: Type.Union([Type.Literal('page'), Type.Literal('instagram')]),
   entry: Type.Array(Type.Object({ id: Type.String(), time: Type.Integer(), messaging: Type.Optional(Type.Array(Messaging)) })),
 });
+type Event = (typeof Messaging)['static'];
+type MetaReferral = (typeof Referral)['static'];
 
-function inboundOf(event: (typeof Messaging)['static']): ChannelInbound | null {
+/**
+ * A referral is a start parameter only when it carries a `ref` and does not come from an ad: an m.me /
+ * ig.me link's `ref` may be a merge token or invite data. An ad's referral (source ADS, or any referral
+ * with an ad id) is a fact about the conversation, kept on the message and never written to the contact.
+ */
+function readReferral(referral: MetaReferral | undefined): Pick<ChannelInbound, 'payload' | 'referral'> {
+  if (!referral) return {};
+  const fromAd = referral.source === 'ADS' || referral.ad_id !== undefined;
+  if (!fromAd && referral.ref) return { payload: referral.ref };
+  const facts = defined({
+    source: referral.source,
+    type: referral.type,
+    ref: referral.ref,
+    ad_id: referral.ad_id === undefined ? undefined : String(referral.ad_id),
+    headline: referral.ads_context_data?.ad_title,
+    image_url: referral.ads_context_data?.photo_url,
+    video_url: referral.ads_context_data?.video_url,
+    post_id: referral.ads_context_data?.post_id,
+  });
+  return Object.keys(facts).length > 0 ? { referral: facts } : {};
+}
+
+/** Messenger's attachment types (image, video, audio, file, location, sticker…) kept with their URL. */
+function attachmentsOf(message: NonNullable<Event['message']>): InboundAttachment[] {
+  return (message.attachments ?? []).flatMap((a): InboundAttachment[] => {
+    const payload = a.payload ?? {};
+    if (payload.coordinates) return [defined({ type: 'location', url: geoUri(payload.coordinates.lat, payload.coordinates.long), name: payload.title })];
+    const type = payload.sticker_id !== undefined ? 'sticker' : (ATTACHMENT_TYPES[a.type] ?? a.type);
+    if (!payload.url) return [];
+    return [defined({ type, url: payload.url, file_id: payload.sticker_id === undefined ? undefined : String(payload.sticker_id), name: payload.title })];
+  });
+}
+
+const ATTACHMENT_TYPES: Record<string, string> = { image: 'photo', file: 'document' };
+
+function inboundOf(event: Event): ChannelInbound | null {
   const person = event.sender.id;
-  // deliveries, reads, reactions, echoes of the page's own messages: no person wrote anything
-  if (!person || event.message?.is_echo) return null;
-  if (event.message) return { external_user_id: person, text: textOf(event.message.text), message_id: event.message.mid, payload: event.referral?.ref };
-  if (event.postback) {
-    return { external_user_id: person, text: textOf(event.postback.title), message_id: event.postback.mid, payload: event.postback.referral?.ref };
+  // deliveries, reads, reactions, echoes of the page's own messages, deleted (unsent) Instagram
+  // messages: no person wrote anything
+  if (!person || event.message?.is_echo || event.message?.is_deleted) return null;
+  if (event.message) {
+    const attachments = attachmentsOf(event.message);
+    return {
+      external_user_id: person,
+      text: textOf(event.message.text),
+      message_id: event.message.mid,
+      ...readReferral(event.message.referral ?? event.referral),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    };
   }
-  if (event.referral) return { external_user_id: person, payload: event.referral.ref };
+  if (event.postback) {
+    const { postback } = event;
+    return {
+      external_user_id: person,
+      text: textOf(postback.title),
+      // a postback has a mid only sometimes: without one, a redelivery must still be stored once
+      message_id: postback.mid ?? stableEventId('postback', person, event.timestamp, postback.payload, postback.title, postback.referral?.ref),
+      ...readReferral(postback.referral),
+    };
+  }
+  if (event.referral) {
+    const { referral } = event;
+    return {
+      external_user_id: person,
+      message_id: stableEventId('referral', person, event.timestamp, referral.ref, referral.source, referral.ad_id),
+      ...readReferral(referral),
+    };
+  }
   return null;
 }
 

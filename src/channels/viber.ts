@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { callApi, DeliveryRefused, emptyWebhook, forged, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, type MessengerAdapter, type ParsedWebhook } from './kit.js';
+import type { InboundAttachment } from '../usecases/resolve-inbound.js';
+import { callApi, defined, DeliveryRefused, emptyWebhook, forged, geoUri, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, type MessengerAdapter, type ParsedWebhook } from './kit.js';
 
 // Viber REST Bot API (https://developers.viber.com/docs/api/rest-bot-api/#callbacks): one event per
 // callback, signed in `X-Viber-Content-Signature` (hex HMAC-SHA256 of the body keyed by the bot's
@@ -10,6 +11,32 @@ import { callApi, DeliveryRefused, emptyWebhook, forged, header, hmacSha256, OK_
 const Subscriber = Type.Object({ id: Type.String(), name: Type.Optional(Type.String()) });
 const Token = Type.String({ pattern: '^\\d+$' });
 
+// https://developers.viber.com/docs/api/rest-bot-api/#receive-message-from-user: text, picture, video,
+// file, sticker, contact, url, location; media come as URLs on Viber's servers.
+const ViberMessage = Type.Object({
+  type: Type.String(),
+  text: Type.Optional(Type.String()),
+  media: Type.Optional(Type.String()),
+  file_name: Type.Optional(Type.String()),
+  size: Type.Optional(Type.Integer()),
+  sticker_id: Type.Optional(Type.Integer()),
+  contact: Type.Optional(Type.Object({ name: Type.Optional(Type.String()), phone_number: Type.Optional(Type.String()) })),
+  location: Type.Optional(Type.Object({ lat: Type.Number(), lon: Type.Number() })),
+});
+
+const MEDIA_TYPES: Record<string, string> = { picture: 'photo', video: 'video', file: 'document', sticker: 'sticker', url: 'url' };
+
+function attachmentsOf(message: Static<typeof ViberMessage>): InboundAttachment[] {
+  if (message.type === 'location' && message.location) return [{ type: 'location', url: geoUri(message.location.lat, message.location.lon) }];
+  if (message.type === 'contact' && message.contact) {
+    const phone = message.contact.phone_number?.replace(/[^\d+]/g, '');
+    return [defined({ type: 'contact', url: phone ? `tel:${phone}` : undefined, name: message.contact.name })];
+  }
+  const type = MEDIA_TYPES[message.type];
+  if (!type || (!message.media && message.sticker_id === undefined)) return [];
+  return [defined({ type, url: message.media, file_id: message.sticker_id === undefined ? undefined : String(message.sticker_id), size: message.size, name: message.file_name })];
+}
+
 interface EventReader<T extends TSchema> {
   schema: T;
   read(callback: Static<T>, into: ParsedWebhook): void;
@@ -19,12 +46,18 @@ const reader = <T extends TSchema>(schema: T, read: (callback: Static<T>, into: 
 // Events not listed (delivered, seen, failed, webhook — set_webhook's check —, client_status…)
 // carry nothing a person said: acknowledged and ignored.
 const EVENTS = new Map<string, EventReader<TSchema>>(Object.entries({
-  message: reader(
-    Type.Object({ message_token: Token, sender: Subscriber, message: Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) }) }),
-    (c, into) => {
-      into.inbound.push({ external_user_id: c.sender.id, text: c.message.text || undefined, message_id: c.message_token, profile: { name: c.sender.name }, subscribed: true });
-    },
-  ),
+  message: reader(Type.Object({ message_token: Token, sender: Subscriber, message: ViberMessage }), (c, into) => {
+    const attachments = attachmentsOf(c.message);
+    into.inbound.push({
+      external_user_id: c.sender.id,
+      // a picture's or video's text is its caption
+      text: c.message.text || undefined,
+      message_id: c.message_token,
+      profile: { name: c.sender.name },
+      subscribed: true,
+      ...(attachments.length > 0 ? { attachments } : {}),
+    });
+  }),
   conversation_started: reader(
     Type.Object({ message_token: Token, user: Subscriber, context: Type.Optional(Type.String()), subscribed: Type.Optional(Type.Boolean()) }),
     (c, into) => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { DomainError } from '../domain/errors.js';
-import { callApi, DeliveryRefused, emptyWebhook, forged, readPayload, requireKey, sameSecret, textOf, type MessengerAdapter } from './kit.js';
+import type { InboundAttachment } from '../usecases/resolve-inbound.js';
+import { callApi, defined, DeliveryRefused, emptyWebhook, forged, geoUri, readPayload, requireKey, sameSecret, textOf, type MessengerAdapter } from './kit.js';
 
 // VK Callback API (https://dev.vk.com/ru/api/callback/getting-started): JSON events
 // `{type, group_id, event_id, v, object, secret}`; the community's secret key comes inside the body.
@@ -19,8 +20,45 @@ const MessageNew = Type.Object({
     conversation_message_id: Type.Optional(Type.Integer()),
     ref: Type.Optional(Type.String()),
     ref_source: Type.Optional(Type.String()),
+    attachments: Type.Optional(Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true }))),
+    geo: Type.Optional(Type.Object({ coordinates: Type.Object({ latitude: Type.Number(), longitude: Type.Number() }), place: Type.Optional(Type.Object({ title: Type.Optional(Type.String()) })) })),
   }),
 });
+
+/** Community chats with several people have peer ids from 2000000000 (VK's documented offset). */
+const CHAT_PEER_OFFSET = 2_000_000_000;
+
+type VkObject = Record<string, any>;
+
+/** The largest of a photo's sizes, or a sticker's images: VK lists the same picture several times. */
+const largest = (images: VkObject[] | undefined) => [...(images ?? [])].sort((a, b) => (b.width ?? 0) * (b.height ?? 0) - (a.width ?? 0) * (a.height ?? 0))[0]?.url;
+
+const mediaId = (item: VkObject, type: string) => (item.owner_id !== undefined && item.id !== undefined ? `${type}${item.owner_id}_${item.id}` : undefined);
+
+/**
+ * VK attachments (https://dev.vk.com/ru/reference/objects/attachments-message): `{type, <type>: {...}}`.
+ * The file id is VK's own `<type><owner_id>_<id>` (what messages.send takes back as an attachment).
+ */
+const ATTACHMENTS: Record<string, (item: VkObject) => InboundAttachment> = {
+  photo: (p) => defined({ type: 'photo', url: largest(p.sizes), file_id: mediaId(p, 'photo'), name: p.text }),
+  doc: (d) => defined({ type: 'document', url: d.url, file_id: mediaId(d, 'doc'), size: d.size, name: d.title }),
+  audio_message: (a) => defined({ type: 'voice', url: a.link_ogg ?? a.link_mp3, file_id: mediaId(a, 'audio_message') }),
+  audio: (a) => defined({ type: 'audio', url: a.url, file_id: mediaId(a, 'audio'), name: [a.artist, a.title].filter(Boolean).join(' – ') }),
+  video: (v) => defined({ type: 'video', url: v.player, file_id: mediaId(v, 'video'), name: v.title }),
+  sticker: (s) => defined({ type: 'sticker', url: largest(s.images), file_id: s.sticker_id === undefined ? undefined : String(s.sticker_id) }),
+  graffiti: (g) => defined({ type: 'photo', url: g.url, file_id: mediaId(g, 'graffiti') }),
+  link: (l) => defined({ type: 'url', url: l.url, name: l.title }),
+};
+
+function attachmentsOf(message: Static<typeof MessageNew>['message']): InboundAttachment[] {
+  const found = (message.attachments ?? []).flatMap((a) => {
+    const read = ATTACHMENTS[a.type] as ((item: VkObject) => InboundAttachment) | undefined;
+    const item = (a as VkObject)[a.type];
+    return read && item ? [read(item)] : [];
+  });
+  if (message.geo) found.push(defined({ type: 'location', url: geoUri(message.geo.coordinates.latitude, message.geo.coordinates.longitude), name: message.geo.place?.title }));
+  return found.filter((a) => a.url || a.file_id);
+}
 
 /** messages.send takes a random_id so a repeated call does not send twice; ours is stable per message. */
 function randomIdOf(messageId: string): string {
@@ -47,12 +85,15 @@ export const vk: MessengerAdapter = {
     if (event.type !== 'message_new') return parsed; // typing, allow/deny, replies of the community…
     const { message } = readPayload(MessageNew, event.object, 'VK message_new');
     if (message.from_id <= 0) return parsed; // written by a community, not a person
+    // a chat with several people is not a dialog with the business: ignored (docs/messengers.md)
+    if (message.peer_id >= CHAT_PEER_OFFSET || message.peer_id !== message.from_id) return parsed;
+    const attachments = attachmentsOf(message);
     parsed.inbound.push({
       external_user_id: String(message.from_id),
       text: textOf(message.text),
       payload: message.ref,
-      // id is 0 in group chats, where conversation_message_id counts per chat
-      message_id: message.id > 0 ? String(message.id) : `${message.peer_id}:${message.conversation_message_id ?? 0}`,
+      message_id: String(message.id),
+      ...(attachments.length > 0 ? { attachments } : {}),
     });
     return parsed;
   },

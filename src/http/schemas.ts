@@ -31,6 +31,8 @@ export const Bot = Type.Object(
     has_token: Type.Boolean(),
     webhook_path: Nullable(Type.String({ description: "where to point the messenger's webhook (SPEC §7); null for channels that use POST /v1/inbound" })),
     account_id: Nullable(Type.String({ description: 'WhatsApp: the phone-number ID messages are sent from' })),
+    start_param: Type.Union([Type.Literal('external_id'), Type.Literal('ignore')], { description: 'what a plain start parameter does' }),
+    trust_start_data: Type.Boolean({ description: 'whether start-parameter and unsigned invite fields may merge contacts automatically' }),
     created_at: Timestamp,
   },
   { $id: 'Bot' },
@@ -128,6 +130,12 @@ export const ContactInput = Type.Object(
   { additionalProperties: false },
 );
 
+export const Referral = Type.Record(Type.String(), Type.String(), {
+  $id: 'Referral',
+  description:
+    'an ad or campaign the client came from, as the messenger reported it (source, type, ref, ad_id, headline, body, source_url…): a fact about the conversation, never written to the contact',
+});
+
 export const Conversation = Type.Object(
   {
     id: Id,
@@ -137,23 +145,47 @@ export const Conversation = Type.Object(
     created_at: Timestamp,
     last_message_at: Nullable(Timestamp),
     messages_count: Type.Integer(),
+    referral: Nullable(Type.Ref(Referral, { description: 'the latest ad or campaign referral in this conversation' })),
+    last_message: Nullable(
+      Type.Object(
+        {
+          text: Nullable(Type.String()),
+          direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+          attachment_types: Type.Array(Type.String(), { description: 'types of its attachments, e.g. ["photo"]' }),
+          created_at: Timestamp,
+        },
+        { description: 'the conversation\'s last message, to show beside it' },
+      ),
+    ),
   },
   { $id: 'Conversation' },
 );
 
 export const AttachmentInput = Type.Object(
   {
-    type: Type.String({ minLength: 1, maxLength: 50, description: 'image, video, audio, file, location, …' }),
-    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    type: Type.String({ minLength: 1, maxLength: 50, description: 'photo, video, voice, audio, document, sticker, location, contact, file, …' }),
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'where the file is; a geo: or tel: URI for a location or a shared contact' })),
+    file_id: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: "the messenger's own id of the file; give it or url" })),
+    mime_type: Type.Optional(Type.String({ maxLength: 200 })),
+    size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'bytes' })),
     name: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
 );
 
 export const Attachment = Type.Object(
-  { id: Id, type: Type.String(), url: Type.String(), name: Nullable(Type.String()) },
-  { $id: 'Attachment' },
+  {
+    id: Id,
+    type: Type.String({ description: 'photo, video, voice, audio, document, sticker, animation, location, contact, file, …' }),
+    url: Nullable(Type.String({ description: 'where the file is; geo:<lat>,<long> for a location, tel:<phone> for a shared contact' })),
+    file_id: Nullable(Type.String({ description: "the messenger's own id of the file (Telegram file_id, WhatsApp media id, LINE message id)" })),
+    mime_type: Nullable(Type.String()),
+    size: Nullable(Type.Integer({ description: 'bytes, when the messenger gives it' })),
+    name: Nullable(Type.String({ description: 'file name, sticker emoji, place or contact name' })),
+  },
+  { $id: 'Attachment', description: "a file, image, location or shared contact; its caption is the message's text" },
 );
+
 
 export const Message = Type.Object(
   {
@@ -166,6 +198,7 @@ export const Message = Type.Object(
     external_message_id: Nullable(Type.String()),
     delivery_state: Nullable(Type.String({ description: 'outbound: sending, sent, failed or handed_over (a message.outbound event)' })),
     delivery_error: Nullable(Type.String({ description: "why a message failed, in the messenger's words" })),
+    referral: Nullable(Type.Ref(Referral)),
     attachments: Type.Array(Type.Ref(Attachment)),
     created_at: Timestamp,
   },
@@ -215,4 +248,4 @@ export const MergeSuggestion = Type.Object(
   { $id: 'MergeSuggestion' },
 );
 
-export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, SharedValue, RuleOutcome, ContactCard, Conversation, Attachment, Message, Settings];
+export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, SharedValue, RuleOutcome, ContactCard, Conversation, Attachment, Referral, Message, Settings];

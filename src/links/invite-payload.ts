@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 
 // SPEC §3.3 (seed 003): an invite link carries JSON with the short keys p, e, eId, v, encoded Base64URL
@@ -18,7 +19,7 @@ export interface InviteData {
 
 const KEYS = new Set(['p', 'e', 'eId', 'v']);
 
-export function encodeInvitePayload(data: InviteData): string {
+export function encodeInvitePayload(data: InviteData, reserved = 0): string {
   const compact: InviteData = {};
   if (data.p !== undefined) compact.p = data.p;
   if (data.e !== undefined) compact.e = data.e;
@@ -26,17 +27,22 @@ export function encodeInvitePayload(data: InviteData): string {
   if (data.v !== undefined && Object.keys(data.v).length > 0) compact.v = data.v;
   if (Object.keys(compact).length === 0) throw new DomainError('invalid_request', 'data must carry at least one of p, e, eId, v');
   const payload = Buffer.from(JSON.stringify(compact), 'utf8').toString('base64url');
-  requireFits(payload);
+  requireFits(payload, reserved);
   return payload;
 }
 
-/** A raw payload (the seeds' clientExternalId) must fit the deep link and its alphabet too. */
-export function requireFits(payload: string): void {
-  if (payload.length > MAX_PAYLOAD_LENGTH) {
-    const over = payload.length - MAX_PAYLOAD_LENGTH;
+/**
+ * A raw payload (the seeds' clientExternalId) must fit the deep link and its alphabet too; `reserved`
+ * characters are kept for the signature appended after it.
+ */
+export function requireFits(payload: string, reserved = 0): void {
+  const length = payload.length + reserved;
+  if (length > MAX_PAYLOAD_LENGTH) {
+    const over = length - MAX_PAYLOAD_LENGTH;
+    const signed = reserved > 0 ? ` with its ${reserved}-character signature` : '';
     throw new DomainError(
       'payload_too_long',
-      `the encoded payload is ${payload.length} characters, ${over} over the limit of ${MAX_PAYLOAD_LENGTH}; shorten values or use shorter variable names (e.g. {"v":{"stage":"1"}})`,
+      `the encoded payload is ${length} characters${signed}, ${over} over the limit of ${MAX_PAYLOAD_LENGTH}; shorten values or use shorter variable names (e.g. {"v":{"stage":"1"}})`,
     );
   }
   if (!/^[A-Za-z0-9_-]+$/.test(payload)) {
@@ -77,4 +83,29 @@ function tryJson(payload: string): InviteData | null {
     }
   }
   return data;
+}
+
+// ---- signed payloads (docs/links.md) --------------------------------------------------------
+// Invite links made by the API carry a MAC after the payload: the first 48 bits of
+// HMAC-SHA256(project invite secret, "invite:<bot id>:<payload>"), 8 characters of Base64URL. The
+// payload stays readable (and the seeds' unsigned form keeps working); only a signed one is trusted to
+// merge contacts by itself. A forger must guess 48 bits per message sent through the messenger.
+
+export const SIGNATURE_LENGTH = 8;
+
+function macOf(secret: string, botId: string, payload: string): string {
+  return createHmac('sha256', secret).update(`invite:${botId}:${payload}`).digest().subarray(0, 6).toString('base64url');
+}
+
+export function signPayload(payload: string, secret: string, botId: string): string {
+  return payload + macOf(secret, botId, payload);
+}
+
+/** The payload inside a signed one when its MAC is this bot's; null when it is not signed by us. */
+export function verifySignedPayload(signed: string, secret: string, botId: string): string | null {
+  if (signed.length <= SIGNATURE_LENGTH || !/^[A-Za-z0-9_-]+$/.test(signed)) return null;
+  const payload = signed.slice(0, -SIGNATURE_LENGTH);
+  const given = Buffer.from(signed.slice(-SIGNATURE_LENGTH));
+  const expected = Buffer.from(macOf(secret, botId, payload));
+  return given.length === expected.length && timingSafeEqual(given, expected) ? payload : null;
 }

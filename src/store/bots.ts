@@ -15,3 +15,11 @@ export async function selectBot(db: Db, projectId: string, botId: string): Promi
 export async function selectBots(db: Db, projectId: string): Promise<BotRow[]> {
   return db.selectFrom('bots').selectAll().where('project_id', '=', projectId).orderBy('id').execute();
 }
+
+export type BotChange = Partial<Pick<BotRow, 'name' | 'start_param' | 'trust_start_data'>>;
+
+/** Changes a bot's settings; undefined when the project has no such bot. */
+export async function updateBotRow(db: Db, projectId: string, botId: string, change: BotChange): Promise<BotRow | undefined> {
+  if (Object.keys(change).length === 0) return selectBot(db, projectId, botId);
+  return db.updateTable('bots').set(change).where('project_id', '=', projectId).where('id', '=', botId).returningAll().executeTakeFirst();
+}

@@ -12,6 +12,8 @@ export interface InboundMessage {
   text: string | null;
   payload: string | null;
   externalMessageId: string | null;
+  /** an ad or campaign referral that came with the message: a fact, not an identity */
+  referral?: Record<string, string> | null;
 }
 
 export interface StoredMessage {
@@ -23,7 +25,8 @@ export interface StoredMessage {
 
 /**
  * Stores an inbound message in the contact's conversation on that bot (the most recently active one,
- * created when there is none), in one statement. A platform message id seen before stores nothing.
+ * created when there is none), in one statement. A platform message id seen before from this identity
+ * stores nothing; only inbound ids count (a reply may carry the same number in the messenger).
  * The caller holds the contact's lock, so two messages cannot both create the conversation.
  */
 export async function insertInboundMessage(tx: Tx, m: InboundMessage, ids: { conversationId: string; messageId: string }): Promise<StoredMessage> {
@@ -36,7 +39,7 @@ export function insertInboundMessageQuery(m: InboundMessage, ids: { conversation
   return sql<StoredMessage>`
     WITH seen AS (
       SELECT id, conversation_id FROM messages
-      WHERE project_id = ${p} AND identity_id = ${m.identityId} AND external_message_id = ${m.externalMessageId}
+      WHERE project_id = ${p} AND identity_id = ${m.identityId} AND external_message_id = ${m.externalMessageId} AND direction = 'in'
     ), existing AS (
       SELECT id FROM conversations
       WHERE project_id = ${p} AND contact_id = ${m.contactId} AND bot_id = ${m.botId}
@@ -49,10 +52,10 @@ export function insertInboundMessageQuery(m: InboundMessage, ids: { conversation
     ), target AS (
       SELECT id FROM existing UNION ALL SELECT id FROM created
     ), stored AS (
-      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, payload, external_message_id)
-      SELECT ${p}, ${ids.messageId}, target.id, ${m.identityId}, 'in', ${m.text}, ${m.payload}, ${m.externalMessageId}
+      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, payload, external_message_id, referral)
+      SELECT ${p}, ${ids.messageId}, target.id, ${m.identityId}, 'in', ${m.text}, ${m.payload}, ${m.externalMessageId}, ${m.referral ? JSON.stringify(m.referral) : null}::jsonb
       FROM target WHERE NOT EXISTS (SELECT 1 FROM seen)
-      ON CONFLICT (project_id, identity_id, external_message_id) WHERE external_message_id IS NOT NULL DO NOTHING
+      ON CONFLICT (project_id, identity_id, external_message_id) WHERE external_message_id IS NOT NULL AND direction = 'in' DO NOTHING
       RETURNING id, conversation_id
     ), bumped AS (
       UPDATE conversations v SET last_message_at = now()
@@ -73,6 +76,8 @@ export interface ConversationRow {
   created_at: Date;
   last_message_at: Date | null;
   messages_count: number;
+  referral: Record<string, string> | null;
+  last_message: { text: string | null; direction: 'in' | 'out'; attachment_types: string[]; created_at: Date } | null;
 }
 
 export async function selectConversations(
@@ -91,6 +96,22 @@ export async function selectConversations(
         .whereRef('m.project_id', '=', 'v.project_id')
         .whereRef('m.conversation_id', '=', 'v.id')
         .as('messages_count'),
+    )
+    .select(
+      sql<Record<string, string> | null>`(
+        SELECT m.referral FROM messages m
+        WHERE m.project_id = v.project_id AND m.conversation_id = v.id AND m.referral IS NOT NULL
+        ORDER BY m.id DESC LIMIT 1
+      )`.as('referral'),
+    )
+    .select(
+      sql<ConversationRow['last_message']>`(
+        SELECT json_build_object('text', m.text, 'direction', m.direction, 'created_at', m.created_at, 'attachment_types', coalesce((
+          SELECT json_agg(a.type ORDER BY a.id) FROM message_attachments a WHERE a.project_id = m.project_id AND a.message_id = m.id
+        ), '[]'::json))
+        FROM messages m WHERE m.project_id = v.project_id AND m.conversation_id = v.id
+        ORDER BY m.id DESC LIMIT 1
+      )`.as('last_message'),
     )
     .where('v.project_id', '=', projectId)
     .where('v.contact_id', '=', contactId)
@@ -119,14 +140,21 @@ export interface MessageRow {
   external_message_id: string | null;
   delivery_state: string | null;
   delivery_error: string | null;
+  referral: Record<string, string> | null;
   attachments: AttachmentRow[];
   created_at: Date;
 }
 
+/** A file, image, location or shared contact that came with a message (docs/messengers.md). */
 export interface AttachmentRow {
   id: string;
   type: string;
-  url: string;
+  /** where the file is, or a `geo:` / `tel:` URI for locations and shared contacts */
+  url: string | null;
+  /** the messenger's own id of the file (Telegram file_id, LINE message id, WhatsApp media id) */
+  file_id: string | null;
+  mime_type: string | null;
+  size: number | null;
   name: string | null;
 }
 
@@ -134,12 +162,24 @@ export async function insertAttachments(tx: Tx, projectId: string, messageId: st
   if (attachments.length === 0) return;
   await tx
     .insertInto('message_attachments')
-    .values(attachments.map((a) => ({ project_id: projectId, id: newId(), message_id: messageId, type: a.type, url: a.url, name: a.name })))
+    .values(
+      attachments.map((a) => ({
+        project_id: projectId,
+        id: newId(),
+        message_id: messageId,
+        type: a.type,
+        url: a.url,
+        file_id: a.file_id,
+        mime_type: a.mime_type,
+        size: a.size,
+        name: a.name,
+      })),
+    )
     .execute();
 }
 
 const attachmentsOf = sql<AttachmentRow[]>`coalesce((
-  SELECT json_agg(json_build_object('id', a.id, 'type', a.type, 'url', a.url, 'name', a.name) ORDER BY a.id)
+  SELECT json_agg(json_build_object('id', a.id, 'type', a.type, 'url', a.url, 'file_id', a.file_id, 'mime_type', a.mime_type, 'size', a.size, 'name', a.name) ORDER BY a.id)
   FROM message_attachments a WHERE a.project_id = messages.project_id AND a.message_id = messages.id
 ), '[]'::json)`;
 
@@ -151,7 +191,7 @@ export async function selectMessages(
 ): Promise<MessageRow[]> {
   let query = db
     .selectFrom('messages')
-    .select(['id', 'conversation_id', 'identity_id', 'direction', 'text', 'payload', 'external_message_id', 'delivery_state', 'delivery_error', 'created_at'])
+    .select(['id', 'conversation_id', 'identity_id', 'direction', 'text', 'payload', 'external_message_id', 'delivery_state', 'delivery_error', 'referral', 'created_at'])
     .select(attachmentsOf.as('attachments'))
     .where('project_id', '=', projectId)
     .where('conversation_id', '=', conversationId)

@@ -148,17 +148,22 @@ export interface InviteValues {
   variables?: Record<string, unknown>;
 }
 
-/** SPEC §3.3: writes what an invite link carried onto the contact; answers whether anything changed. */
-export async function writeInviteValues(tx: Tx, projectId: string, contactId: string, values: InviteValues): Promise<boolean> {
+/**
+ * SPEC §3.3: writes what an invite link carried onto the contact; answers whether anything changed.
+ * Trusted values (a signed link, a bot that trusts its start data) replace the contact's; untrusted ones
+ * only fill what is empty, so a hand-made payload cannot rewrite a known person.
+ */
+export async function writeInviteValues(tx: Tx, projectId: string, contactId: string, values: InviteValues, trusted = true): Promise<boolean> {
   const { phone = null, email = null, external_id = null } = values;
   const variables = JSON.stringify(values.variables ?? {});
+  const pick = (given: unknown, column: string) => (trusted ? sql`coalesce(${given}::text, ${sql.ref(column)})` : sql`coalesce(${sql.ref(column)}, ${given}::text)`);
+  const merged = trusted ? sql`variables || ${variables}::jsonb` : sql`${variables}::jsonb || variables`;
   const { rows } = await sql<{ id: string }>`
     UPDATE contacts
-    SET phone = coalesce(${phone}::text, phone), email = coalesce(${email}::text, email),
-        external_id = coalesce(${external_id}::text, external_id), variables = variables || ${variables}::jsonb, updated_at = now()
+    SET phone = ${pick(phone, 'phone')}, email = ${pick(email, 'email')}, external_id = ${pick(external_id, 'external_id')}, variables = ${merged}, updated_at = now()
     WHERE project_id = ${projectId} AND id = ${contactId}
-      AND (phone IS DISTINCT FROM coalesce(${phone}::text, phone) OR email IS DISTINCT FROM coalesce(${email}::text, email)
-        OR external_id IS DISTINCT FROM coalesce(${external_id}::text, external_id) OR variables <> variables || ${variables}::jsonb)
+      AND (phone IS DISTINCT FROM ${pick(phone, 'phone')} OR email IS DISTINCT FROM ${pick(email, 'email')}
+        OR external_id IS DISTINCT FROM ${pick(external_id, 'external_id')} OR variables <> ${merged})
     RETURNING id
   `.execute(tx);
   return rows.length > 0;

@@ -87,7 +87,7 @@ export interface OutboundMessage {
 }
 
 // Outbound texts carry no attachments yet; the answer has the same shape as a listed message.
-const MESSAGE_COLUMNS = sql.raw("id, conversation_id, identity_id, direction, text, payload, external_message_id, delivery_state, delivery_error, created_at, '[]'::json AS attachments");
+const MESSAGE_COLUMNS = sql.raw("id, conversation_id, identity_id, direction, text, payload, external_message_id, delivery_state, delivery_error, referral, created_at, '[]'::json AS attachments");
 
 /** Stores an outbound message and marks the conversation active, in one statement. */
 export async function insertOutboundMessage(db: Db | Tx, m: OutboundMessage): Promise<MessageRow> {

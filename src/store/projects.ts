@@ -40,3 +40,15 @@ export async function updateSettings(db: Db, projectId: string, settings: Settin
     .where('project_id', '=', projectId)
     .execute();
 }
+
+/**
+ * The key of the MAC inside invite links made by the API (docs/links.md), made on first use: the first
+ * writer wins, so concurrent first links agree on it.
+ */
+export async function selectInviteSecret(db: Db, projectId: string, fresh: () => string): Promise<string> {
+  const known = await db.selectFrom('projects').select('invite_secret').where('project_id', '=', projectId).executeTakeFirst();
+  if (known?.invite_secret) return known.invite_secret;
+  await db.updateTable('projects').set({ invite_secret: fresh() }).where('project_id', '=', projectId).where('invite_secret', 'is', null).execute();
+  const row = await db.selectFrom('projects').select('invite_secret').where('project_id', '=', projectId).executeTakeFirstOrThrow();
+  return row.invite_secret!;
+}

@@ -16,6 +16,8 @@ export interface ProjectsTable {
   blocked_values: JsonWithDefault<string[]>;
   max_shared: WithDefault<number>;
   created_at: Timestamp;
+  /** keys the MAC of invite links made by the API; made on first use (migration 009) */
+  invite_secret: WithDefault<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -37,6 +39,10 @@ export interface BotsTable {
   verify_token: WithDefault<string | null>;
   confirmation_code: WithDefault<string | null>;
   account_id: WithDefault<string | null>;
+  /** what a plain start parameter does (migration 009) */
+  start_param: WithDefault<'external_id' | 'ignore'>;
+  /** whether start-parameter and unsigned invite fields may merge automatically (migration 009) */
+  trust_start_data: WithDefault<boolean>;
   created_at: Timestamp;
 }
 
@@ -98,6 +104,8 @@ export interface MessagesTable {
   external_message_id: string | null;
   delivery_state: string | null;
   delivery_error: WithDefault<string | null>;
+  /** an ad or campaign referral that came with the message (migration 009) */
+  referral: JsonWithDefault<Record<string, string> | null>;
   created_at: Timestamp;
 }
 
@@ -241,8 +249,11 @@ export interface MessageAttachmentsTable {
   id: string;
   message_id: string;
   type: string;
-  url: string;
+  url: string | null;
   name: string | null;
+  file_id: WithDefault<string | null>;
+  mime_type: WithDefault<string | null>;
+  size: WithDefault<number | null>;
   created_at: Timestamp;
 }
 

@@ -32,7 +32,7 @@ const MAX_ROUNDS = 10;
  * again from the survivor until nothing new matches, so chains end as one contact; manual mode leaves
  * one suggestion per pair. Idempotent: a second run finds nothing new.
  */
-export async function applyRules(tx: Tx, projectId: string, contactId: string, settings?: Settings): Promise<RuleOutcome> {
+export async function applyRules(tx: Tx, projectId: string, contactId: string, settings?: Settings, untrusted?: UntrustedFields): Promise<RuleOutcome> {
   const outcome: RuleOutcome = { contact_id: contactId, merged: [], suggested: [], shared_values: [] };
   const rules = await selectRules(tx, projectId);
   if (rules.length === 0) return outcome;
@@ -46,13 +46,28 @@ export async function applyRules(tx: Tx, projectId: string, contactId: string, s
     const others = firstEvidence(matches);
     if (others.size === 0) break;
     if (current.merge_mode === 'manual') {
-      await suggestAll(tx, projectId, outcome, others, rules);
+      await suggestAll(tx, projectId, outcome, others, rules, untrusted);
       break;
     }
-    await mergeAll(tx, projectId, outcome, others, rules);
+    // a match that rests on a field nobody vouched for (an unsigned invite, a plain start parameter)
+    // is only suggested: whoever types a payload must not take over another person's contact
+    const vouched = new Map([...others].filter(([, evidence]) => !restsOn(untrusted, fieldsOf(rules, evidence.rule_id))));
+    const suggested = new Set(outcome.suggested.flatMap((s) => [s.from_contact_id, s.to_contact_id]));
+    const doubtful = new Map([...others].filter(([id]) => !vouched.has(id) && !suggested.has(id)));
+    if (doubtful.size > 0) await suggestAll(tx, projectId, outcome, doubtful, rules, untrusted);
+    if (vouched.size === 0) break;
+    await mergeAll(tx, projectId, outcome, vouched, rules);
   }
   return outcome;
 }
+
+/** Fields whose values arrived without a signature, and how (docs/links.md). */
+export interface UntrustedFields {
+  source: string;
+  fields: string[];
+}
+
+const restsOn = (untrusted: UntrustedFields | undefined, fields: string[]) => untrusted !== undefined && fields.some((f) => untrusted.fields.includes(f));
 
 /** Each other contact with the first key that ties it to this one. */
 function firstEvidence(matches: KeyMatch[]): Map<string, { rule_id: string; values: string[] }> {
@@ -106,7 +121,14 @@ export async function mergeByRule(
   return { merge_id: merge.merge_id! };
 }
 
-async function suggestAll(tx: Tx, projectId: string, outcome: RuleOutcome, others: Map<string, { rule_id: string; values: string[] }>, rules: MergeRuleRow[]) {
+async function suggestAll(
+  tx: Tx,
+  projectId: string,
+  outcome: RuleOutcome,
+  others: Map<string, { rule_id: string; values: string[] }>,
+  rules: MergeRuleRow[],
+  untrusted?: UntrustedFields,
+) {
   for (const [otherId, evidence] of others) {
     // the newer contact goes into the older one, as an automatic merge would do
     const [toId, fromId] = [outcome.contact_id, otherId].sort();
@@ -115,7 +137,12 @@ async function suggestAll(tx: Tx, projectId: string, outcome: RuleOutcome, other
       fromId,
       toId,
       reason: `rule:${evidence.rule_id}`,
-      evidence: { rule_id: evidence.rule_id, fields: fieldsOf(rules, evidence.rule_id), values: evidence.values },
+      evidence: {
+        rule_id: evidence.rule_id,
+        fields: fieldsOf(rules, evidence.rule_id),
+        values: evidence.values,
+        ...(restsOn(untrusted, fieldsOf(rules, evidence.rule_id)) ? { untrusted: { source: untrusted!.source, fields: untrusted!.fields } } : {}),
+      },
     });
     outcome.suggested.push({ suggestion_id: suggestion.id, from_contact_id: fromId, to_contact_id: toId, rule_id: evidence.rule_id, values: evidence.values, created });
   }

@@ -15,8 +15,14 @@ export interface BotView {
   /** where the messenger's webhook goes (SPEC §7); null for channels without an adapter */
   webhook_path: string | null;
   account_id: string | null;
+  /** what a plain start parameter (not a merge token, not invite data) does */
+  start_param: StartParam;
+  /** whether fields from a start parameter or unsigned invite data may merge contacts automatically */
+  trust_start_data: boolean;
   created_at: Date;
 }
+
+export type StartParam = 'external_id' | 'ignore';
 
 /** A bot as the API shows it: secrets and tokens never leave the server. */
 export function botView(row: BotRow): BotView {
@@ -31,6 +37,8 @@ export function botView(row: BotRow): BotView {
     has_token: row.token !== null,
     webhook_path: CHANNELS[channel].ownWebhook ? `/v1/channels/${channel}/${row.id}` : null,
     account_id: row.account_id,
+    start_param: row.start_param,
+    trust_start_data: row.trust_start_data,
     created_at: row.created_at,
   };
 }
@@ -50,6 +58,8 @@ export interface ConnectBotInput {
   verify_token?: string;
   confirmation_code?: string;
   account_id?: string;
+  start_param?: StartParam;
+  trust_start_data?: boolean;
 }
 
 /** Connects a messenger account to the project (SPEC §1 bot). */
@@ -68,6 +78,8 @@ export async function connectBot(store: Store, projectId: string, input: Connect
     verify_token: input.verify_token || null,
     confirmation_code: input.confirmation_code || null,
     account_id: input.account_id?.trim() || null,
+    start_param: input.start_param ?? 'external_id',
+    trust_start_data: input.trust_start_data ?? false,
     created_at: new Date(),
   };
   await insertBot(store.db, row);

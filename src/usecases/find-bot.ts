@@ -20,3 +20,8 @@ export async function findBot(store: Store, projectId: string, botId: string): P
   cache.set(key, { bot, until: Date.now() + REMEMBER_MS });
   return bot;
 }
+
+/** Drops a remembered bot after its settings changed, so this process reads them at once. */
+export function forgetBot(store: Store, projectId: string, botId: string): void {
+  remembered.get(store)?.delete(`${projectId}/${botId}`);
+}

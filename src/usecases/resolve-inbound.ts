@@ -8,7 +8,7 @@ import type { Store, Tx } from '../store/database.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { applyInviteData } from './apply-invite-data.js';
+import { applyInviteData, type UntrustedSource } from './apply-invite-data.js';
 import { completeLink } from './complete-merge-link.js';
 import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { findBot } from './find-bot.js';
@@ -25,7 +25,23 @@ export interface InboundInput {
   message_id?: string;
   profile?: { name?: string; username?: string; phone?: string; email?: string };
   /** files, images, locations that came with the message; they follow it when contacts merge */
-  attachments?: Array<{ type: string; url: string; name?: string }>;
+  attachments?: InboundAttachment[];
+  /**
+   * an ad or campaign referral (source, ad id, ref, headline…): kept on the message as a fact about
+   * the conversation, never written to the contact (docs/messengers.md)
+   */
+  referral?: Record<string, string>;
+}
+
+/** One attachment as a messenger or the caller gives it: a URL or the messenger's file id, or both. */
+export interface InboundAttachment {
+  /** photo, video, voice, audio, document, sticker, animation, location, contact, file… */
+  type: string;
+  url?: string;
+  file_id?: string;
+  mime_type?: string;
+  size?: number;
+  name?: string;
 }
 
 export interface InboundAction {
@@ -62,6 +78,8 @@ export interface InboundContext {
   channel: Channel;
   input: InboundInput;
   contactChanged: boolean;
+  /** fields an unsigned invite or a plain start parameter wrote: they may suggest a merge, never make one */
+  untrusted?: { source: UntrustedSource; fields: string[] };
   result: InboundResult;
   events: OutboxEvent[];
 }
@@ -75,6 +93,8 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
   const bot = await findBot(store, projectId, input.bot_id);
   const key: IdentityKey = { projectId, botId: bot.id, externalUserId: input.external_user_id.trim() };
   if (key.externalUserId === '') throw new DomainError('invalid_request', 'external_user_id must not be empty');
+  const pointless = input.attachments?.findIndex((a) => !a.url && !a.file_id) ?? -1;
+  if (pointless >= 0) throw new DomainError('invalid_request', `attachments[${pointless}] needs a url or file_id: where the file is`);
   const profile = await readProfile(store, projectId, input.profile);
 
   return store.transaction(async (tx) => {
@@ -90,11 +110,17 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
         text: input.text ?? null,
         payload: input.payload ?? null,
         externalMessageId: input.message_id ?? null,
+        referral: input.referral ?? null,
       },
       { conversationId: newId(), messageId: newId() },
     );
     if (stored.message_id && input.attachments) {
-      await insertAttachments(tx, projectId, stored.message_id, input.attachments.map((a) => ({ type: a.type, url: a.url, name: a.name ?? null })));
+      await insertAttachments(
+        tx,
+        projectId,
+        stored.message_id,
+        input.attachments.map((a) => ({ type: a.type, url: a.url ?? null, file_id: a.file_id ?? null, mime_type: a.mime_type ?? null, size: a.size ?? null, name: a.name ?? null })),
+      );
     }
     const ctx: InboundContext = {
       tx,
@@ -161,7 +187,7 @@ export const announceNewContact: InboundStep = async (ctx) => {
  */
 export const applyRules: InboundStep = async (ctx) => {
   if (!ctx.contactChanged) return;
-  const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id);
+  const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id, undefined, ctx.untrusted);
   if (!ruleOutcomeMatters(outcome)) return;
   ctx.result.contact_id = outcome.contact_id;
   ctx.result.rules = outcome;

@@ -47,12 +47,15 @@ export async function sendMessage({ store, connectors }: Outbound, projectId: st
   if (!connector || bot.token === null) return handOver(store, recipient, to, message);
 
   const sending = await insertOutboundMessage(store.db, { ...message, deliveryState: 'sending' });
+  // only the messenger's refusal makes a message failed: a delivered one is never recorded as failed,
+  // and no error of ours (SQL text included) becomes its delivery_error
+  let delivery: Delivery;
   try {
-    const delivery = await connector.send({ ...bot, token: bot.token }, to.externalUserId, text, sending.id);
-    return await recordDelivery(store.db, projectId, sending.id, { state: 'sent', error: null, externalMessageId: delivery.external_message_id });
+    delivery = await connector.send({ ...bot, token: bot.token }, to.externalUserId, text, sending.id);
   } catch (err) {
     return recordDelivery(store.db, projectId, sending.id, { state: 'failed', error: (err as Error).message, externalMessageId: null });
   }
+  return recordDelivery(store.db, projectId, sending.id, { state: 'sent', error: null, externalMessageId: delivery.external_message_id });
 }
 
 function requireIdentity(recipient: Recipient): { identityId: string; externalUserId: string } {

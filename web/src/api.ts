@@ -77,6 +77,21 @@ export interface Conversation {
   created_at: string;
   last_message_at: string | null;
   messages_count: number;
+  /** the latest ad or campaign referral in this conversation */
+  referral?: Referral | null;
+}
+
+/** An ad or campaign the client came from (source, ad_id, ref, headline…): a fact, not an identity. */
+export type Referral = Record<string, string>;
+
+export interface Attachment {
+  id: string;
+  type: string;
+  url: string | null;
+  file_id: string | null;
+  mime_type: string | null;
+  size: number | null;
+  name: string | null;
 }
 
 export interface Message {
@@ -87,6 +102,8 @@ export interface Message {
   text: string | null;
   delivery_state: string | null;
   delivery_error?: string | null;
+  referral?: Referral | null;
+  attachments?: Attachment[];
   created_at: string;
 }
 

@@ -25,3 +25,24 @@ export function formatDuration(seconds: number): string {
   if (rest > 0 || parts.length === 0) parts.push(`${rest} second${rest === 1 ? '' : 's'}`);
   return parts.join(' ');
 }
+
+/** `["photo"]` → `📎 photo`, `["photo","photo"]` → `📎 2 photos`: what a message without text carried. */
+export function attachmentSummary(types: string[]): string {
+  if (types.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return `📎 ${[...counts].map(([type, n]) => (n === 1 ? type : `${n} ${type}s`)).join(', ')}`;
+}
+
+/** A message's line in a list: its text (a caption counts), else what it carried. */
+export function messagePreview(message: { text: string | null; attachments?: Array<{ type: string }> }): string {
+  return message.text ?? (attachmentSummary((message.attachments ?? []).map((a) => a.type)) || '(no text)');
+}
+
+/** `{source: "ADS", headline: "Spring sale", ad_id: "238…"}` → `From an ad: Spring sale (ad 238…)`. */
+export function referralText(referral: Record<string, string>): string {
+  const what = referral.headline ?? referral.ref ?? referral.source_url ?? null;
+  const where = referral.source === 'ADS' ? 'an ad' : (referral.source?.toLowerCase() ?? 'a referral');
+  const id = referral.ad_id ? ` (ad ${referral.ad_id})` : '';
+  return `From ${where}${what ? `: ${what}` : ''}${id}`;
+}

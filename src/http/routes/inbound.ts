@@ -22,6 +22,12 @@ export const InboundBody = Type.Object(
       ),
     ),
     attachments: Type.Optional(Type.Array(AttachmentInput, { maxItems: 20, description: 'files, images, locations that came with the message' })),
+    referral: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 2048 }), {
+        maxProperties: 20,
+        description: 'an ad or campaign the client came from (source, ad_id, ref, headline…): kept on the message, never written to the contact',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

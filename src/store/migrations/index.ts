@@ -7,6 +7,7 @@ import * as m005 from './005_suggestions.js';
 import * as m006 from './006_links.js';
 import * as m007 from './007_rules.js';
 import * as m008 from './008_rule_indexes.js';
+import * as m009 from './009_messenger_fidelity.js';
 import * as m010 from './010_privacy_and_imports.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_links': m006,
   '007_rules': m007,
   '008_rule_indexes': m008,
+  '009_messenger_fidelity': m009,
   '010_privacy_and_imports': m010,
 };
 

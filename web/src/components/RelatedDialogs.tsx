@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import { api, type ContactCard, type Conversation, type Identity, type Message } from '../api';
 import { ChannelName, channelLabel } from '../channels';
-import { formatTime } from '../format';
+import { formatTime, messagePreview, referralText } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { ConfirmButton } from './ConfirmButton';
 import { ErrorNote } from './ErrorNote';
@@ -67,10 +67,11 @@ export function RelatedDialogs({ card, onChanged }: { card: ContactCard; onChang
                 {identity.id === recommended ? <span className="badge">Recommended</span> : null}
               </div>
               <div className={identity.window_open ? 'window open' : 'window closed'}>{windowText(identity)}</div>
+              {dialog?.conversation.referral ? <div className="referral muted">{referralText(dialog.conversation.referral)}</div> : null}
               <div className="last-message">
                 {dialog?.last ? (
                   <>
-                    <span className="muted">{dialog.last.direction === 'in' ? 'Client' : 'You'}:</span> {dialog.last.text ?? '(no text)'}{' '}
+                    <span className="muted">{dialog.last.direction === 'in' ? 'Client' : 'You'}:</span> {messagePreview(dialog.last)}{' '}
                     <span className="muted">· {formatTime(dialog.last.created_at)}</span>
                   </>
                 ) : (

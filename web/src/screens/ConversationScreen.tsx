@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, type Channel, type InviteAnswer, type Message } from '../api';
+import { api, type Attachment, type Channel, type InviteAnswer, type Message } from '../api';
 import { ChannelName, channelLabel } from '../channels';
 import { ErrorNote } from '../components/ErrorNote';
 import { handleOf } from '../components/RelatedDialogs';
 import { InviteResult } from '../components/InviteResult';
-import { contactTitle, formatTime } from '../format';
+import { contactTitle, formatTime, referralText } from '../format';
 import { useAction, useLoad } from '../hooks';
 
 // The channels a merge link can be made for (SPEC §3.1).
@@ -32,10 +32,31 @@ const DELIVERY_WORDS: Record<string, string> = {
   handed_over: 'handed to your system to deliver',
 };
 
+/** `https:` files open in a new tab; file ids (fetched through the messenger's API) are shown as text. */
+function AttachmentChip({ attachment }: { attachment: Attachment }) {
+  const label = [attachment.type, attachment.name].filter(Boolean).join(' · ');
+  const link = attachment.url && /^(https?|geo|tel):/.test(attachment.url) ? attachment.url : null;
+  return (
+    <li className="attachment" title={attachment.file_id ?? attachment.url ?? undefined}>
+      📎 {link ? <a href={link} target="_blank" rel="noreferrer">{label}</a> : label}
+      {attachment.mime_type ? <span className="muted"> {attachment.mime_type}</span> : null}
+    </li>
+  );
+}
+
 function MessageItem({ message }: { message: Message }) {
+  const attachments = message.attachments ?? [];
   return (
     <li className={`message ${message.direction}`}>
-      <p>{message.text ?? <span className="muted">(no text)</span>}</p>
+      {message.referral ? <p className="referral muted">{referralText(message.referral)}</p> : null}
+      {message.text !== null || attachments.length === 0 ? <p>{message.text ?? <span className="muted">(no text)</span>}</p> : null}
+      {attachments.length > 0 ? (
+        <ul className="attachments" aria-label="Attachments">
+          {attachments.map((a) => (
+            <AttachmentChip key={a.id} attachment={a} />
+          ))}
+        </ul>
+      ) : null}
       <span className="muted">
         {formatTime(message.created_at)}
         {message.direction === 'out' && message.delivery_state ? ` · ${DELIVERY_WORDS[message.delivery_state] ?? message.delivery_state}` : ''}
@@ -83,6 +104,7 @@ export function ConversationScreen() {
           .map((identity) => `${handleOf(identity)} · ${identity.window_open ? 'window open' : 'window closed'}`)
           .join('; ')}
       </p>
+      {conversation?.referral ? <p className="referral">{referralText(conversation.referral)}</p> : null}
 
       <div className="invites" role="group" aria-label="Invite to another messenger">
         {inviteChannels.map((channel) => (
