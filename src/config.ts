@@ -11,6 +11,8 @@ export interface Config {
   logLevel: string;
   /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
   messengerApiUrls: Partial<Record<Channel, string>>;
+  /** OMNIMERGE_PUBLIC_URL: this server's base URL as messengers reach it, to register their webhooks */
+  publicUrl: string | null;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<Config> = {}): Config {
@@ -24,7 +26,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
     messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
+    publicUrl: readPublicUrl(flags.publicUrl ?? (env.OMNIMERGE_PUBLIC_URL || null)),
   };
+}
+
+/** An absolute http(s) URL, kept without a trailing slash (webhook paths are appended to it). */
+function readPublicUrl(value: string | null): string | null {
+  if (value === null || value === '') return null;
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw new Error(`OMNIMERGE_PUBLIC_URL must be the server's base URL as messengers reach it, like https://omnimerge.example.com, not "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {

@@ -19,7 +19,7 @@ export async function serve(config: Config): Promise<void> {
   } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
     logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
-  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, publicUrl: config.publicUrl });
   await app.listen({ port: config.port, host: config.host });
   const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
   logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);

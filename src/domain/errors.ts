@@ -43,6 +43,11 @@ export const ERROR_STATUS = {
   bot_channel_mismatch: 422,
   invalid_rule: 422,
   rule_not_found: 404,
+  bot_disconnected: 409,
+  invalid_bot_token: 422,
+  bot_handle_mismatch: 422,
+  messenger_unreachable: 502,
+  webhook_not_registered: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

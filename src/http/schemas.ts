@@ -31,6 +31,7 @@ export const Bot = Type.Object(
     webhook_path: Nullable(Type.String({ description: "where to point the messenger's webhook (SPEC §7); null for channels that use POST /v1/inbound" })),
     account_id: Nullable(Type.String({ description: 'WhatsApp: the phone-number ID messages are sent from' })),
     created_at: Timestamp,
+    disconnected_at: Nullable(Timestamp),
   },
   { $id: 'Bot' },
 );

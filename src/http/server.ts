@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
+import { createMessengerAccounts } from '../channels/accounts.js';
 import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   logger: Logger | false;
   /** where the messengers' APIs are (config OMNIMERGE_<CHANNEL>_API_URL); unset: their public URLs */
   messengerApiUrls?: MessengerApiUrls;
+  /** OMNIMERGE_PUBLIC_URL: where messengers reach this server, to register their webhooks */
+  publicUrl?: string | null;
 }
 
 /**
@@ -50,8 +53,9 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, publicUrl = null }: ServerOptions) {
   const outbound = { store, connectors: createConnectors(messengerApiUrls) };
+  const connections = { accounts: createMessengerAccounts(messengerApiUrls), publicUrl };
   const app = Fastify({
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
@@ -104,7 +108,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
   await app.register(
     async (v1) => {
       requireApiKey(v1, store);
-      await v1.register(botRoutes, { store });
+      await v1.register(botRoutes, { store, connections });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
       await v1.register(conversationRoutes, { store, outbound });

@@ -38,6 +38,8 @@ export interface BotsTable {
   confirmation_code: WithDefault<string | null>;
   account_id: WithDefault<string | null>;
   created_at: Timestamp;
+  /** set by DELETE /v1/bots/{id}: the bot's webhooks answer as for an unknown bot, nothing is sent */
+  disconnected_at: WithDefault<Date | null>;
 }
 
 export interface ContactsTable {
