@@ -36,7 +36,7 @@ describe('connecting a Viber bot', () => {
 
     expect(created.status).toBe(201);
     const callbackUrl = `${PUBLIC_URL}/v1/channels/viber/${created.body.id}`;
-    expect(created.body.setup).toEqual({ callback_url: callbackUrl, webhook_registered: true, verify_token: null, next_step: expect.stringContaining('nothing') });
+    expect(created.body.setup).toEqual({ callback_url: callbackUrl, webhook_registered: true, verify_token: null, reconnected: false, next_step: expect.stringContaining('nothing') });
     expect(fake.requests).toEqual([
       expect.objectContaining({ path: '/viber/pa/set_webhook', headers: expect.objectContaining({ 'x-viber-auth-token': VIBER_TOKEN }), json: { url: callbackUrl, send_name: true, send_photo: false } }),
     ]);
@@ -87,7 +87,7 @@ describe('connecting a Meta bot (facebook, instagram, whatsapp)', () => {
 
     expect(created.status).toBe(201);
     const callbackUrl = `${PUBLIC_URL}/v1/channels/${channel}/${created.body.id}`;
-    expect(created.body.setup).toEqual({ callback_url: callbackUrl, webhook_registered: false, verify_token: expect.stringMatching(/^[A-Za-z0-9_-]{32,}$/), next_step: expect.stringContaining(callbackUrl) });
+    expect(created.body.setup).toEqual({ callback_url: callbackUrl, webhook_registered: false, verify_token: expect.stringMatching(/^[A-Za-z0-9_-]{32,}$/), reconnected: false, next_step: expect.stringContaining(callbackUrl) });
     expect(fake.requests).toEqual([]);
     const verifyToken = created.body.setup.verify_token;
     expect(JSON.stringify((await api('GET', '/v1/bots')).body)).not.toContain(verifyToken);
@@ -113,7 +113,7 @@ describe('connecting without a public URL', () => {
 
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ handle: 'shop', has_secret: false });
-    expect(created.body.setup).toEqual({ callback_url: null, webhook_registered: false, verify_token: null, next_step: expect.stringContaining('OMNIMERGE_PUBLIC_URL') });
+    expect(created.body.setup).toEqual({ callback_url: null, webhook_registered: false, verify_token: null, reconnected: false, next_step: expect.stringContaining('OMNIMERGE_PUBLIC_URL') });
     expect(fake.requests.map((r) => r.path)).toEqual(['/telegram/bot123456:ABC-DEF1234ghIkl/getMe']);
   });
 

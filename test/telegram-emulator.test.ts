@@ -63,7 +63,7 @@ describe('connecting a Telegram bot with its token only', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ channel: 'telegram', handle: 'TestNameBot', name: 'Test First name', has_token: true, has_secret: true, disconnected_at: null });
     const callbackUrl = `${telegram.publicUrl}/v1/channels/telegram/${created.body.id}`;
-    expect(created.body.setup).toEqual({ callback_url: callbackUrl, webhook_registered: true, verify_token: null, next_step: expect.stringContaining(callbackUrl) });
+    expect(created.body.setup).toEqual({ callback_url: callbackUrl, webhook_registered: true, verify_token: null, reconnected: false, next_step: expect.stringContaining(callbackUrl) });
     const webhook = telegram.webhookOf(token);
     expect(webhook).toMatchObject({ url: callbackUrl, secret_token: expect.stringMatching(/^[A-Za-z0-9_-]{32,256}$/) });
     expect(JSON.stringify(created.body)).not.toContain(webhook!.secret_token);
@@ -174,6 +174,25 @@ describe('disconnecting a Telegram bot (DELETE /v1/bots/{id})', () => {
     const again = await api('DELETE', `/v1/bots/${bot.id}`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('bot_disconnected');
+  });
+
+  it("connects the same account again as the same bot, so its clients' messages go on in their contacts", async () => {
+    const { api } = await server.project();
+    const token = newToken();
+    const bot = (await api('POST', '/v1/bots', { channel: 'telegram', token })).body;
+    await clientWrites(token, 'First visit', 52013);
+    const { contact, conversation } = await conversationWith(api, 'First visit');
+    await api('DELETE', `/v1/bots/${bot.id}`);
+
+    const again = await api('POST', '/v1/bots', { channel: 'telegram', token });
+
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ id: bot.id, handle: 'TestNameBot', has_token: true, disconnected_at: null, setup: { webhook_registered: true, reconnected: true } });
+    expect(telegram.webhookOf(token)).toMatchObject({ url: `${telegram.publicUrl}${bot.webhook_path}` });
+    await clientWrites(token, 'Back again', 52013);
+    const after = await conversationWith(api, 'Back again');
+    expect({ contact: after.contact.id, conversation: after.conversation.id }).toEqual({ contact: contact.id, conversation: conversation.id });
+    expect((await api('GET', '/v1/bots')).body.items).toEqual([expect.objectContaining({ id: bot.id })]);
   });
 
   it('disconnects all the same when Telegram no longer accepts the token, saying the webhook could not be removed', async () => {

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { BotsTable } from './schema.js';
 
 export type BotRow = Selectable<BotsTable>;
@@ -31,6 +31,33 @@ export async function markBotDisconnected(db: Db, projectId: string, botId: stri
     .where('project_id', '=', projectId)
     .where('id', '=', botId)
     .where('disconnected_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The project's last disconnected bot of that channel and handle (handles compared case-insensitively). */
+export async function selectDisconnectedBot(db: Db, projectId: string, channel: string, handle: string): Promise<BotRow | undefined> {
+  return db
+    .selectFrom('bots')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('channel', '=', channel)
+    .where(sql<string>`lower(handle)`, '=', handle.toLowerCase())
+    .where('disconnected_at', 'is not', null)
+    .orderBy('disconnected_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Connects a disconnected bot again with new credentials; undefined when it is connected already. */
+export async function reconnectBot(db: Db, bot: BotRow): Promise<BotRow | undefined> {
+  const { project_id, id, created_at: _created, channel: _channel, ...fields } = bot;
+  return db
+    .updateTable('bots')
+    .set({ ...fields, disconnected_at: null })
+    .where('project_id', '=', project_id)
+    .where('id', '=', id)
+    .where('disconnected_at', 'is not', null)
     .returningAll()
     .executeTakeFirst();
 }

@@ -4,7 +4,7 @@ import { CHANNELS, describeChannels, parseChannel, type Channel } from '../domai
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
-import { deleteNewBot, insertBot, type BotRow } from '../store/bots.js';
+import { deleteNewBot, insertBot, markBotDisconnected, reconnectBot, selectDisconnectedBot, type BotRow } from '../store/bots.js';
 
 export interface BotView {
   id: string;
@@ -83,6 +83,8 @@ export interface BotSetup {
   webhook_registered: boolean;
   /** Meta (facebook, instagram, whatsapp): the Verify Token to paste beside the callback URL */
   verify_token: string | null;
+  /** the account was connected before and disconnected: the same bot (id) is connected again */
+  reconnected: boolean;
   next_step: string;
 }
 
@@ -92,7 +94,8 @@ const randomSecret = () => randomBytes(32).toString('base64url');
  * Connects a messenger account to the project in one step (SPEC §1 bot, §10): with a Telegram token
  * the handle comes from getMe (a refused token is `invalid_bot_token`); with a public URL, Telegram's
  * setWebhook (with a secret_token made here) and Viber's set_webhook are called; Meta's verify token is
- * made and shown. When the messenger cannot be reached or refuses, nothing is kept.
+ * made and shown. When the messenger cannot be reached or refuses, nothing is kept. An account that was
+ * disconnected is connected again as the same bot, with its contacts and history.
  */
 export async function connectBot(store: Store, projectId: string, input: ConnectBotInput, connections: BotConnections): Promise<BotView & { setup: BotSetup }> {
   const channel = requireChannel(input.channel);
@@ -107,7 +110,7 @@ export async function connectBot(store: Store, projectId: string, input: Connect
   if (channel === 'telegram' && willRegister && secret && !TELEGRAM_SECRET_TOKEN.test(secret)) {
     throw new DomainError('invalid_request', "secret is Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, _ and -; leave it out to have one made");
   }
-  const row: BotRow = {
+  const fields: BotRow = {
     project_id: projectId,
     id: newId(),
     channel,
@@ -121,16 +124,15 @@ export async function connectBot(store: Store, projectId: string, input: Connect
     created_at: new Date(),
     disconnected_at: null,
   };
+  // the row comes first: Viber checks the URL with a signed callback before set_webhook answers
+  const { row, reconnected } = await keepBot(store, fields);
   const view = botView(row);
   const callbackUrl = view.webhook_path && connections.publicUrl ? `${connections.publicUrl.replace(/\/+$/, '')}${view.webhook_path}` : null;
-
-  // the row comes first: Viber checks the URL with a signed callback before set_webhook answers
-  await insertBot(store.db, row);
   if (willRegister && callbackUrl) {
     try {
       await account!.register!({ token: token!, secret }, callbackUrl);
     } catch (err) {
-      await deleteNewBot(store.db, projectId, row.id);
+      await (reconnected ? markBotDisconnected(store.db, projectId, row.id) : deleteNewBot(store.db, projectId, row.id));
       throw err;
     }
   }
@@ -142,9 +144,22 @@ export async function connectBot(store: Store, projectId: string, input: Connect
       callback_url: callbackUrl,
       webhook_registered: registered,
       verify_token: verifyToken,
+      reconnected,
       next_step: nextStep({ channel, webhookPath: view.webhook_path, callbackUrl, registered, hasToken: token !== null, hasSecret: secret !== null, verifyToken }),
     },
   };
+}
+
+/**
+ * A disconnected bot of the same channel and handle is connected again (same id), so its clients'
+ * messages go on in their contacts and conversations; otherwise the bot is new.
+ */
+async function keepBot(store: Store, fields: BotRow): Promise<{ row: BotRow; reconnected: boolean }> {
+  const earlier = await selectDisconnectedBot(store.db, fields.project_id, fields.channel, fields.handle);
+  const again = earlier && (await reconnectBot(store.db, { ...fields, id: earlier.id }));
+  if (again) return { row: again, reconnected: true };
+  await insertBot(store.db, fields);
+  return { row: fields, reconnected: false };
 }
 
 /** The handle given, or the messenger's own; when both are known they must name the same account. */

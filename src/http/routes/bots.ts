@@ -12,6 +12,7 @@ const ConnectedBot = Type.Object({
       callback_url: Nullable(Type.String({ description: "OMNIMERGE_PUBLIC_URL + webhook_path: where the messenger posts; null without a public URL" })),
       webhook_registered: Type.Boolean({ description: 'omnimerge registered the webhook itself (Telegram setWebhook, Viber set_webhook)' }),
       verify_token: Nullable(Type.String({ description: "facebook, instagram, whatsapp: the Verify Token to paste beside the callback URL; shown only here" })),
+      reconnected: Type.Boolean({ description: 'the account was disconnected before: the same bot (id, contacts, history) is connected again' }),
       next_step: Type.String({ description: 'what is left to do to receive the bot’s messages' }),
     },
     { description: 'how the messenger reaches omnimerge; shown once, in this answer' },
