@@ -141,7 +141,7 @@ describe('a Telegram bot connected in one step, through the emulator', () => {
 });
 
 describe('disconnecting a Telegram bot (DELETE /v1/bots/{id})', () => {
-  it('calls deleteWebhook, stops receiving and sending through the bot, and keeps the contact and its history readable', async () => {
+  it('calls deleteWebhook, stops receiving and sending through the bot, and keeps the contact and its history readable (its identity shown on a disconnected bot)', async () => {
     const { api } = await server.project();
     const token = newToken();
     const bot = (await api('POST', '/v1/bots', { channel: 'telegram', token })).body;
@@ -164,7 +164,8 @@ describe('disconnecting a Telegram bot (DELETE /v1/bots/{id})', () => {
     const history = await api('GET', `/v1/conversations/${conversation.id}/messages`);
     expect(history.body.items.map((m: { text: string }) => m.text)).toEqual(['Where is my order?', 'On its way.']);
     const card = await api('GET', `/v1/contacts/${contact.id}`);
-    expect(card.body.identities).toEqual([expect.objectContaining({ bot_id: bot.id, external_user_id: '52012' })]);
+    expect(card.body.identities).toEqual([expect.objectContaining({ bot_id: bot.id, external_user_id: '52012', bot_connected: false, window_open: false })]);
+    expect(card.body.recommended_channel).toBeNull();
     const answer = await api('POST', `/v1/conversations/${conversation.id}/messages`, { text: 'Still there?' });
     expect(answer.status).toBe(409);
     expect(answer.body.error.code).toBe('bot_disconnected');
