@@ -72,12 +72,19 @@ describe('connecting a Telegram bot with its token only', () => {
     }
   });
 
-  it("passes the secret given as setWebhook's secret_token", async () => {
+  it("passes the secret given as setWebhook's secret_token, refusing one Telegram would not take", async () => {
     const { api } = await server.project();
     const token = newToken();
     const created = await api('POST', '/v1/bots', { channel: 'telegram', token, secret: 'my-own_Secret-42' });
     expect(created.status).toBe(201);
     expect(telegram.webhookOf(token)).toMatchObject({ secret_token: 'my-own_Secret-42' });
+
+    const other = newToken();
+    const refused = await api('POST', '/v1/bots', { channel: 'telegram', token: other, secret: 'not allowed!' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({ code: 'invalid_request', message: expect.stringContaining("Telegram's secret_token") });
+    expect(telegram.webhookOf(other)).toBeUndefined();
+    expect((await api('GET', '/v1/bots')).body.items).toHaveLength(1);
   });
 
   it('refuses a token Telegram does not accept with 422 invalid_bot_token, registering and storing nothing', async () => {

@@ -10,6 +10,8 @@ export interface WebhookSetup {
   registers: boolean;
   /** the secret the messenger sends back, made by omnimerge when none is given (Telegram's secret_token) */
   makesSecret: boolean;
+  /** what the messenger accepts as that secret, when it is passed to it */
+  secretPattern?: { pattern: RegExp; rule: string };
   /** Meta's Verify Token: made when none is given and shown once, to paste beside the callback URL */
   makesVerifyToken: boolean;
   /** the messenger's name and where its callback URL goes */
@@ -18,6 +20,9 @@ export interface WebhookSetup {
   /** what `secret` is for this messenger, named when it is missing (webhooks cannot be verified without it) */
   secret: string | null;
 }
+
+/** Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, `_` and `-`. */
+const TELEGRAM_SECRET_TOKEN = { pattern: /^[A-Za-z0-9_-]{1,256}$/, rule: "Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, _ and -" };
 
 const META = (where: string): WebhookSetup => ({
   registers: false,
@@ -29,7 +34,7 @@ const META = (where: string): WebhookSetup => ({
 });
 
 export const WEBHOOK_SETUP: Partial<Record<Channel, WebhookSetup>> = {
-  telegram: { registers: true, makesSecret: true, makesVerifyToken: false, messenger: 'Telegram', where: 'setWebhook', secret: null },
+  telegram: { registers: true, makesSecret: true, secretPattern: TELEGRAM_SECRET_TOKEN, makesVerifyToken: false, messenger: 'Telegram', where: 'setWebhook', secret: null },
   viber: { registers: true, makesSecret: false, makesVerifyToken: false, messenger: 'Viber', where: 'set_webhook', secret: null },
   facebook: META("the Meta app's Messenger > Webhooks settings (subscribe the page to messages, messaging_postbacks and messaging_referrals)"),
   instagram: META("the Meta app's Instagram > Webhooks settings (subscribe to messages and messaging_postbacks)"),
@@ -52,8 +57,6 @@ export const WEBHOOK_SETUP: Partial<Record<Channel, WebhookSetup>> = {
   },
 };
 
-/** Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, `_` and `-`. */
-export const TELEGRAM_SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
 export interface SetupState {
   channel: Channel;

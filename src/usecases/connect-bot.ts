@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { nextStep, TELEGRAM_SECRET_TOKEN, WEBHOOK_SETUP } from '../domain/bot-setup.js';
+import { nextStep, WEBHOOK_SETUP } from '../domain/bot-setup.js';
 import { CHANNELS, describeChannels, parseChannel, type Channel } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
@@ -107,8 +107,9 @@ export async function connectBot(store: Store, projectId: string, input: Connect
 
   const willRegister = Boolean(setup?.registers && token && account?.register && connections.publicUrl && CHANNELS[channel].ownWebhook);
   const secret = input.secret || (willRegister && setup?.makesSecret ? randomSecret() : null);
-  if (channel === 'telegram' && willRegister && secret && !TELEGRAM_SECRET_TOKEN.test(secret)) {
-    throw new DomainError('invalid_request', "secret is Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, _ and -; leave it out to have one made");
+  const allowed = setup?.secretPattern;
+  if (willRegister && secret && allowed && !allowed.pattern.test(secret)) {
+    throw new DomainError('invalid_request', `secret is ${allowed.rule}; leave it out to have one made`);
   }
   const fields: BotRow = {
     project_id: projectId,
