@@ -18,6 +18,8 @@ export interface Config {
   messengerApiUrls: Partial<Record<Channel, string>>;
   /** OMNIMERGE_RATE_LIMIT (requests a minute per API key, 0 = off), OMNIMERGE_AUTH_FAILURE_LIMIT (a minute per address) */
   rateLimits: RateLimits;
+  /** OMNIMERGE_PUBLIC_URL: this server's base URL as messengers reach it, to register their webhooks */
+  publicUrl: string | null;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<Config> = {}): Config {
@@ -37,6 +39,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
       requestsPerMinute: readCount(env, 'OMNIMERGE_RATE_LIMIT', DEFAULT_RATE_LIMITS.requestsPerMinute),
       authFailuresPerMinute: readCount(env, 'OMNIMERGE_AUTH_FAILURE_LIMIT', DEFAULT_RATE_LIMITS.authFailuresPerMinute),
     },
+    publicUrl: readPublicUrl(flags.publicUrl ?? (env.OMNIMERGE_PUBLIC_URL || null)),
   };
 }
 
@@ -58,6 +61,16 @@ function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   const count = Number(value);
   if (!Number.isSafeInteger(count) || count < 0) throw new Error(`${name} must be a whole number of requests a minute, not "${value}"`);
   return count;
+}
+
+/** An absolute http(s) URL, kept without a trailing slash (webhook paths are appended to it). */
+function readPublicUrl(value: string | null): string | null {
+  if (value === null || value === '') return null;
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw new Error(`OMNIMERGE_PUBLIC_URL must be the server's base URL as messengers reach it, like https://omnimerge.example.com, not "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {

@@ -165,9 +165,11 @@ describe('bots', () => {
       ['line', 'line'], ['webchat', 'webchat'], ['email', 'email'], ['sms', 'sms'], ['Telegram', 'telegram'],
     ];
     for (const [channel, name] of expected) {
-      const bot = await api('POST', '/v1/bots', { channel, handle: `@h_${name}`, secret: 's3cret', token: 't0ken' });
+      // a Telegram token is checked with getMe (telegram-emulator.test.ts): these bots send nothing
+      const token = name === 'telegram' ? undefined : 't0ken';
+      const bot = await api('POST', '/v1/bots', { channel, handle: `@h_${name}`, secret: 's3cret', token });
       expect(bot.status).toBe(201);
-      expect(bot.body).toMatchObject({ channel: name, handle: `h_${name}`, has_secret: true, has_token: true });
+      expect(bot.body).toMatchObject({ channel: name, handle: `h_${name}`, has_secret: true, has_token: token !== undefined });
       expect(JSON.stringify(bot.body)).not.toMatch(/s3cret|t0ken/);
     }
     const list = await api('GET', '/v1/bots');

@@ -34,7 +34,10 @@ export function verifyHubSignature(request: WebhookRequest, bot: BotRow): void {
   if (!sameSecret(signature, `sha256=${hmacSha256(secret, request.rawBody, 'hex')}`)) throw forged('X-Hub-Signature-256');
 }
 
-/** Confirms the webhook: the verify token is the bot's `verify_token`, or its secret when it has none. */
+/**
+ * Confirms the webhook: the verify token is the bot's `verify_token` (made and shown once when the bot
+ * is connected without one), or its secret for bots connected before verify tokens were made.
+ */
 export function hubChallenge(query: Record<string, unknown>, bot: BotRow): string {
   const expected = bot.verify_token ?? bot.secret;
   const challenge = query['hub.challenge'];

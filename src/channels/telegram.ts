@@ -135,3 +135,29 @@ export const telegram: MessengerAdapter = {
   },
 };
 
+
+// ---- connecting a bot (POST /v1/bots, DELETE /v1/bots/{id}) ---------------------------------
+// Each throws DeliveryRefused when Telegram answers no (its own description inside), an Error when it
+// cannot be reached.
+
+const okResult = (b: any) => {
+  if (!b?.ok) throw new DeliveryRefused(b?.description ?? 'Telegram answered ok: false');
+};
+
+/** getMe: the bot the token belongs to (https://core.telegram.org/bots/api#getme). */
+export async function telegramGetMe(api: string, token: string): Promise<{ username: string; name: string }> {
+  const body = await callApi({ url: `${api}/bot${token}/getMe`, json: {}, check: okResult }, (b) => b?.description);
+  const user = body.result ?? {};
+  if (typeof user.username !== 'string' || user.username === '') throw new DeliveryRefused('getMe answered without a username: this token is not a bot\'s');
+  return { username: user.username, name: [user.first_name, user.last_name].filter(Boolean).join(' ') };
+}
+
+/** setWebhook: Telegram posts updates to `url` with `secret_token` in X-Telegram-Bot-Api-Secret-Token. */
+export async function telegramSetWebhook(api: string, token: string, url: string, secretToken: string): Promise<void> {
+  await callApi({ url: `${api}/bot${token}/setWebhook`, json: { url, secret_token: secretToken }, check: okResult }, (b) => b?.description);
+}
+
+/** deleteWebhook: Telegram stops posting updates (pending ones are kept for getUpdates). */
+export async function telegramDeleteWebhook(api: string, token: string): Promise<void> {
+  await callApi({ url: `${api}/bot${token}/deleteWebhook`, json: {}, check: okResult }, (b) => b?.description);
+}

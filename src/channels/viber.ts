@@ -115,3 +115,33 @@ export const viber: MessengerAdapter = {
     return { external_message_id: body.message_token ?? null };
   },
 };
+
+// ---- connecting a bot (POST /v1/bots, DELETE /v1/bots/{id}) ---------------------------------
+
+const INVALID_AUTH_TOKEN = 2;
+
+/** Viber refused the auth token itself (status 2, invalidAuthToken), not what was asked with it. */
+export class ViberTokenRefused extends DeliveryRefused {}
+
+/**
+ * set_webhook (https://developers.viber.com/docs/api/rest-bot-api/#setting-a-webhook): Viber checks
+ * the URL at once with a signed `webhook` callback, so the bot must already answer there. An empty
+ * url removes the webhook. Throws DeliveryRefused with Viber's status when it says no.
+ */
+export async function viberSetWebhook(api: string, token: string, url: string): Promise<void> {
+  await callApi(
+    {
+      url: `${api}/pa/set_webhook`,
+      headers: { 'x-viber-auth-token': token },
+      json: url === '' ? { url } : { url, send_name: true, send_photo: false },
+      decode: readViberJson,
+      check: (b) => {
+        if (b?.status === 0) return;
+        const reason = `Viber status ${b?.status}: ${b?.status_message ?? 'refused'}`;
+        if (b?.status === INVALID_AUTH_TOKEN) throw new ViberTokenRefused(reason);
+        throw b?.status === TOO_MANY_REQUESTS ? new Error(reason) : new DeliveryRefused(reason);
+      },
+    },
+    (b) => b?.status_message,
+  );
+}

@@ -29,8 +29,9 @@ export async function main(argv: string[]): Promise<void> {
       .command('serve')
       .description('serve the HTTP API (and /docs)')
       .option('--port <port>', 'PORT, default 8080', port)
-      .option('--host <host>', 'HOST, default 127.0.0.1'),
-  ).action(async (flags: CommonFlags & { port?: number; host?: string }) => {
+      .option('--host <host>', 'HOST, default 127.0.0.1')
+      .option('--public-url <url>', "OMNIMERGE_PUBLIC_URL: this server's base URL as messengers reach it, to register their webhooks"),
+  ).action(async (flags: CommonFlags & { port?: number; host?: string; publicUrl?: string }) => {
     await serve(readConfig(process.env, flags as Partial<Config>));
   });
 

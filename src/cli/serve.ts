@@ -21,7 +21,7 @@ export async function serve(config: Config): Promise<void> {
   } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
     logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
-  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, allowPrivateWebhooks: deliveryOptions.allowPrivate, rateLimits: config.rateLimits });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, allowPrivateWebhooks: deliveryOptions.allowPrivate, rateLimits: config.rateLimits, publicUrl: config.publicUrl });
   await app.listen({ port: config.port, host: config.host });
   const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
   const retention = startRetention(store, retentionOptions, logger.child({ component: 'retention' }));

@@ -53,6 +53,11 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   bad_request: 400,
   request_timeout: 408,
+  bot_disconnected: 409,
+  invalid_bot_token: 422,
+  bot_handle_mismatch: 422,
+  messenger_unreachable: 502,
+  webhook_not_registered: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

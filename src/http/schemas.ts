@@ -34,6 +34,7 @@ export const Bot = Type.Object(
     start_param: Type.Union([Type.Literal('external_id'), Type.Literal('ignore')], { description: 'what a plain start parameter does' }),
     trust_start_data: Type.Boolean({ description: 'whether start-parameter and unsigned invite fields may merge contacts automatically' }),
     created_at: Timestamp,
+    disconnected_at: Nullable(Timestamp),
   },
   { $id: 'Bot' },
 );
@@ -84,6 +85,7 @@ export const Identity = Type.Object(
     subscribed: Nullable(Type.Boolean({ description: 'Viber: whether the client is subscribed to the bot; null when not known' })),
     window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (SPEC §6)" }),
     window_closes_at: Nullable(Timestamp),
+    bot_connected: Type.Boolean({ description: 'false once the bot is disconnected (DELETE /v1/bots/{id}): nothing can be sent there, the window shows closed' }),
   },
   { $id: 'Identity' },
 );

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
+import { createMessengerAccounts } from '../channels/accounts.js';
 import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   allowPrivateWebhooks?: boolean;
   /** requests per API key and failed authentications per address, a minute (OMNIMERGE_RATE_LIMIT, OMNIMERGE_AUTH_FAILURE_LIMIT) */
   rateLimits?: RateLimits;
+  /** OMNIMERGE_PUBLIC_URL: where messengers reach this server, to register their webhooks */
+  publicUrl?: string | null;
 }
 
 /**
@@ -58,8 +61,9 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null }: ServerOptions) {
   const outbound = { store, connectors: createConnectors(messengerApiUrls) };
+  const connections = { accounts: createMessengerAccounts(messengerApiUrls), publicUrl };
   const app = Fastify({
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
@@ -116,7 +120,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
     async (v1) => {
       await limitRequestsPerKey(v1, rateLimits);
       requireApiKey(v1, store, rateLimits);
-      await v1.register(botRoutes, { store });
+      await v1.register(botRoutes, { store, connections });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
       await v1.register(conversationRoutes, { store, outbound });

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { BotsTable } from './schema.js';
 
 export type BotRow = Selectable<BotsTable>;
@@ -8,12 +8,63 @@ export async function insertBot(db: Db, bot: BotRow): Promise<void> {
   await db.insertInto('bots').values(bot).execute();
 }
 
+/** The project's bot, connected or not (a disconnected bot's conversations still name it). */
 export async function selectBot(db: Db, projectId: string, botId: string): Promise<BotRow | undefined> {
   return db.selectFrom('bots').selectAll().where('project_id', '=', projectId).where('id', '=', botId).executeTakeFirst();
 }
 
-export async function selectBots(db: Db, projectId: string): Promise<BotRow[]> {
-  return db.selectFrom('bots').selectAll().where('project_id', '=', projectId).orderBy('id').execute();
+export async function selectBots(db: Db, projectId: string, { includeDisconnected = false } = {}): Promise<BotRow[]> {
+  let query = db.selectFrom('bots').selectAll().where('project_id', '=', projectId);
+  if (!includeDisconnected) query = query.where('disconnected_at', 'is', null);
+  return query.orderBy('id').execute();
+}
+
+/**
+ * Marks the bot disconnected and forgets its credentials: nothing can be sent or verified with them any
+ * more. Its identities, conversations and messages keep pointing at the row. Answers the updated row,
+ * or undefined when the bot was not connected (unknown, or disconnected already).
+ */
+export async function markBotDisconnected(db: Db, projectId: string, botId: string): Promise<BotRow | undefined> {
+  return db
+    .updateTable('bots')
+    .set({ disconnected_at: new Date(), secret: null, token: null, verify_token: null, confirmation_code: null })
+    .where('project_id', '=', projectId)
+    .where('id', '=', botId)
+    .where('disconnected_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The project's last disconnected bot of that channel and handle (handles compared case-insensitively). */
+export async function selectDisconnectedBot(db: Db, projectId: string, channel: string, handle: string): Promise<BotRow | undefined> {
+  return db
+    .selectFrom('bots')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('channel', '=', channel)
+    .where(sql<string>`lower(handle)`, '=', handle.toLowerCase())
+    .where('disconnected_at', 'is not', null)
+    .orderBy('disconnected_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Connects a disconnected bot again with new credentials; undefined when it is connected already. */
+export async function reconnectBot(db: Db, bot: BotRow): Promise<BotRow | undefined> {
+  const { project_id, id, created_at: _created, channel: _channel, ...fields } = bot;
+  return db
+    .updateTable('bots')
+    .set({ ...fields, disconnected_at: null })
+    .where('project_id', '=', project_id)
+    .where('id', '=', id)
+    .where('disconnected_at', 'is not', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Takes back a bot whose connection failed before anything could refer to it. */
+export async function deleteNewBot(db: Db, projectId: string, botId: string): Promise<void> {
+  await db.deleteFrom('bots').where('project_id', '=', projectId).where('id', '=', botId).execute();
 }
 
 export type BotChange = Partial<Pick<BotRow, 'name' | 'start_param' | 'trust_start_data'>>;

@@ -33,6 +33,8 @@ export interface IdentityRow {
   last_inbound_at: Date | null;
   subscribed: boolean | null;
   created_at: Date;
+  /** false once the bot is disconnected (DELETE /v1/bots/{id}) */
+  bot_connected: boolean;
 }
 
 export interface ContactCardRow extends ContactRow {
@@ -121,7 +123,8 @@ export async function selectContactCard(db: Db | Tx, projectId: string, id: stri
         SELECT json_agg(json_build_object(
           'id', i.id, 'bot_id', i.bot_id, 'channel', b.channel, 'bot_handle', b.handle,
           'external_user_id', i.external_user_id, 'name', i.name, 'username', i.username,
-          'last_inbound_at', i.last_inbound_at, 'subscribed', i.subscribed, 'created_at', i.created_at) ORDER BY i.id)
+          'last_inbound_at', i.last_inbound_at, 'subscribed', i.subscribed, 'created_at', i.created_at,
+          'bot_connected', b.disconnected_at IS NULL) ORDER BY i.id)
         FROM identities i JOIN bots b ON b.project_id = i.project_id AND b.id = i.bot_id
         WHERE i.project_id = c.project_id AND i.contact_id = c.id
       ), '[]'::json)`.as('identities'),

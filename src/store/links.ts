@@ -136,9 +136,17 @@ export async function selectMessageConversation(tx: Tx, projectId: string, messa
   return row?.conversation_id;
 }
 
-/** The project's first bot of a channel (SPEC §3.1: the default `group`). */
+/** The project's first connected bot of a channel (SPEC §3.1: the default `group`). */
 export async function selectFirstBotOfChannel(db: Db, projectId: string, channel: string) {
-  return db.selectFrom('bots').selectAll().where('project_id', '=', projectId).where('channel', '=', channel).orderBy('id').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('bots')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('channel', '=', channel)
+    .where('disconnected_at', 'is', null)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export interface InviteValues {

@@ -6,9 +6,12 @@ import type { Db, Tx } from './database.js';
 
 // Messenger webhooks and outbound messages (SPEC §6, §7, §3.4).
 
-/** The bot a messenger's webhook names by id alone: it cannot send our API key, so no project yet. */
+/**
+ * The connected bot a messenger's webhook names by id alone: it cannot send our API key, so no project
+ * yet. A disconnected bot is not found: its webhooks answer as for an unknown bot.
+ */
 export async function selectBotById(db: Db, botId: string): Promise<BotRow | undefined> {
-  return db.selectFrom('bots').selectAll().where('id', '=', botId).executeTakeFirst();
+  return db.selectFrom('bots').selectAll().where('id', '=', botId).where('disconnected_at', 'is', null).executeTakeFirst();
 }
 
 /** Records who subscribed to or left a bot (Viber's window is open while subscribed), in one statement. */

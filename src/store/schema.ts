@@ -44,6 +44,8 @@ export interface BotsTable {
   /** whether start-parameter and unsigned invite fields may merge automatically (migration 009) */
   trust_start_data: WithDefault<boolean>;
   created_at: Timestamp;
+  /** set by DELETE /v1/bots/{id}: the bot's webhooks answer as for an unknown bot, nothing is sent */
+  disconnected_at: WithDefault<Date | null>;
 }
 
 export interface ContactsTable {

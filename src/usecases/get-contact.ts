@@ -15,6 +15,7 @@ export interface IdentityView {
   subscribed: boolean | null;
   window_open: boolean;
   window_closes_at: Date | null;
+  bot_connected: boolean;
 }
 
 export type ContactView = ContactRow;
@@ -28,7 +29,8 @@ export interface ContactCardView extends ContactRow {
 export function contactCardView(row: ContactCardRow, now = new Date()): ContactCardView {
   const identities = row.identities.map((i): IdentityView => {
     const channel = i.channel as Channel;
-    const window = messagingWindow(channel, { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed }, now);
+    // nothing can be sent through a disconnected bot: its identities have no open window
+    const window = i.bot_connected ? messagingWindow(channel, { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed }, now) : { open: false, closesAt: null };
     return {
       id: i.id,
       channel,
@@ -41,12 +43,16 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
       subscribed: i.subscribed,
       window_open: window.open,
       window_closes_at: window.closesAt,
+      bot_connected: i.bot_connected,
     };
   });
   return {
     ...row,
     identities,
-    recommended_channel: recommendChannel(identities.map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed })), now),
+    recommended_channel: recommendChannel(
+      identities.filter((i) => i.bot_connected).map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed })),
+      now,
+    ),
   };
 }
 

@@ -21,6 +21,10 @@ export interface FakeAnswer {
 
 /** What each API answers to a successful send, as documented (path suffix → answer). */
 const SUCCESS: Array<[RegExp, FakeAnswer]> = [
+  // connecting a bot: Telegram's getMe names the bot the outbound tests connect as "shop"
+  [/\/getMe$/, { status: 200, body: { ok: true, result: { id: 7000001, is_bot: true, first_name: 'Shop', username: 'shop' } } }],
+  [/\/(setWebhook|deleteWebhook)$/, { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } }],
+  [/\/pa\/set_webhook$/, { status: 200, body: { status: 0, status_message: 'ok', event_types: ['delivered', 'seen', 'failed', 'subscribed', 'unsubscribed', 'conversation_started'] } }],
   [/\/sendMessage$/, { status: 200, body: { ok: true, result: { message_id: 4242, date: 1717000000, chat: { id: 1111111, type: 'private' }, text: 'hi' } } }],
   [/\/me\/messages$/, { status: 200, body: { recipient_id: '6789012345678901', message_id: 'm_out_1' } }],
   [/\/\d+\/messages$/, { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: '16505551234', wa_id: '16505551234' }], messages: [{ id: 'wamid.OUT1' }] } }],

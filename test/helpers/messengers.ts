@@ -36,6 +36,8 @@ export function fixture(messenger: Messenger, name: string): string {
 export interface WebhookBot {
   id: string;
   webhook_path: string;
+  /** shown once when the bot is connected (POST /v1/bots) */
+  setup: { callback_url: string | null; webhook_registered: boolean; verify_token: string | null; next_step: string };
 }
 
 /** A bot of that messenger with the test secret (and whatever else is given). */

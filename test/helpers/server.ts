@@ -53,6 +53,8 @@ export function client(url: string, apiKey: string | null): Api {
 export interface TestServerOptions {
   /** points the messenger connectors at local test servers */
   messengerApiUrls?: MessengerApiUrls;
+  /** OMNIMERGE_PUBLIC_URL: where messengers reach the server, to register their webhooks */
+  publicUrl?: string;
   /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
   delivery?: Partial<DeliveryOptions>;
   /**
@@ -76,7 +78,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     },
   });
   const allowPrivateWebhooks = options.allowPrivateWebhooks ?? true;
-  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, allowPrivateWebhooks, rateLimits: options.rateLimits });
+  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, allowPrivateWebhooks, rateLimits: options.rateLimits, publicUrl: options.publicUrl });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, allowPrivate: allowPrivateWebhooks, ...options.delivery }) : null;

@@ -1,9 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
-import { connectBot } from '../../usecases/connect-bot.js';
+import { connectBot, type BotConnections } from '../../usecases/connect-bot.js';
+import { disconnectBot } from '../../usecases/disconnect-bot.js';
 import { listBots } from '../../usecases/list-bots.js';
 import { updateBot } from '../../usecases/update-bot.js';
-import { Bot, ChannelInput, errorResponses, Id } from '../schemas.js';
+import { Bot, ChannelInput, ErrorBody, errorResponses, Id, Nullable } from '../schemas.js';
 
 // docs/links.md: what a plain start parameter does, and whether start data may merge by itself
 const StartParam = Type.Union([Type.Literal('external_id'), Type.Literal('ignore')], {
@@ -14,27 +15,61 @@ const TrustStartData = Type.Boolean({
     'false (default): fields that arrive through a start parameter or unsigned invite data are written to the contact but never merge it automatically (a merge suggestion instead); true for bots whose links only the business hands out. Signed invite links (POST /v1/bots/{id}/invite-link) are always trusted.',
 });
 
-export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+const ConnectedBot = Type.Object({
+  ...Bot.properties,
+  setup: Type.Object(
+    {
+      callback_url: Nullable(Type.String({ description: "OMNIMERGE_PUBLIC_URL + webhook_path: where the messenger posts; null without a public URL" })),
+      webhook_registered: Type.Boolean({ description: 'omnimerge registered the webhook itself (Telegram setWebhook, Viber set_webhook)' }),
+      verify_token: Nullable(Type.String({ description: "facebook, instagram, whatsapp: the Verify Token to paste beside the callback URL; shown only here" })),
+      reconnected: Type.Boolean({ description: 'the account was disconnected before: the same bot (id, contacts, history) is connected again' }),
+      next_step: Type.String({ description: 'what is left to do to receive the bot’s messages' }),
+    },
+    { description: 'how the messenger reaches omnimerge; shown once, in this answer' },
+  ),
+});
+
+const DisconnectedBot = Type.Object({
+  ...Bot.properties,
+  webhook: Type.Object({
+    removed: Nullable(Type.Boolean({ description: 'true: the messenger was told to stop; false: it could not be (see message); null: nothing to tell' })),
+    message: Type.String(),
+  }),
+});
+
+const messengerErrors = { 502: Type.Ref(ErrorBody) };
+
+export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: BotConnections }> = async (app, { store, connections }) => {
   app.post(
     '/bots',
     {
       schema: {
+        operationId: 'createBot',
         tags: ['bots'],
         summary: 'Connect a messenger account (bot) to the project',
+        description:
+          "With a Telegram token the handle is read from getMe (a refused token answers 422 invalid_bot_token). When the server knows its public URL (OMNIMERGE_PUBLIC_URL), Telegram's setWebhook (with a secret_token made here) and Viber's set_webhook are called at once; " +
+          "for facebook, instagram and whatsapp the answer's setup holds the callback URL and the verify token to paste. A messenger that cannot be reached or refuses answers 502 and nothing is kept.",
         body: Type.Object(
           {
             channel: ChannelInput,
-            handle: Type.String({ minLength: 1, maxLength: 200, description: 'Telegram bot username, Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id' }),
+            handle: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description: 'Telegram bot username (read from getMe when a token is given), Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id',
+              }),
+            ),
             name: Type.Optional(Type.String({ maxLength: 200 })),
             secret: Type.Optional(
               Type.String({
                 maxLength: 500,
                 description:
-                  "verifies its webhooks; never returned. Telegram: setWebhook's secret_token; facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret",
+                  "verifies its webhooks; never returned. Telegram: setWebhook's secret_token (made when the webhook is registered without one); facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret",
               }),
             ),
             token: Type.Optional(Type.String({ maxLength: 1000, description: 'sends messages (bot token, page or access token, Viber authentication token); never returned' })),
-            verify_token: Type.Optional(Type.String({ maxLength: 500, description: "Meta: the Verify Token typed in the app's webhook settings; the secret when unset; never returned" })),
+            verify_token: Type.Optional(Type.String({ maxLength: 500, description: "Meta: the Verify Token typed in the app's webhook settings; made and shown in setup when unset; never returned later" })),
             confirmation_code: Type.Optional(Type.String({ maxLength: 100, description: 'VK: the string the Callback API settings ask the server to return' })),
             account_id: Type.Optional(Type.String({ maxLength: 100, description: 'WhatsApp: the phone-number ID the Cloud API sends from' })),
             start_param: Type.Optional(StartParam),
@@ -42,10 +77,10 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Ref(Bot), ...errorResponses },
+        response: { 201: ConnectedBot, ...errorResponses, ...messengerErrors },
       },
     },
-    async (request, reply) => reply.status(201).send(await connectBot(store, request.projectId, request.body)),
+    async (request, reply) => reply.status(201).send(await connectBot(store, request.projectId, request.body, connections)),
   );
 
   app.patch(
@@ -68,7 +103,32 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app
 
   app.get(
     '/bots',
-    { schema: { tags: ['bots'], summary: "The project's bots", response: { 200: Type.Object({ items: Type.Array(Type.Ref(Bot)) }) } } },
-    async (request) => listBots(store, request.projectId),
+    {
+      schema: {
+        operationId: 'listBots',
+        tags: ['bots'],
+        summary: "The project's bots",
+        querystring: Type.Object({ include_disconnected: Type.Optional(Type.Boolean({ description: 'list disconnected bots too (with disconnected_at)' })) }),
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref(Bot)) }), 400: Type.Ref(ErrorBody), 401: Type.Ref(ErrorBody) },
+      },
+    },
+    async (request) => listBots(store, request.projectId, { includeDisconnected: request.query.include_disconnected === true }),
+  );
+
+  app.delete(
+    '/bots/:id',
+    {
+      schema: {
+        operationId: 'deleteBot',
+        tags: ['bots'],
+        summary: 'Disconnect a bot: unregister its webhook, keep its contacts and history',
+        description:
+          "Telegram's deleteWebhook or Viber's set_webhook with an empty url is called when the bot has a token; the bot's webhooks then answer 404 as for an unknown bot, nothing more is sent through it, " +
+          'and its token and secrets are forgotten. Contacts, identities, conversations and messages stay readable. GET /v1/bots no longer lists it (include_disconnected=true does).',
+        params: Type.Object({ id: Id }),
+        response: { 200: DisconnectedBot, ...errorResponses },
+      },
+    },
+    async (request) => disconnectBot(store, connections.accounts, request.projectId, request.params.id),
   );
 };
