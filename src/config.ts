@@ -1,4 +1,5 @@
 import { CHANNEL_NAMES, type Channel } from './domain/channels.js';
+import { parseDatabaseUrl } from './store/database-url.js';
 
 // Configuration is by environment (SPEC §9); CLI flags may override it.
 
@@ -11,6 +12,10 @@ export interface Config {
   logLevel: string;
   /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
   messengerApiUrls: Partial<Record<Channel, string>>;
+  /** OMNIMERGE_DB_CONNECT_TIMEOUT_MS: waiting for a PostgreSQL connection fails (503) after this */
+  dbConnectTimeoutMs: number;
+  /** OMNIMERGE_DB_QUERY_TIMEOUT_MS: a statement PostgreSQL does not answer fails (503) after this; 0 = never */
+  dbQueryTimeoutMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<Config> = {}): Config {
@@ -24,7 +29,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
     messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
+    dbConnectTimeoutMs: flags.dbConnectTimeoutMs ?? milliseconds(env, 'OMNIMERGE_DB_CONNECT_TIMEOUT_MS', 3000),
+    dbQueryTimeoutMs: flags.dbQueryTimeoutMs ?? milliseconds(env, 'OMNIMERGE_DB_QUERY_TIMEOUT_MS', 15000),
   };
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number of milliseconds, not "${text}"`);
+  return value;
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {
@@ -41,8 +56,9 @@ function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, s
 
 export function describeDatabase(config: Config): string {
   if (config.databaseUrl) {
-    const url = new URL(config.databaseUrl);
-    return `PostgreSQL at ${url.host}${url.pathname}`;
+    const { hosts } = parseDatabaseUrl(config.databaseUrl);
+    const path = /^[a-z]+:\/\/[^/?#]*(\/[^?#]*)?/i.exec(config.databaseUrl)?.[1] ?? '';
+    return `PostgreSQL at ${hosts.join(',')}${path}`;
   }
   return `embedded PGlite in ${config.dataDir}`;
 }

@@ -12,7 +12,14 @@ import { ensureProjectForKey } from '../usecases/create-project.js';
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    waitForDatabase: true,
+    logger: logger.child({ component: 'database' }),
+  });
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
     logger.info({ project_id }, created ? 'created a project for OMNIMERGE_API_KEY' : 'OMNIMERGE_API_KEY belongs to a project');

@@ -43,6 +43,8 @@ export const ERROR_STATUS = {
   bot_channel_mismatch: 422,
   invalid_rule: 422,
   rule_not_found: 404,
+  database_unavailable: 503,
+  commit_unknown: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { MessengerApiUrls } from '../../src/channels/index.js';
 import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
 import { buildServer } from '../../src/http/server.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
 
 // Tests talk HTTP to a real server on a real database: PostgreSQL when DATABASE_URL is set (CI runs the
@@ -54,6 +54,8 @@ export interface TestServerOptions {
   messengerApiUrls?: MessengerApiUrls;
   /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
   delivery?: Partial<DeliveryOptions>;
+  /** another database than the suite's (DATABASE_URL or an in-memory PGlite), with store options */
+  database?: Omit<StoreOptions, 'onQuery'>;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -62,6 +64,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     databaseUrl: process.env.DATABASE_URL,
     dataDir: 'memory://',
     poolSize: 40,
+    ...options.database,
     onQuery: () => {
       count++;
     },
