@@ -157,7 +157,7 @@ describe.skipIf(!process.env.DATABASE_URL)('database faults (private PostgreSQL 
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(ready.headers.get('retry-after')).toBe('1');
-      expect((await ready.json()).error.code).toBe('database_unavailable');
+      expect(((await ready.json()) as any).error.code).toBe('database_unavailable');
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const started = Date.now();
       const answer = await api('POST', '/v1/inbound', { bot_id: botId, external_user_id: 'down', message_id: 'down-1' });
@@ -182,7 +182,7 @@ describe.skipIf(!process.env.DATABASE_URL)('database faults (private PostgreSQL 
       try {
         const ready = await fetch(`${server.url}/readyz`);
         expect(ready.status).toBe(503);
-        expect((await ready.json()).error.message).toContain('migration');
+        expect(((await ready.json()) as any).error.message).toContain('migration');
       } finally {
         await cluster.query(`INSERT INTO kysely_migration (name, timestamp) VALUES ($1, now()::text)`, [row.name], DB);
       }

@@ -9,6 +9,7 @@ import { parseDatabaseUrl } from './database-url.js';
 import { CommitUnknownError, DatabaseUnavailableError, isUnavailable } from './faults.js';
 import { DatabaseHealth, type DatabaseHealthFigures } from './health.js';
 import { migrationProvider } from './migrations/index.js';
+import { guardEmbedded } from './embedded-guard.js';
 import { DatabasePool } from './pool.js';
 import type { Database } from './schema.js';
 
@@ -66,9 +67,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     );
     dialect = new PostgresDialect({ pool });
   } else {
-    const embedded = await openPglite(options.dataDir ?? './data');
+    const dataDir = options.dataDir ?? './data';
+    const embedded = await openPglite(dataDir);
     release = embedded.release;
-    dialect = new PGliteDialect(embedded.pglite);
+    dialect = new PGliteDialect(dataDir.startsWith('memory://') ? embedded.pglite : guardEmbedded(embedded.pglite, dataDir, health));
   }
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
@@ -102,8 +104,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     health: () => health.figures(),
     readiness: () => readiness(db),
     close: async () => {
-      await db.destroy();
-      release();
+      try {
+        await db.destroy();
+      } catch (err) {
+        // an embedded database that failed (its folder removed) cannot close cleanly; its files are gone anyway
+        if (!(kind === 'pglite' && isUnavailableStore(health))) throw err;
+      } finally {
+        release();
+      }
     },
   };
 }
@@ -115,15 +123,20 @@ async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: (
     return { pglite, release: () => {} };
   }
   // PostgreSQL's own files go one level down: initdb wants an empty folder, and the lock lives beside them.
-  mkdirSync(dataDir, { recursive: true });
-  const release = lockDataDir(dataDir);
+  let release = () => {};
   try {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
     const pglite = new PGlite(join(dataDir, 'pgdata'));
     await pglite.waitReady;
+    // PGlite reads a folder it cannot write and fails at its first write: find out now, not at a request
+    await pglite.exec('CREATE TEMP TABLE omnimerge_write_check (x int); DROP TABLE omnimerge_write_check; CHECKPOINT');
     return { pglite, release };
   } catch (err) {
     release();
-    throw err;
+    if ((err as Error).message?.includes('in use by process')) throw err;
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new Error(`the embedded database cannot use its data folder ${dataDir} (${reason}): make it writable by this user, or choose another with OMNIMERGE_DATA_DIR`, { cause: err });
   }
 }
 
@@ -156,6 +169,10 @@ function isRunning(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function isUnavailableStore(health: DatabaseHealth): boolean {
+  return !health.figures().up;
 }
 
 function isLostConnection(err: unknown): boolean {

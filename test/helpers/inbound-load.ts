@@ -28,7 +28,7 @@ export interface LoadFigures {
   slowestMs: number;
 }
 
-export function startInboundLoad(url: string, apiKey: string, botId: string, clients = 4): { stop: () => Promise<LoadFigures> } {
+export function startInboundLoad(url: string, apiKey: string, botId: string, clients = 4): { figures: LoadFigures; stop: () => Promise<LoadFigures> } {
   const api = client(url, apiKey);
   const figures: LoadFigures = { acked: [], answers: [], refused: {}, connectionErrors: 0, malformed: 0, unexpected: [], slowestMs: 0 };
   let running = true;
@@ -61,6 +61,8 @@ export function startInboundLoad(url: string, apiKey: string, botId: string, cli
   };
   const senders = Array.from({ length: clients }, (_, i) => sender(i));
   return {
+    /** so far */
+    figures,
     stop: async () => {
       running = false;
       await Promise.all(senders);
