@@ -15,7 +15,7 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
   const marker = join(dataDir, 'pgdata', 'PG_VERSION');
   let failure: DatabaseUnavailableError | null = null;
   const fail = (message: string, cause?: unknown) => {
-    failure ??= new DatabaseUnavailableError(`the embedded database in ${dataDir} stopped: ${message}; nothing more is accepted until the server is restarted on a writable data folder`, { cause });
+    failure ??= new DatabaseUnavailableError(`the embedded database in ${dataDir} stopped: ${message}; nothing more is accepted until the server is restarted on a writable data folder`, { cause, tellClient: true });
     health.failed(failure);
     return failure;
   };

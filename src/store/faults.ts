@@ -3,9 +3,12 @@
 
 /** No host of the database could be reached, or none accepts writes. */
 export class DatabaseUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** the message is for API clients too (it names no host) */
+  readonly tellClient: boolean;
+  constructor(message: string, options?: { cause?: unknown; tellClient?: boolean }) {
     super(message, options);
     this.name = 'DatabaseUnavailableError';
+    this.tellClient = options?.tellClient ?? false;
   }
 }
 
@@ -29,6 +32,7 @@ export type DatabaseFault = { code: 'database_unavailable' | 'commit_unknown'; m
 export function databaseFault(err: unknown): DatabaseFault | null {
   if (err instanceof CommitUnknownError) return { code: 'commit_unknown', message: err.message };
   if (!isUnavailable(err)) return null;
+  if (err instanceof DatabaseUnavailableError && err.tellClient) return { code: 'database_unavailable', message: err.message };
   return { code: 'database_unavailable', message: 'the database is unreachable at the moment; try again in a few seconds (nothing was changed)' };
 }
 
