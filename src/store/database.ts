@@ -130,7 +130,7 @@ async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: (
     const pglite = new PGlite(join(dataDir, 'pgdata'));
     await pglite.waitReady;
     // PGlite reads a folder it cannot write and fails at its first write: find out now, not at a request
-    await pglite.exec('CREATE TEMP TABLE omnimerge_write_check (x int); DROP TABLE omnimerge_write_check; CHECKPOINT');
+    await pglite.exec('CHECKPOINT');
     return { pglite, release };
   } catch (err) {
     release();
