@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstSuccessAfter, startInboundLoad, unavailableSeconds, type LoadFigures } from './helpers/inbound-load.js';
-import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.js';
+import { openStore } from '../src/store/database.js';
+import { freePort, startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
 
@@ -88,8 +89,8 @@ describe.skipIf(!process.env.DATABASE_URL)('database faults (private PostgreSQL 
     expect(figures.malformed).toBe(0);
     expect(Object.keys(figures.refused).every((code) => code === 'database_unavailable' || code === 'commit_unknown')).toBe(true);
     expect(recoveryMs).not.toBeNull();
-    expect(recoveryMs!).toBeLessThan(1000);
-    expect(figures.slowestMs).toBeLessThan(2000 + 1000); // bounded by the connect timeout
+    expect(recoveryMs!).toBeLessThan(1500); // within a second, with room for a loaded machine
+    expect(figures.slowestMs).toBeLessThan(2000 + 3000); // bounded by the connect timeout (2 s here)
     const total = await expectAllAckedStoredOnce(figures);
     console.log(`restart: ${figures.acked.length} acknowledged, ${total} stored`);
 
@@ -175,6 +176,15 @@ describe.skipIf(!process.env.DATABASE_URL)('database faults (private PostgreSQL 
     await until('/readyz 200', async () => (await fetch(`${server.url}/readyz`)).status === 200);
     console.log(`readyz: 200 again ${Date.now() - back} ms after PostgreSQL accepted connections`);
     expect((await api('POST', '/v1/inbound', { bot_id: botId, external_user_id: 'down', message_id: 'down-1' })).status).toBe(200);
+  });
+
+  it('skips a host of DATABASE_URL that refuses connections and uses the next one', async () => {
+    const store = await openStore({ databaseUrl: `postgres://postgres@127.0.0.1:${await freePort()},127.0.0.1:${cluster.port}/${DB}`, connectTimeoutMs: 2000 });
+    try {
+      expect(await store.readiness()).toEqual({ ready: true });
+    } finally {
+      await store.close();
+    }
   });
 
   it('answers /readyz 503 while a migration of this version is missing from the database', async () => {

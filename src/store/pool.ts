@@ -65,7 +65,18 @@ export class DatabasePool implements PostgresPool {
       }
       let guarded = this.clients.get(client);
       if (!guarded) {
-        if (this.targets.sessionAttrs === 'read-write' && (await isStandby(client, this.health))) {
+        let standby: boolean;
+        try {
+          standby = this.targets.sessionAttrs === 'read-write' && (await isStandby(client));
+        } catch (err) {
+          client.release(true);
+          if (!isUnavailable(err)) throw err;
+          this.health.failed(err);
+          failures.push(`${this.targets.hosts[i]}: ${(err as Error).message}`);
+          cause = err;
+          continue;
+        }
+        if (standby) {
           client.release(true);
           failures.push(`${this.targets.hosts[i]}: a standby (read-only)`);
           continue;
@@ -87,15 +98,9 @@ export class DatabasePool implements PostgresPool {
   }
 }
 
-async function isStandby(client: pg.PoolClient, health: DatabaseHealth): Promise<boolean> {
-  try {
-    const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
-    return rows[0].standby;
-  } catch (err) {
-    client.release(true);
-    if (isUnavailable(err)) health.failed(err);
-    throw err;
-  }
+async function isStandby(client: pg.PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+  return rows[0].standby;
 }
 
 /** One pooled connection as Kysely sees it; once it failed, it answers no more and is destroyed on release. */
