@@ -106,6 +106,7 @@ async function isStandby(client: pg.PoolClient): Promise<boolean> {
 /** One pooled connection as Kysely sees it; once it failed, it answers no more and is destroyed on release. */
 class GuardedClient implements PostgresPoolClient {
   private broken: unknown = null;
+  private inTransaction = false;
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -114,6 +115,7 @@ class GuardedClient implements PostgresPoolClient {
 
   checkOut(): void {
     this.broken = null;
+    this.inTransaction = false;
   }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -129,6 +131,9 @@ class GuardedClient implements PostgresPoolClient {
       if (sql === 'rollback') return { command: 'SELECT', rowCount: 0, rows: [] };
       throw this.broken;
     }
+    if (sql === 'begin' || sql.startsWith('start transaction')) this.inTransaction = true;
+    const committing = sql === 'commit' || (!this.inTransaction && !/^\s*select\b/i.test(sql));
+    if (sql === 'commit' || sql === 'rollback') this.inTransaction = false;
     try {
       const result = await this.client.query(sql, parameters as unknown[]);
       this.health.succeeded();
@@ -137,7 +142,8 @@ class GuardedClient implements PostgresPoolClient {
       if (!isUnavailable(err)) throw err;
       this.health.failed(err);
       this.broken = err;
-      if (sql === 'commit') throw new CommitUnknownError({ cause: err });
+      // COMMIT, or a write on its own (it commits by itself): it may have been applied before the connection broke
+      if (committing) throw new CommitUnknownError({ cause: err });
       throw err;
     }
   }
