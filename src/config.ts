@@ -1,5 +1,6 @@
 import { CHANNEL_NAMES, type Channel } from './domain/channels.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limits.js';
+import { parseDatabaseUrl } from './store/database-url.js';
 
 // Configuration is by environment (SPEC §9); CLI flags may override it.
 
@@ -20,6 +21,10 @@ export interface Config {
   rateLimits: RateLimits;
   /** OMNIMERGE_PUBLIC_URL: this server's base URL as messengers reach it, to register their webhooks */
   publicUrl: string | null;
+  /** OMNIMERGE_DB_CONNECT_TIMEOUT_MS: waiting for a PostgreSQL connection fails (503) after this */
+  dbConnectTimeoutMs: number;
+  /** OMNIMERGE_DB_QUERY_TIMEOUT_MS: a statement PostgreSQL does not answer fails (503) after this; 0 = never */
+  dbQueryTimeoutMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<Config> = {}): Config {
@@ -40,6 +45,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
       authFailuresPerMinute: readCount(env, 'OMNIMERGE_AUTH_FAILURE_LIMIT', DEFAULT_RATE_LIMITS.authFailuresPerMinute),
     },
     publicUrl: readPublicUrl(flags.publicUrl ?? (env.OMNIMERGE_PUBLIC_URL || null)),
+    dbConnectTimeoutMs: flags.dbConnectTimeoutMs ?? milliseconds(env, 'OMNIMERGE_DB_CONNECT_TIMEOUT_MS', 3000),
+    dbQueryTimeoutMs: flags.dbQueryTimeoutMs ?? milliseconds(env, 'OMNIMERGE_DB_QUERY_TIMEOUT_MS', 15000),
   };
 }
 
@@ -52,7 +59,14 @@ function readDbPool(value: string | undefined): number {
 
 /** What opening the database needs from the configuration. */
 export function storeOptions(config: Config) {
-  return { databaseUrl: config.databaseUrl, migrationDatabaseUrl: config.migrationDatabaseUrl, poolSize: config.dbPool, dataDir: config.dataDir };
+  return {
+    databaseUrl: config.databaseUrl,
+    migrationDatabaseUrl: config.migrationDatabaseUrl,
+    poolSize: config.dbPool,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+  };
 }
 
 function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -73,6 +87,14 @@ function readPublicUrl(value: string | null): string | null {
   return value.replace(/\/+$/, '');
 }
 
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number of milliseconds, not "${text}"`);
+  return value;
+}
+
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {
   const urls: Partial<Record<Channel, string>> = {};
   for (const channel of CHANNEL_NAMES) {
@@ -87,8 +109,9 @@ function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, s
 
 export function describeDatabase(config: Config): string {
   if (config.databaseUrl) {
-    const url = new URL(config.databaseUrl);
-    return `PostgreSQL at ${url.host}${url.pathname}`;
+    const { hosts } = parseDatabaseUrl(config.databaseUrl);
+    const path = /^[a-z]+:\/\/[^/?#]*(\/[^?#]*)?/i.exec(config.databaseUrl)?.[1] ?? '';
+    return `PostgreSQL at ${hosts.join(',')}${path}`;
   }
   return `embedded PGlite in ${config.dataDir}`;
 }

@@ -14,7 +14,7 @@ export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
   const retentionOptions = retentionOptionsFromEnv(process.env);
-  const store = await openStore(storeOptions(config));
+  const store = await openStore({ ...storeOptions(config), waitForDatabase: true, logger: logger.child({ component: 'database' }) });
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
     logger.info({ project_id }, created ? 'created a project for OMNIMERGE_API_KEY' : 'OMNIMERGE_API_KEY belongs to a project');

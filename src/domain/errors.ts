@@ -58,6 +58,8 @@ export const ERROR_STATUS = {
   bot_handle_mismatch: 422,
   messenger_unreachable: 502,
   webhook_not_registered: 502,
+  database_unavailable: 503,
+  commit_unknown: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

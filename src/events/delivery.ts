@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/database.js';
 import { publishEvents } from '../store/outbox.js';
 import { claimDeliveries, recordAttempts, type AttemptOutcome, type ClaimedDelivery } from '../store/webhooks.js';
+import { loopFaults } from './background-loop.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './signature.js';
 import { webhookClient, type WebhookClient } from './webhook-http.js';
@@ -69,13 +70,20 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
   let stopping = false;
   let wake: () => void = () => {};
   const http = webhookClient(options);
+  const faults = loopFaults('webhook delivery', logger);
 
   // Up to batchSize POSTs are in flight; a slow endpoint holds only its own slots. The outcomes of the
   // ones that finished are recorded together, in one statement, at the next turn, which comes after a
   // quarter of the batch finished, all of it, or pollMs.
   const turn = async (): Promise<boolean> => {
     const outcomes = finished.splice(0);
-    if (outcomes.length > 0) await recordAttempts(store.db, outcomes);
+    try {
+      if (outcomes.length > 0) await recordAttempts(store.db, outcomes);
+    } catch (err) {
+      // kept for the next turn (the database may be away); when stopping, their leases expire and they are sent again
+      if (!stopping) finished.unshift(...outcomes);
+      throw err;
+    }
     if (stopping) return false;
     const published = await publishEvents(store, { skipIfBusy: true });
     const free = options.batchSize - inFlight.size;
@@ -101,13 +109,17 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
   const loop = async () => {
     while (!stopping || inFlight.size > 0 || finished.length > 0) {
       let busy = false;
+      let failed = false;
       try {
         busy = await turn();
+        faults.succeeded();
       } catch (err) {
-        logger?.error({ err }, 'webhook delivery failed a turn; trying again');
+        faults.failed(err);
+        failed = true;
       }
       const due = finished.length >= options.batchSize / 4 || (inFlight.size === 0 && finished.length > 0);
-      if (!due && (!busy || inFlight.size > 0)) {
+      // after a failed turn the loop pauses even with outcomes to record: no spinning on an absent database
+      if (failed || (!due && (!busy || inFlight.size > 0))) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, options.pollMs);
           wake = () => {

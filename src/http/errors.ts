@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_STATUS, type ErrorCode } from '../domain/errors.js';
 import { JSON_LIMITS_KEYWORD } from './input-guards.js';
+import { databaseFault } from '../store/faults.js';
 
 // Every failure answers {"error": {"code", "message"}} with a message that says what to fix.
 
@@ -55,6 +56,9 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return sendError(reply, err.statusCode, 'invalid_request', err.message);
   }
+  // the database is away (logged once per outage by the store, not per request): ask the client to come back
+  const fault = databaseFault(err);
+  if (fault) return sendError(reply.header('retry-after', '1'), 503, fault.code, fault.message);
   request.log.error({ err }, 'request failed');
   return sendError(reply, 500, 'internal_error', 'the server failed to handle this request; it has been logged');
 }

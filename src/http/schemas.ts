@@ -231,6 +231,7 @@ export const errorResponses = {
   404: Type.Ref(ErrorBody),
   409: Type.Ref(ErrorBody),
   422: Type.Ref(ErrorBody),
+  503: Type.Ref(ErrorBody),
 };
 
 export const MergeSuggestion = Type.Object(

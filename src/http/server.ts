@@ -1,7 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import Fastify from 'fastify';
@@ -26,11 +26,12 @@ import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
-import { SHARED_SCHEMAS } from './schemas.js';
+import { ErrorBody, SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 const VERSION = '0.1.0';
+const HealthAnswer = Type.Object({ status: Type.Literal('ok') });
 
 export interface ServerOptions {
   store: Store;
@@ -111,10 +112,27 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   );
   if (webUiBuilt()) await app.register(fastifyStatic, WEB_UI_FILES);
 
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Ready to serve', security: [] } }, async () => {
-    await store.db.selectFrom('projects').select('project_id').limit(1).execute();
-    return { status: 'ok' };
-  });
+  // liveness: the process runs (a database outage must not get it restarted); readiness asks the database
+  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['health'], summary: 'The process runs (liveness)', security: [], response: { 200: HealthAnswer } } }, async () => ({
+    status: 'ok' as const,
+  }));
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['health'],
+        summary: 'Ready to serve: the database answers and has every migration (503 otherwise)',
+        security: [],
+        response: { 200: HealthAnswer, 503: Type.Ref(ErrorBody) },
+      },
+    },
+    async (_request, reply) => {
+      const { ready, reason } = await store.readiness();
+      if (ready) return { status: 'ok' as const };
+      return sendError(reply.header('retry-after', '1'), 503, 'database_unavailable', `not ready: ${reason}`);
+    },
+  );
 
   await app.register(
     async (v1) => {

@@ -1,11 +1,16 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type LogEvent, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pRetry, { AbortError } from 'p-retry';
-import pg from 'pg';
+import type { Logger } from 'pino';
+import { parseDatabaseUrl } from './database-url.js';
+import { CommitUnknownError, DatabaseUnavailableError, isUnavailable } from './faults.js';
+import { DatabaseHealth, type DatabaseHealthFigures } from './health.js';
 import { migrationProvider } from './migrations/index.js';
+import { guardEmbedded } from './embedded-guard.js';
+import { DatabasePool } from './pool.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -16,7 +21,17 @@ export interface Store {
   kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction, again from the start when PostgreSQL picks it as a deadlock or serialization victim. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** database errors and outage time so far (for metrics) */
+  health(): DatabaseHealthFigures;
+  /** whether the database answers and has every migration of this version (GET /readyz) */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** why not, when not */
+  reason?: string;
 }
 
 export interface StoreOptions {
@@ -33,25 +48,40 @@ export interface StoreOptions {
   migrationDatabaseUrl?: string;
   /** Called for every statement sent; tests count round trips with it. */
   onQuery?: (event: LogEvent) => void;
+  /** PostgreSQL: waiting for a connection fails after this (default 5000 ms) */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: a statement without an answer after this fails (default 0: no limit) */
+  queryTimeoutMs?: number;
+  /** keep trying to reach the database at start, with backoff, instead of failing on the first refusal */
+  waitForDatabase?: boolean;
+  /** where outages (once each) and the waits at start are logged */
+  logger?: Logger;
 }
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const kind = options.databaseUrl ? 'postgres' : 'pglite';
+  const health = new DatabaseHealth(options.logger);
   let release = () => {};
   let dialect;
   if (options.databaseUrl) {
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 }) });
+    const pool = new DatabasePool(
+      parseDatabaseUrl(options.databaseUrl),
+      { max: options.poolSize ?? 20, connectTimeoutMs: options.connectTimeoutMs ?? 5000, queryTimeoutMs: options.queryTimeoutMs ?? 0 },
+      health,
+    );
+    dialect = new PostgresDialect({ pool });
   } else {
-    const embedded = await openPglite(options.dataDir ?? './data');
+    const dataDir = options.dataDir ?? './data';
+    const embedded = await openPglite(dataDir);
     release = embedded.release;
-    dialect = new PGliteDialect(embedded.pglite);
+    dialect = new PGliteDialect(dataDir.startsWith('memory://') ? embedded.pglite : guardEmbedded(embedded.pglite, dataDir, health));
   }
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
   try {
-    await migrate(db, options.migrationDatabaseUrl);
+    await migrateWhenReachable(db, options);
   } catch (err) {
     await db.destroy();
     release();
@@ -61,21 +91,33 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     kind,
-    transaction: (work) =>
-      pRetry(
+    transaction: (work) => {
+      let lostConnections = 0;
+      return pRetry(
         async () => {
           try {
             return await db.transaction().execute(work);
           } catch (err) {
             if (RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+            // a connection that broke before COMMIT committed nothing: once, the work runs again on a new one
+            if (isLostConnection(err) && lostConnections++ === 0) throw err;
             throw new AbortError(err as Error);
           }
         },
         { retries: 8, minTimeout: 5, maxTimeout: 200, randomize: true },
-      ),
+      );
+    },
+    health: () => health.figures(),
+    readiness: () => readiness(db),
     close: async () => {
-      await db.destroy();
-      release();
+      try {
+        await db.destroy();
+      } catch (err) {
+        // an embedded database that failed (its folder removed) cannot close cleanly; its files are gone anyway
+        if (!(kind === 'pglite' && isUnavailableStore(health))) throw err;
+      } finally {
+        release();
+      }
     },
   };
 }
@@ -87,15 +129,20 @@ async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: (
     return { pglite, release: () => {} };
   }
   // PostgreSQL's own files go one level down: initdb wants an empty folder, and the lock lives beside them.
-  mkdirSync(dataDir, { recursive: true });
-  const release = lockDataDir(dataDir);
+  let release = () => {};
   try {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
     const pglite = new PGlite(join(dataDir, 'pgdata'));
     await pglite.waitReady;
+    // PGlite reads a folder it cannot write and fails at its first write: find out now, not at a request
+    await pglite.exec('CHECKPOINT');
     return { pglite, release };
   } catch (err) {
     release();
-    throw err;
+    if ((err as Error).message?.includes('in use by process')) throw err;
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new Error(`the embedded database cannot use its data folder ${dataDir} (${reason}): make it writable by this user, or choose another with OMNIMERGE_DATA_DIR`, { cause: err });
   }
 }
 
@@ -130,13 +177,22 @@ function isRunning(pid: number): boolean {
   }
 }
 
+function isUnavailableStore(health: DatabaseHealth): boolean {
+  return !health.figures().up;
+}
+
+function isLostConnection(err: unknown): boolean {
+  return isUnavailable(err) && !(err instanceof CommitUnknownError) && !(err instanceof DatabaseUnavailableError);
+}
+
 /**
  * Brings the schema up to date; several processes may start at once (Kysely takes an advisory lock).
  * With `directUrl`, the migrations run over a connection of their own to that URL.
  */
 export async function migrate(db: Kysely<Database>, directUrl?: string): Promise<void> {
   if (directUrl) {
-    const direct = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: directUrl, max: 1 }) }) });
+    const pool = new DatabasePool(parseDatabaseUrl(directUrl), { max: 1, connectTimeoutMs: 5000, queryTimeoutMs: 0 }, new DatabaseHealth());
+    const direct = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     try {
       return await migrate(direct);
     } finally {
@@ -146,6 +202,34 @@ export async function migrate(db: Kysely<Database>, directUrl?: string): Promise
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`, { cause: error });
+  }
+}
+
+/** At start the database may not be up yet (both started together, or it restarts): wait for it, and say so. */
+async function migrateWhenReachable(db: Kysely<Database>, options: StoreOptions): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(db, options.migrationDatabaseUrl);
+      if (attempt > 1) options.logger?.info({ attempt }, 'database reachable: schema up to date');
+      return;
+    } catch (err) {
+      if (!options.waitForDatabase || !isUnavailable(err)) throw err;
+      const waitMs = Math.min(250 * 2 ** (attempt - 1), 5000);
+      options.logger?.warn({ attempt, retry_in_ms: waitMs, err: (err as Error).message }, 'database unreachable at start; trying again');
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
+async function readiness(db: Db): Promise<Readiness> {
+  const known = Object.keys(await migrationProvider.getMigrations());
+  try {
+    const { rows } = await sql<{ applied: number }>`SELECT count(*)::int AS applied FROM kysely_migration WHERE name = ANY(${known})`.execute(db);
+    const pending = known.length - rows[0].applied;
+    return pending === 0 ? { ready: true } : { ready: false, reason: `${pending} database migration(s) pending` };
+  } catch (err) {
+    if (!isUnavailable(err)) throw err;
+    return { ready: false, reason: `database unreachable: ${(err as Error).message}` };
   }
 }

@@ -13,15 +13,24 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+/**
+ * The suite's environment with `env` over it. A process pointed at a database of its own (another
+ * DATABASE_URL) migrates that database directly, not through the suite's OMNIMERGE_MIGRATION_DATABASE_URL.
+ */
+function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const own = env.DATABASE_URL !== undefined && env.DATABASE_URL !== process.env.DATABASE_URL;
+  return { ...process.env, ...(own ? { OMNIMERGE_MIGRATION_DATABASE_URL: '' } : {}), ...env };
+}
+
 /** `omnimerge <args>` from source, running: the child process, to watch and kill. */
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  return spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: childEnv(env) });
 }
 
 /** `omnimerge <args>` from source, to completion: its exit code and output. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -39,7 +48,7 @@ export function spawnServer(env: Record<string, string | undefined>, timeoutMs =
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
     });
     let output = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));

@@ -3,7 +3,7 @@ import type { MessengerApiUrls } from '../../src/channels/index.js';
 import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
 import type { RateLimits } from '../../src/http/rate-limits.js';
 import { buildServer } from '../../src/http/server.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
 
 // Tests talk HTTP to a real server on a real database: PostgreSQL when DATABASE_URL is set (CI runs the
@@ -64,15 +64,19 @@ export interface TestServerOptions {
   allowPrivateWebhooks?: boolean;
   /** the server's rate limits instead of the defaults */
   rateLimits?: RateLimits;
+  /** another database than the suite's (DATABASE_URL or an in-memory PGlite), with store options */
+  database?: Omit<StoreOptions, 'onQuery'>;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   let count = 0;
   const store = await openStore({
     databaseUrl: process.env.DATABASE_URL,
-    migrationDatabaseUrl: process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
+    // a database of the test's own is migrated directly, not through the suite's migration URL
+    migrationDatabaseUrl: options.database ? undefined : process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
     dataDir: 'memory://',
     poolSize: 40,
+    ...options.database,
     onQuery: () => {
       count++;
     },

@@ -14,7 +14,7 @@ import { ErrorBody, Id } from '../schemas.js';
 // bot's secret the messenger's way. Signatures cover the raw bytes, so bodies are kept as buffers.
 
 const Params = Type.Object({ channel: Type.String(), bot_id: Id });
-const errors = { 400: Type.Ref(ErrorBody), 401: Type.Ref(ErrorBody), 403: Type.Ref(ErrorBody), 404: Type.Ref(ErrorBody), 413: Type.Ref(ErrorBody) };
+const errors = { 400: Type.Ref(ErrorBody), 401: Type.Ref(ErrorBody), 403: Type.Ref(ErrorBody), 404: Type.Ref(ErrorBody), 413: Type.Ref(ErrorBody), 503: Type.Ref(ErrorBody) };
 
 function adapterFor(channelName: string): { channel: NonNullable<ReturnType<typeof parseChannel>>; adapter: MessengerAdapter } {
   const channel = parseChannel(channelName);

@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { CommitUnknownError, DatabaseUnavailableError } from './faults.js';
+import type { DatabaseHealth } from './health.js';
+
+// The embedded database writes into files of this process. When its folder is removed while the server
+// runs, PGlite goes on writing into the removed files, and everything acknowledged from then on would
+// be gone at the next start; when a write fails below it, PGlite aborts and answers nothing sensible
+// after. So every statement first checks that the folder is still there (one stat) and, once the
+// database failed, the store refuses everything with 503 database_unavailable instead of acknowledging
+// writes it cannot keep. Restarting the server is the way back.
+
+export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseHealth): PGlite {
+  const marker = join(dataDir, 'pgdata', 'PG_VERSION');
+  let failure: DatabaseUnavailableError | null = null;
+  const fail = (message: string, cause?: unknown) => {
+    failure ??= new DatabaseUnavailableError(`the embedded database in ${dataDir} stopped: ${message}; nothing more is accepted until the server is restarted on a writable data folder`, { cause, tellClient: true });
+    health.failed(failure);
+    return failure;
+  };
+  const check = () => {
+    if (failure) throw (health.failed(failure), failure);
+    if (!existsSync(marker)) throw fail('its data folder was removed while the server ran');
+  };
+  const query = async (sql: string, ...rest: unknown[]) => {
+    check();
+    let result;
+    try {
+      result = await (pglite.query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+    } catch (err) {
+      // a failed write under PGlite aborts its WebAssembly runtime: nothing it answers after is reliable
+      if ((err as Error)?.name === 'RuntimeError' || /Aborted\(\)/.test(String((err as Error)?.message))) throw fail((err as Error).message, err);
+      throw err;
+    }
+    if (!existsSync(marker)) {
+      const err = fail('its data folder was removed while the server ran');
+      throw /^\s*commit\s*$/i.test(sql) ? new CommitUnknownError({ cause: err }) : err;
+    }
+    health.succeeded();
+    return result;
+  };
+  return new Proxy(pglite, {
+    get: (target, property) => {
+      if (property === 'query') return query;
+      // PGlite keeps private fields: its methods run on itself, not on the proxy
+      const value = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
