@@ -1,17 +1,19 @@
 import { pino } from 'pino';
 import { describeDatabase, type Config } from '../config.js';
 import { deliveryOptionsFromEnv, startDelivery } from '../events/delivery.js';
+import { sendingOptionsFromEnv } from '../events/outgoing.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../store/database.js';
 import { ensureProjectForKey } from '../usecases/create-project.js';
 
 /**
- * `omnimerge serve`: the API on HOST:PORT and webhook delivery, until SIGTERM or SIGINT, which finish
- * in-flight requests and deliveries first.
+ * `omnimerge serve`: the API on HOST:PORT, the sending of outgoing messages and webhook delivery, until
+ * SIGTERM or SIGINT, which finish in-flight requests, sends and deliveries first.
  */
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
+  const sending = sendingOptionsFromEnv(process.env);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
@@ -19,7 +21,7 @@ export async function serve(config: Config): Promise<void> {
   } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
     logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
-  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, sending });
   await app.listen({ port: config.port, host: config.host });
   const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
   logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);

@@ -43,6 +43,9 @@ export const ERROR_STATUS = {
   bot_channel_mismatch: 422,
   invalid_rule: 422,
   rule_not_found: 404,
+  text_too_long: 422,
+  recipient_unreachable: 422,
+  message_not_failed: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

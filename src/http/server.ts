@@ -7,6 +7,7 @@ import addFormatsImport from 'ajv-formats';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
+import { DEFAULT_SENDING, startSending, type SendingOptions, type SendingWorker } from '../events/outgoing.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleError, sendError } from './errors.js';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   logger: Logger | false;
   /** where the messengers' APIs are (config OMNIMERGE_<CHANNEL>_API_URL); unset: their public URLs */
   messengerApiUrls?: MessengerApiUrls;
+  /** the sending worker's settings (OMNIMERGE_SEND_*); it runs while the server does */
+  sending?: SendingOptions;
 }
 
 /**
@@ -50,8 +53,10 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls }: ServerOptions) {
-  const outbound = { store, connectors: createConnectors(messengerApiUrls) };
+export async function buildServer({ store, logger, messengerApiUrls, sending = DEFAULT_SENDING }: ServerOptions) {
+  const connectors = createConnectors(messengerApiUrls, sending.timeoutMs);
+  let sender: SendingWorker | null = null;
+  const outbound = { store, connectors, giveUpMs: sending.giveUpMs, wake: () => sender?.wake() };
   const app = Fastify({
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
@@ -107,7 +112,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
       await v1.register(botRoutes, { store });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
-      await v1.register(conversationRoutes, { store, outbound });
+      await v1.register(conversationRoutes, { store, outbound, waitMs: sending.waitMs });
       await v1.register(settingsRoutes, { store });
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
@@ -120,7 +125,11 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
     { prefix: '/v1' },
   );
   // messengers cannot send our API key: their webhooks are verified with each bot's secret instead
-  await app.register(channelRoutes, { prefix: '/v1', store });
+  await app.register(channelRoutes, { prefix: '/v1', store, outbound });
 
+  // outgoing messages are sent by a worker beside the API (issue 23); it stops with the server
+  const worker = startSending(store, connectors, sending, logger ? logger.child({ component: 'sending' }) : false);
+  sender = worker;
+  app.addHook('onClose', async () => worker.stop());
   return app;
 }

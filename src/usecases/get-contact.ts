@@ -1,4 +1,4 @@
-import { messagingWindow, recommendChannel, type Channel } from '../domain/channels.js';
+import { isUnreachable, messagingWindow, recommendChannel, type Channel } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/database.js';
 import { selectContactCard, type ContactCardRow, type ContactRow } from '../store/contacts.js';
@@ -15,6 +15,9 @@ export interface IdentityView {
   subscribed: boolean | null;
   window_open: boolean;
   window_closes_at: Date | null;
+  /** the messenger said the client cannot be written to (blocked the bot…) and they have not written since */
+  reachable: boolean;
+  unreachable_reason: string | null;
 }
 
 export type ContactView = ContactRow;
@@ -28,7 +31,9 @@ export interface ContactCardView extends ContactRow {
 export function contactCardView(row: ContactCardRow, now = new Date()): ContactCardView {
   const identities = row.identities.map((i): IdentityView => {
     const channel = i.channel as Channel;
-    const window = messagingWindow(channel, { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed }, now);
+    const state = { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed, unreachableAt: i.unreachable_at };
+    const window = messagingWindow(channel, state, now);
+    const reachable = !isUnreachable(state);
     return {
       id: i.id,
       channel,
@@ -41,12 +46,17 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
       subscribed: i.subscribed,
       window_open: window.open,
       window_closes_at: window.closesAt,
+      reachable,
+      unreachable_reason: reachable ? null : i.unreachable_reason,
     };
   });
   return {
     ...row,
     identities,
-    recommended_channel: recommendChannel(identities.map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed })), now),
+    recommended_channel: recommendChannel(
+      row.identities.map((i) => ({ channel: i.channel as Channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed, unreachableAt: i.unreachable_at })),
+      now,
+    ),
   };
 }
 

@@ -19,9 +19,11 @@ export interface FakeAnswer {
   body: unknown;
 }
 
-/** What each API answers to a successful send, as documented (path suffix → answer). */
-const SUCCESS: Array<[RegExp, FakeAnswer]> = [
-  [/\/sendMessage$/, { status: 200, body: { ok: true, result: { message_id: 4242, date: 1717000000, chat: { id: 1111111, type: 'private' }, text: 'hi' } } }],
+let telegramMessageId = 4241;
+
+/** What each API answers to a successful send, as documented (path suffix → answer). Telegram counts its message ids up from 4242. */
+const SUCCESS: Array<[RegExp, FakeAnswer | (() => FakeAnswer)]> = [
+  [/\/sendMessage$/, () => ({ status: 200, body: { ok: true, result: { message_id: ++telegramMessageId, date: 1717000000, chat: { id: 1111111, type: 'private' }, text: 'hi' } } })],
   [/\/me\/messages$/, { status: 200, body: { recipient_id: '6789012345678901', message_id: 'm_out_1' } }],
   [/\/\d+\/messages$/, { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: '16505551234', wa_id: '16505551234' }], messages: [{ id: 'wamid.OUT1' }] } }],
   [/\/pa\/send_message$/, { status: 200, body: '{"status":0,"status_message":"ok","message_token":5741311803571721087,"chat_hostname":"SN-CHAT-05_"}' }],
@@ -54,7 +56,8 @@ export async function startMessengerApi(): Promise<FakeMessengerApi> {
         json = null;
       }
       requests.push({ method: req.method ?? '', path, headers: req.headers, text, json, form: isForm ? Object.fromEntries(new URLSearchParams(text)) : null });
-      const answer = queued.shift() ?? SUCCESS.find(([pattern]) => pattern.test(path))?.[1] ?? { status: 404, body: { error: `no fake for ${path}` } };
+      const success = SUCCESS.find(([pattern]) => pattern.test(path))?.[1];
+      const answer = queued.shift() ?? (typeof success === 'function' ? success() : success) ?? { status: 404, body: { error: `no fake for ${path}` } };
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
     });

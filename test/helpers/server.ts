@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { MessengerApiUrls } from '../../src/channels/index.js';
 import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
+import { DEFAULT_SENDING, type SendingOptions } from '../../src/events/outgoing.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
@@ -54,6 +55,8 @@ export interface TestServerOptions {
   messengerApiUrls?: MessengerApiUrls;
   /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
   delivery?: Partial<DeliveryOptions>;
+  /** the sending worker's options over the defaults (it always runs, as in `omnimerge serve`) */
+  sending?: Partial<SendingOptions>;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -66,7 +69,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       count++;
     },
   });
-  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls });
+  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, sending: { ...DEFAULT_SENDING, ...options.sending } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, ...options.delivery }) : null;

@@ -7,6 +7,7 @@ import * as m005 from './005_suggestions.js';
 import * as m006 from './006_links.js';
 import * as m007 from './007_rules.js';
 import * as m008 from './008_rule_indexes.js';
+import * as m011 from './011_outgoing_queue.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_links': m006,
   '007_rules': m007,
   '008_rule_indexes': m008,
+  '011_outgoing_queue': m011,
 };
 
 export const migrationProvider: MigrationProvider = {
