@@ -25,6 +25,11 @@ export interface SendingOptions {
   batchSize: number;
   /** `?wait=true` waits this long at most for a message to be sent */
   waitMs: number;
+  /**
+   * only these projects' messages; unset: every project's. Test servers sharing one PostgreSQL, each
+   * with its own messenger stand-ins, send only for the projects they made.
+   */
+  projects?: ReadonlySet<string>;
 }
 
 export const DEFAULT_SENDING: SendingOptions = {
@@ -79,7 +84,7 @@ export function startSending(store: Store, connectors: Connectors, options: Send
   const turn = async (): Promise<boolean> => {
     const free = options.batchSize - inFlight.size;
     if (stopping || free <= 0) return false;
-    const claimed = await claimOutgoing(store.db, free, leaseMs);
+    const claimed = await claimOutgoing(store.db, free, leaseMs, options.projects && [...options.projects]);
     for (const message of claimed) {
       const sending: Promise<void> = attempt(message, connectors, options)
         .then((outcome) => recordSendOutcome(store, outcome))

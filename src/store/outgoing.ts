@@ -31,11 +31,12 @@ export interface ClaimedMessage {
  * order they were written (ids are time-ordered UUIDv7). A message whose lease ran out in `sending` is
  * claimed again, marked interrupted.
  */
-export async function claimOutgoing(db: Db, limit: number, leaseMs: number): Promise<ClaimedMessage[]> {
+export async function claimOutgoing(db: Db, limit: number, leaseMs: number, projects?: readonly string[]): Promise<ClaimedMessage[]> {
+  const scope = projects === undefined ? sql`true` : projects.length === 0 ? sql`false` : sql`m.project_id IN (${sql.join(projects)})`;
   const { rows } = await sql<Omit<ClaimedMessage, 'bot' | 'give_up_at'> & { bot_id: string; give_up_at: Date | string }>`
     WITH due AS (
       SELECT m.project_id, m.id, m.delivery_state FROM messages m
-      WHERE m.delivery_state IN ('queued', 'sending') AND m.send_next_at <= now()
+      WHERE m.delivery_state IN ('queued', 'sending') AND m.send_next_at <= now() AND ${scope}
         AND (m.send_leased_until IS NULL OR m.send_leased_until <= now())
         AND NOT EXISTS (
           SELECT 1 FROM messages earlier

@@ -69,7 +69,9 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       count++;
     },
   });
-  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, sending: { ...DEFAULT_SENDING, ...options.sending } });
+  // test servers may share a PostgreSQL, each with its own messenger stand-ins: each sends for its own projects
+  const projects = new Set<string>();
+  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, sending: { ...DEFAULT_SENDING, projects, ...options.sending } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, ...options.delivery }) : null;
@@ -79,6 +81,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     queries: () => count,
     project: async (name = 'test') => {
       const { api_key, project_id } = await createProject(store, name);
+      projects.add(project_id);
       return { apiKey: api_key, projectId: project_id, api: client(url, api_key) };
     },
     close: async () => {
