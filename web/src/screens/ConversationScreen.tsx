@@ -99,7 +99,7 @@ export function ConversationScreen() {
       <p className="muted">
         {card.identities
           .filter((identity) => identity.bot_id === conversation?.bot_id)
-          .map((identity) => `${handleOf(identity)} · ${identity.window_open ? 'window open' : 'window closed'}`)
+          .map((identity) => `${handleOf(identity)} · ${identity.reachable === false ? `cannot be written to: ${identity.unreachable_reason ?? 'the messenger refused'}` : identity.window_open ? 'window open' : 'window closed'}`)
           .join('; ')}
       </p>
 
