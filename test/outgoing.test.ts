@@ -285,3 +285,28 @@ describe('a link completed through a messenger webhook sends its tag (issue 12.6
     expect(fake.requests.filter(forTelegram)).toHaveLength(1);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('two servers on one PostgreSQL (issue 23)', () => {
+  it('share the queue: every message is sent once, in order per person', async () => {
+    const { api, projectId } = await server.project();
+    const other = await startServer({ messengerApiUrls: { telegram: `${fake.url}/telegram` }, sending: { projects: new Set([projectId]), pollMs: 50 } });
+    try {
+      const bot = await api('POST', '/v1/bots', { channel: 'telegram', handle: 'shared_bot', token: TG_TOKEN });
+      const people = ['8101', '8102', '8103', '8104'];
+      const chats = await Promise.all(people.map(async (id) => (await api('POST', '/v1/inbound', { bot_id: bot.body.id, external_user_id: id, text: 'hi' })).body));
+      fake.requests.length = 0;
+      const sends = [];
+      for (let n = 1; n <= 5; n++) for (const chat of chats) sends.push(await api('POST', `/v1/conversations/${chat.conversation_id}/messages`, { text: `#${n}` }));
+      expect(sends.every((s) => s.status === 202)).toBe(true);
+      await expect.poll(() => fake.requests.filter(forTelegram).length, { timeout: 30_000 }).toBe(20);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const received = fake.requests.filter(forTelegram);
+      expect(received).toHaveLength(20);
+      for (const person of people) {
+        expect(received.filter((r) => r.json.chat_id === person).map((r) => r.json.text)).toEqual(['#1', '#2', '#3', '#4', '#5']);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});
