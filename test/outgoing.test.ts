@@ -231,9 +231,9 @@ describe('outgoing messages through a messenger outage (issue 23)', () => {
 
 describe("each messenger's text limit (issue 12.8)", () => {
   it.each([
-    ['facebook', { token: 'EAAG-page' }, 2000],
-    ['telegram', { token: TG_TOKEN }, 4096],
-  ] as const)('refuses a %s text over %#… its limit with 422 text_too_long, and takes one at the limit', async (channel, bot, limit) => {
+    ['facebook', 2000, { token: 'EAAG-page' }],
+    ['telegram', 4096, { token: TG_TOKEN }],
+  ] as const)('refuses a %s text longer than %i characters with 422 text_too_long, and takes one of that length', async (channel, limit, bot) => {
     const { api } = await server.project();
     const chat = await conversation(api, channel, bot, channel === 'facebook' ? '6789012345678902' : '7006');
     const over = await api('POST', `/v1/conversations/${chat.conversation_id}/messages`, { text: 'a'.repeat(limit + 5) });
