@@ -1,6 +1,6 @@
 import type { Channel } from '../domain/channels.js';
 import type { Connectors } from '../usecases/send-message.js';
-import type { MessengerAdapter } from './kit.js';
+import { apiCallScope, DEFAULT_API_TIMEOUT_MS, type MessengerAdapter } from './kit.js';
 import { line } from './line.js';
 import { meta } from './meta.js';
 import { telegram } from './telegram.js';
@@ -23,12 +23,18 @@ export const ADAPTERS: Partial<Record<Channel, MessengerAdapter>> = {
 
 export type MessengerApiUrls = Partial<Record<Channel, string>>;
 
-/** The connectors that send through the messengers' APIs, at their public URLs unless configured. */
-export function createConnectors(apiUrls: MessengerApiUrls = {}): Connectors {
+/**
+ * The connectors that send through the messengers' APIs, at their public URLs unless configured; one
+ * API call may take `timeoutMs` at most.
+ */
+export function createConnectors(apiUrls: MessengerApiUrls = {}, timeoutMs = DEFAULT_API_TIMEOUT_MS): Connectors {
   const connectors: Connectors = {};
   for (const [channel, adapter] of Object.entries(ADAPTERS) as Array<[Channel, MessengerAdapter]>) {
     const api = (apiUrls[channel] ?? adapter.defaultApiUrl).replace(/\/+$/, '');
-    connectors[channel] = { send: (bot, to, text, messageId) => adapter.send(api, bot, to, text, messageId) };
+    connectors[channel] = {
+      send: (bot, to, text, messageId) => apiCallScope.run({ timeoutMs }, () => adapter.send(api, bot, to, text, messageId)),
+      idempotent: adapter.idempotent,
+    };
   }
   return connectors;
 }

@@ -1,7 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import pRetry, { AbortError } from 'p-retry';
 import { DomainError } from '../domain/errors.js';
 import type { BotRow } from '../store/bots.js';
 import type { WebhookEvents, WebhookInbound } from '../usecases/receive-webhook.js';
@@ -43,6 +43,11 @@ export interface MessengerAdapter {
   /** Meta's `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` */
   handshake?: (query: Record<string, unknown>, bot: BotRow) => string;
   send(api: string, bot: BotRow & { token: string }, to: string, text: string, messageId: string): Promise<Delivery>;
+  /**
+   * true when repeating a send with the same message id cannot post twice (VK's random_id, LINE's
+   * retry key): a send interrupted by a crash is then repeated; otherwise it fails, to be retried by hand.
+   */
+  idempotent: boolean;
 }
 
 export const OK_JSON: WebhookAnswer = { contentType: 'application/json', body: '{"ok":true}' };
@@ -116,10 +121,31 @@ export function textOf(...candidates: Array<string | undefined>): string | undef
   return candidates.find((t) => t !== undefined && t !== '');
 }
 
-// ---- delivery -------------------------------------------------------------------------------
+// ---- delivery ----------------------------------------------------------------------------
 
-/** A refusal the messenger will repeat: not retried, reported as the message's delivery_error. */
-export class DeliveryRefused extends Error {}
+/**
+ * A refusal the messenger will repeat: not retried, reported as the message's delivery_error.
+ * `unreachable`: the client cannot be written to at all (blocked the bot, left, never allowed
+ * messages): the identity is marked so until the client writes again.
+ */
+export class DeliveryRefused extends Error {
+  constructor(
+    message: string,
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A failure worth another try (429, 5xx, rate limits); `retryAfterMs` when the messenger said how long to wait. */
+export class DeliveryDeferred extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+  }
+}
 
 interface ApiCall {
   url: string;
@@ -128,47 +154,58 @@ interface ApiCall {
   form?: Record<string, string>;
   /** the answer's JSON reader; default JSON.parse */
   decode?: (text: string) => unknown;
-  /** APIs that answer 200 with an error inside: throw DeliveryRefused to give up, an Error to retry */
+  /** APIs that answer 200 with an error inside: throw DeliveryRefused to give up, DeliveryDeferred to try again */
   check?: (body: any) => void;
+  /** an error answer that means the client cannot be written to (e.g. Telegram's 403 "bot was blocked by the user") */
+  unreachable?: (status: number, body: any) => boolean;
+  /** an error answer worth another try besides 429 and 5xx (Meta sends its rate limits as 400) */
+  transient?: (status: number, body: any) => boolean;
+  /** an answer saying an earlier attempt of this very request was already accepted (LINE's 409 for a used retry key) */
+  alreadyAccepted?: (status: number, body: any) => boolean;
 }
 
-const RETRIES = 2;
-const TIMEOUT_MS = 10_000;
+/** How long one call to a messenger's API may take; the sending worker sets it (OMNIMERGE_SEND_TIMEOUT_MS). */
+export const apiCallScope = new AsyncLocalStorage<{ timeoutMs: number }>();
+export const DEFAULT_API_TIMEOUT_MS = 10_000;
+
+/** Seconds of a `Retry-After` header (or an HTTP date), or Telegram's `parameters.retry_after`, in ms. */
+function retryAfterOf(response: Response, body: any): number | null {
+  const seconds = Number(body?.parameters?.retry_after);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const header = response.headers.get('retry-after');
+  if (header === null) return null;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
 
 /**
- * Calls a messenger API and answers its JSON body. 5xx, 429 and network failures are retried with
- * backoff (p-retry); other 4xx become `DeliveryRefused` with the messenger's own description.
- * (p-retry rather than a loop: backoff, jitter and giving up on AbortError are what it is for.)
+ * Calls a messenger API once and answers its JSON body. 5xx, 429 and what `transient` names throw
+ * `DeliveryDeferred` (with the messenger's Retry-After); other 4xx throw `DeliveryRefused` with the
+ * messenger's own description; a refused connection or a timeout throws as fetch does. Retrying is the
+ * sending worker's job (src/events/outgoing.ts): its attempts are recorded, so they survive a restart.
  */
 export async function callApi(call: ApiCall, describe: (body: any) => string | undefined): Promise<any> {
-  return pRetry(
-    async () => {
-      const response = await fetch(call.url, {
-        method: 'POST',
-        headers: { ...(call.form ? { 'content-type': 'application/x-www-form-urlencoded' } : { 'content-type': 'application/json' }), ...call.headers },
-        body: call.form ? new URLSearchParams(call.form).toString() : JSON.stringify(call.json),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      const text = await response.text();
-      let body: any = null;
-      try {
-        body = text === '' ? null : (call.decode ?? JSON.parse)(text);
-      } catch {
-        body = null;
-      }
-      if (response.ok) {
-        try {
-          call.check?.(body);
-        } catch (err) {
-          throw err instanceof DeliveryRefused ? new AbortError(err) : err;
-        }
-        return body;
-      }
-      const reason = `${response.status}: ${describe(body) ?? (text.slice(0, 200) || response.statusText)}`;
-      if (response.status >= 500 || response.status === 429) throw new Error(reason);
-      throw new AbortError(new DeliveryRefused(reason));
-    },
-    { retries: RETRIES, minTimeout: 100, maxTimeout: 1_000 },
-  );
+  const timeoutMs = apiCallScope.getStore()?.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
+  const response = await fetch(call.url, {
+    method: 'POST',
+    headers: { ...(call.form ? { 'content-type': 'application/x-www-form-urlencoded' } : { 'content-type': 'application/json' }), ...call.headers },
+    body: call.form ? new URLSearchParams(call.form).toString() : JSON.stringify(call.json),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  let body: any = null;
+  try {
+    body = text === '' ? null : (call.decode ?? JSON.parse)(text);
+  } catch {
+    body = null;
+  }
+  if (response.ok) {
+    call.check?.(body);
+    return body;
+  }
+  if (call.alreadyAccepted?.(response.status, body)) return null;
+  const reason = `${response.status}: ${describe(body) ?? (text.slice(0, 200) || response.statusText)}`;
+  if (response.status >= 500 || response.status === 429 || call.transient?.(response.status, body)) throw new DeliveryDeferred(reason, retryAfterOf(response, body));
+  throw new DeliveryRefused(reason, call.unreachable?.(response.status, body) ?? false);
 }
-

@@ -81,9 +81,12 @@ export const line: MessengerAdapter = {
         url: `${api}/v2/bot/message/push`,
         headers: { authorization: `Bearer ${bot.token}`, 'x-line-retry-key': messageId },
         json: { to, messages: [{ type: 'text', text }] },
+        // 409: an earlier attempt with this retry key was accepted (the id of that send is not repeated)
+        alreadyAccepted: (status) => status === 409,
       },
       (b) => b?.message,
     );
     return { external_message_id: body?.sentMessages?.[0]?.id ?? null };
   },
+  idempotent: true,
 };

@@ -176,7 +176,29 @@ export const META_PLATFORM = {
   verify: verifyHubSignature,
   handshake: hubChallenge,
   answer: () => OK_JSON,
+  // the Send API and the Cloud API take no idempotency key
+  idempotent: false,
 } satisfies Partial<MessengerAdapter>;
+
+// Graph API error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling,
+// .../whatsapp/cloud-api/support/error-codes): temporary errors and rate limits come as 400 too.
+const META_TRANSIENT = new Set([1, 2, 4, 17, 32, 613, 80006, 80007, 130429, 131016, 131056]);
+// the person cannot get messages from this page or number: "This person isn't available right now",
+// WhatsApp's "Message undeliverable" (not on WhatsApp, or has not accepted the new terms)
+const META_UNREACHABLE = new Set([551, 131026]);
+
+/** How a Graph API error reads, how to treat it. Outside-window codes (10 / 2018278, 131047) are plain refusals. */
+export const GRAPH_ERRORS = {
+  describe: (b: any): string | undefined => {
+    const error = b?.error;
+    if (!error?.message) return undefined;
+    const details = error.error_data?.details ?? error.error_user_msg;
+    const code = typeof error.code === 'number' && !String(error.message).includes(`#${error.code}`) ? ` (#${error.code})` : '';
+    return `${error.message}${code}${details ? `: ${details}` : ''}`;
+  },
+  transient: (_status: number, b: any) => META_TRANSIENT.has(b?.error?.code),
+  unreachable: (_status: number, b: any) => META_UNREACHABLE.has(b?.error?.code),
+};
 
 export const meta: MessengerAdapter = {
   ...META_PLATFORM,
@@ -196,8 +218,14 @@ export const meta: MessengerAdapter = {
   // Send API: the page (or Instagram account) access token sends as the page, to its scoped id
   async send(api, bot, to, text) {
     const body = await callApi(
-      { url: `${api}/me/messages`, headers: { authorization: `Bearer ${bot.token}` }, json: { recipient: { id: to }, messaging_type: 'RESPONSE', message: { text } } },
-      (b) => b?.error?.message,
+      {
+        url: `${api}/me/messages`,
+        headers: { authorization: `Bearer ${bot.token}` },
+        json: { recipient: { id: to }, messaging_type: 'RESPONSE', message: { text } },
+        transient: GRAPH_ERRORS.transient,
+        unreachable: GRAPH_ERRORS.unreachable,
+      },
+      GRAPH_ERRORS.describe,
     );
     return { external_message_id: body?.message_id ?? null };
   },

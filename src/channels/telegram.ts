@@ -128,11 +128,15 @@ export const telegram: MessengerAdapter = {
         check: (b) => {
           if (!b?.ok) throw new DeliveryRefused(b?.description ?? 'Telegram did not accept the message');
         },
+        // 403: "bot was blocked by the user", "user is deactivated", "bot can't initiate conversation with a user"
+        unreachable: (status) => status === 403,
       },
       (b) => b?.description,
     );
     return { external_message_id: String(body.result.message_id) };
   },
+  // no idempotency key in the Bot API: a send interrupted by a crash is not repeated (src/events/outgoing.ts)
+  idempotent: false,
 };
 
 

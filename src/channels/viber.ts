@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { InboundAttachment } from '../usecases/resolve-inbound.js';
-import { callApi, defined, DeliveryRefused, emptyWebhook, forged, geoUri, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, type MessengerAdapter, type ParsedWebhook } from './kit.js';
+import { callApi, defined, DeliveryDeferred, DeliveryRefused, emptyWebhook, forged, geoUri, header, hmacSha256, OK_JSON, readPayload, requireKey, sameSecret, type MessengerAdapter, type ParsedWebhook } from './kit.js';
 
 // Viber REST Bot API (https://developers.viber.com/docs/api/rest-bot-api/#callbacks): one event per
 // callback, signed in `X-Viber-Content-Signature` (hex HMAC-SHA256 of the body keyed by the bot's
@@ -76,7 +76,10 @@ const EVENTS = new Map<string, EventReader<TSchema>>(Object.entries({
 const TOKEN = /("message_token"\s*:\s*)(\d+)/g;
 const readViberJson = (text: string) => JSON.parse(text.replace(TOKEN, '$1"$2"'));
 
-const TOO_MANY_REQUESTS = 12; // send_message status worth another try
+// send_message statuses (https://developers.viber.com/docs/api/rest-bot-api/#error-codes)
+const TOO_MANY_REQUESTS = 12; // worth another try
+// receiverNotRegistered, receiverNotSubscribed, receiverNoSuitableDevice: this client cannot be written to
+const UNREACHABLE = new Set([5, 6, 11]);
 
 export const viber: MessengerAdapter = {
   defaultApiUrl: 'https://chatapi.viber.com',
@@ -107,13 +110,15 @@ export const viber: MessengerAdapter = {
         check: (b) => {
           if (b?.status === 0) return;
           const reason = `Viber status ${b?.status}: ${b?.status_message ?? 'refused'}`;
-          throw b?.status === TOO_MANY_REQUESTS ? new Error(reason) : new DeliveryRefused(reason);
+          throw b?.status === TOO_MANY_REQUESTS ? new DeliveryDeferred(reason) : new DeliveryRefused(reason, UNREACHABLE.has(b?.status));
         },
       },
       (b) => b?.status_message,
     );
     return { external_message_id: body.message_token ?? null };
   },
+  // send_message takes no idempotency key
+  idempotent: false,
 };
 
 // ---- connecting a bot (POST /v1/bots, DELETE /v1/bots/{id}) ---------------------------------

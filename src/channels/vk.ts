@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { DomainError } from '../domain/errors.js';
 import type { InboundAttachment } from '../usecases/resolve-inbound.js';
-import { callApi, defined, DeliveryRefused, emptyWebhook, forged, geoUri, readPayload, requireKey, sameSecret, textOf, type MessengerAdapter } from './kit.js';
+import { callApi, defined, DeliveryDeferred, DeliveryRefused, emptyWebhook, forged, geoUri, readPayload, requireKey, sameSecret, textOf, type MessengerAdapter } from './kit.js';
 
 // VK Callback API (https://dev.vk.com/ru/api/callback/getting-started): JSON events
 // `{type, group_id, event_id, v, object, secret}`; the community's secret key comes inside the body.
@@ -67,6 +67,8 @@ function randomIdOf(messageId: string): string {
 
 /** VK error codes worth another try: too many requests, flood, internal server error. */
 const RETRYABLE = new Set([6, 9, 10]);
+/** The user cannot get messages from the community: blacklisted it, never allowed messages, privacy settings. */
+const UNREACHABLE = new Set([900, 901, 902]);
 
 export const vk: MessengerAdapter = {
   defaultApiUrl: 'https://api.vk.com/method',
@@ -114,11 +116,13 @@ export const vk: MessengerAdapter = {
         check: (b) => {
           if (!b?.error) return;
           const reason = `VK error ${b.error.error_code}: ${b.error.error_msg}`;
-          throw RETRYABLE.has(b.error.error_code) ? new Error(reason) : new DeliveryRefused(reason);
+          throw RETRYABLE.has(b.error.error_code) ? new DeliveryDeferred(reason) : new DeliveryRefused(reason, UNREACHABLE.has(b.error.error_code));
         },
       },
       (b) => b?.error?.error_msg,
     );
     return { external_message_id: body?.response === undefined ? null : String(body.response) };
   },
+  // the same random_id on every attempt: VK sends a message once
+  idempotent: true,
 };

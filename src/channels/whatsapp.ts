@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { normalizePhone } from '../domain/normalize.js';
 import type { InboundAttachment } from '../usecases/resolve-inbound.js';
 import { DeliveryRefused, callApi, defined, emptyWebhook, geoUri, readPayload, textOf, type MessengerAdapter } from './kit.js';
-import { META_PLATFORM } from './meta.js';
+import { GRAPH_ERRORS, META_PLATFORM } from './meta.js';
 
 // WhatsApp Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks): Meta's webhook
 // envelope with `entry[].changes[].value.messages[]`; the sender's `wa_id` is their phone number and
@@ -142,8 +142,10 @@ export const whatsapp: MessengerAdapter = {
         url: `${api}/${encodeURIComponent(bot.account_id)}/messages`,
         headers: { authorization: `Bearer ${bot.token}` },
         json: { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'text', text: { preview_url: false, body: text } },
+        transient: GRAPH_ERRORS.transient,
+        unreachable: GRAPH_ERRORS.unreachable,
       },
-      (b) => b?.error?.message,
+      GRAPH_ERRORS.describe,
     );
     return { external_message_id: body?.messages?.[0]?.id ?? null };
   },

@@ -2,18 +2,20 @@ import { pino } from 'pino';
 import { describeDatabase, storeOptions, type Config } from '../config.js';
 import { deliveryOptionsFromEnv, startDelivery } from '../events/delivery.js';
 import { retentionOptionsFromEnv, startRetention } from '../events/retention.js';
+import { sendingOptionsFromEnv } from '../events/outgoing.js';
 import { buildServer } from '../http/server.js';
 import { openStore } from '../store/database.js';
 import { ensureProjectForKey } from '../usecases/create-project.js';
 
 /**
- * `omnimerge serve`: the API on HOST:PORT and webhook delivery, until SIGTERM or SIGINT, which finish
- * in-flight requests and deliveries first.
+ * `omnimerge serve`: the API on HOST:PORT, the sending of outgoing messages and webhook delivery, until
+ * SIGTERM or SIGINT, which finish in-flight requests, sends and deliveries first.
  */
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
   const retentionOptions = retentionOptionsFromEnv(process.env);
+  const sending = sendingOptionsFromEnv(process.env);
   const store = await openStore({ ...storeOptions(config), waitForDatabase: true, logger: logger.child({ component: 'database' }) });
   if (config.apiKey) {
     const { project_id, created } = await ensureProjectForKey(store, config.apiKey);
@@ -21,7 +23,7 @@ export async function serve(config: Config): Promise<void> {
   } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
     logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
-  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, allowPrivateWebhooks: deliveryOptions.allowPrivate, rateLimits: config.rateLimits, publicUrl: config.publicUrl });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, allowPrivateWebhooks: deliveryOptions.allowPrivate, rateLimits: config.rateLimits, publicUrl: config.publicUrl, sending });
   await app.listen({ port: config.port, host: config.host });
   const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
   const retention = startRetention(store, retentionOptions, logger.child({ component: 'retention' }));

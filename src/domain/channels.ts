@@ -1,6 +1,8 @@
 // The channels' differences live in this one table (STYLE.md: a table beats a switch).
 // Seed numbers are the seeds' `client_type` (SPEC §1); window rules are SPEC §6; `ownWebhook`: the
 // messenger's own webhook payload is read at /v1/channels/<channel>/<bot id> (SPEC §7, src/channels).
+// `maxText`: the longest text one message may carry on that messenger, in UTF-16 code units (as
+// JavaScript and Telegram count them); null where omnimerge hands the message to the host.
 
 /**
  * When a business may send a free-form message (SPEC §6): `hours` after the client's last inbound
@@ -12,18 +14,18 @@ const ALWAYS: WindowRule = { kind: 'always' };
 const META_24H: WindowRule = { kind: 'hours', hours: 24 };
 
 export const CHANNELS = {
-  telegram: { seed: 1, window: ALWAYS, ownWebhook: true },
-  viber: { seed: 2, window: { kind: 'subscription' }, ownWebhook: true },
-  facebook: { seed: 3, window: META_24H, ownWebhook: true },
-  whatsapp: { seed: 6, window: META_24H, ownWebhook: true },
-  instagram: { seed: 10, window: META_24H, ownWebhook: true },
-  vk: { seed: 0, window: ALWAYS, ownWebhook: true },
-  odnoklassniki: { seed: 8, window: ALWAYS, ownWebhook: false },
-  line: { seed: null, window: ALWAYS, ownWebhook: true },
-  webchat: { seed: null, window: ALWAYS, ownWebhook: false },
-  email: { seed: null, window: ALWAYS, ownWebhook: false },
-  sms: { seed: null, window: ALWAYS, ownWebhook: false },
-} as const satisfies Record<string, { seed: number | null; window: WindowRule; ownWebhook: boolean }>;
+  telegram: { seed: 1, window: ALWAYS, ownWebhook: true, maxText: 4096 },
+  viber: { seed: 2, window: { kind: 'subscription' }, ownWebhook: true, maxText: 7000 },
+  facebook: { seed: 3, window: META_24H, ownWebhook: true, maxText: 2000 },
+  whatsapp: { seed: 6, window: META_24H, ownWebhook: true, maxText: 4096 },
+  instagram: { seed: 10, window: META_24H, ownWebhook: true, maxText: 1000 },
+  vk: { seed: 0, window: ALWAYS, ownWebhook: true, maxText: 4096 },
+  odnoklassniki: { seed: 8, window: ALWAYS, ownWebhook: false, maxText: null },
+  line: { seed: null, window: ALWAYS, ownWebhook: true, maxText: 5000 },
+  webchat: { seed: null, window: ALWAYS, ownWebhook: false, maxText: null },
+  email: { seed: null, window: ALWAYS, ownWebhook: false, maxText: null },
+  sms: { seed: null, window: ALWAYS, ownWebhook: false, maxText: null },
+} as const satisfies Record<string, { seed: number | null; window: WindowRule; ownWebhook: boolean; maxText: number | null }>;
 
 export type Channel = keyof typeof CHANNELS;
 
@@ -55,6 +57,14 @@ export interface WindowState {
   lastInboundAt: Date | null;
   /** null: no subscribe / unsubscribe seen; a client who wrote counts as subscribed (Viber subscribes on the first message) */
   subscribed?: boolean | null;
+  /** when the messenger last refused a message because the client cannot be written to (e.g. blocked the bot) */
+  unreachableAt?: Date | null;
+}
+
+/** A client who blocked the bot is unreachable until they write again. */
+export function isUnreachable(state: WindowState): boolean {
+  const since = state.unreachableAt ?? null;
+  return since !== null && (state.lastInboundAt === null || since.getTime() > state.lastInboundAt.getTime());
 }
 
 export interface MessagingWindow {
@@ -66,6 +76,7 @@ export interface MessagingWindow {
 /** The customer-service window of SPEC §6 for one identity. */
 export function messagingWindow(channel: Channel, state: WindowState, now: Date = new Date()): MessagingWindow {
   const rule: WindowRule = CHANNELS[channel].window;
+  if (isUnreachable(state)) return { open: false, closesAt: null };
   switch (rule.kind) {
     case 'always':
       return { open: true, closesAt: null };

@@ -60,6 +60,9 @@ export const ERROR_STATUS = {
   webhook_not_registered: 502,
   database_unavailable: 503,
   commit_unknown: 503,
+  text_too_long: 422,
+  recipient_unreachable: 422,
+  message_not_failed: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

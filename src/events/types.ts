@@ -1,7 +1,8 @@
 import { CHANNEL_NAMES } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
 
-// The events omnimerge emits (SPEC §1 event / webhook, §3.1 switch_to_<channel>, §3.4 message.outbound).
+// The events omnimerge emits (SPEC §1 event / webhook, §3.1 switch_to_<channel>, §3.4 message.outbound; message.sent and
+// message.failed when the sending worker is done with an outgoing message).
 
 export const EVENT_TYPES: readonly string[] = [
   'contact.created',
@@ -13,6 +14,8 @@ export const EVENT_TYPES: readonly string[] = [
   'merge.suggested',
   'merge.rejected',
   'message.outbound',
+  'message.sent',
+  'message.failed',
   ...CHANNEL_NAMES.map((channel) => `switch_to_${channel}`),
 ];
 

@@ -86,6 +86,8 @@ export const Identity = Type.Object(
     window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (SPEC §6)" }),
     window_closes_at: Nullable(Timestamp),
     bot_connected: Type.Boolean({ description: 'false once the bot is disconnected (DELETE /v1/bots/{id}): nothing can be sent there, the window shows closed' }),
+    reachable: Type.Boolean({ description: 'false when the messenger refused a message because the client cannot be written to (e.g. blocked the bot) and the client has not written since; the window is then closed' }),
+    unreachable_reason: Nullable(Type.String({ description: "the messenger's words, while not reachable" })),
   },
   { $id: 'Identity' },
 );
@@ -198,8 +200,10 @@ export const Message = Type.Object(
     text: Nullable(Type.String()),
     payload: Nullable(Type.String()),
     external_message_id: Nullable(Type.String()),
-    delivery_state: Nullable(Type.String({ description: 'outbound: sending, sent, failed or handed_over (a message.outbound event)' })),
-    delivery_error: Nullable(Type.String({ description: "why a message failed, in the messenger's words" })),
+    delivery_state: Nullable(
+      Type.String({ description: 'outbound: queued (waiting for the sending worker), sending, sent, failed, or handed_over (a message.outbound event for your system); null for inbound' }),
+    ),
+    delivery_error: Nullable(Type.String({ description: "failed: why, in the messenger's words; queued: why the last attempt did not go through" })),
     referral: Nullable(Type.Ref(Referral)),
     attachments: Type.Array(Type.Ref(Attachment)),
     created_at: Timestamp,

@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import { createMessengerAccounts } from '../channels/accounts.js';
 import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
+import { DEFAULT_SENDING, startSending, type SendingOptions, type SendingWorker } from '../events/outgoing.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError, sendError } from './errors.js';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   rateLimits?: RateLimits;
   /** OMNIMERGE_PUBLIC_URL: where messengers reach this server, to register their webhooks */
   publicUrl?: string | null;
+  /** the sending worker's settings (OMNIMERGE_SEND_*); it runs while the server does */
+  sending?: SendingOptions;
 }
 
 /**
@@ -62,8 +65,10 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null }: ServerOptions) {
-  const outbound = { store, connectors: createConnectors(messengerApiUrls) };
+export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null, sending = DEFAULT_SENDING }: ServerOptions) {
+  const connectors = createConnectors(messengerApiUrls, sending.timeoutMs);
+  let sender: SendingWorker | null = null;
+  const outbound = { store, connectors, giveUpMs: sending.giveUpMs, wake: () => sender?.wake() };
   const connections = { accounts: createMessengerAccounts(messengerApiUrls), publicUrl };
   const app = Fastify({
     loggerInstance: logger || undefined,
@@ -141,7 +146,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(botRoutes, { store, connections });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
-      await v1.register(conversationRoutes, { store, outbound });
+      await v1.register(conversationRoutes, { store, outbound, waitMs: sending.waitMs });
       await v1.register(settingsRoutes, { store });
       await v1.register(mergeRoutes, { store });
       await v1.register(contactRecordRoutes, { store });
@@ -154,7 +159,11 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
     { prefix: '/v1' },
   );
   // messengers cannot send our API key: their webhooks are verified with each bot's secret instead
-  await app.register(channelRoutes, { prefix: '/v1', store });
+  await app.register(channelRoutes, { prefix: '/v1', store, outbound });
 
+  // outgoing messages are sent by a worker beside the API (issue 23); it stops with the server
+  const worker = startSending(store, connectors, sending, logger ? logger.child({ component: 'sending' }) : false);
+  sender = worker;
+  app.addHook('onClose', async () => worker.stop());
   return app;
 }

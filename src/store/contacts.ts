@@ -32,6 +32,8 @@ export interface IdentityRow {
   username: string | null;
   last_inbound_at: Date | null;
   subscribed: boolean | null;
+  unreachable_at: Date | null;
+  unreachable_reason: string | null;
   created_at: Date;
   /** false once the bot is disconnected (DELETE /v1/bots/{id}) */
   bot_connected: boolean;
@@ -124,7 +126,8 @@ export async function selectContactCard(db: Db | Tx, projectId: string, id: stri
           'id', i.id, 'bot_id', i.bot_id, 'channel', b.channel, 'bot_handle', b.handle,
           'external_user_id', i.external_user_id, 'name', i.name, 'username', i.username,
           'last_inbound_at', i.last_inbound_at, 'subscribed', i.subscribed, 'created_at', i.created_at,
-          'bot_connected', b.disconnected_at IS NULL) ORDER BY i.id)
+          'bot_connected', b.disconnected_at IS NULL,
+          'unreachable_at', i.unreachable_at, 'unreachable_reason', i.unreachable_reason) ORDER BY i.id)
         FROM identities i JOIN bots b ON b.project_id = i.project_id AND b.id = i.bot_id
         WHERE i.project_id = c.project_id AND i.contact_id = c.id
       ), '[]'::json)`.as('identities'),
@@ -139,6 +142,7 @@ export async function selectContactCard(db: Db | Tx, projectId: string, id: stri
     identities: row.identities.map((i) => ({
       ...i,
       last_inbound_at: i.last_inbound_at ? new Date(i.last_inbound_at) : null,
+      unreachable_at: i.unreachable_at ? new Date(i.unreachable_at) : null,
       created_at: new Date(i.created_at),
     })),
   };

@@ -40,6 +40,9 @@ export interface Recipient {
   external_user_id: string | null;
   last_inbound_at: Date | null;
   subscribed: boolean | null;
+  /** the messenger said this client cannot be written to (e.g. blocked the bot), and why */
+  unreachable_at: Date | null;
+  unreachable_reason: string | null;
 }
 
 /**
@@ -50,10 +53,10 @@ export interface Recipient {
 export async function selectRecipient(db: Db, projectId: string, conversationId: string): Promise<Recipient | undefined> {
   const result = await sql<Recipient>`
     SELECT v.id AS conversation_id, v.contact_id, v.bot_id, v.channel,
-           i.id AS identity_id, i.external_user_id, i.last_inbound_at, i.subscribed
+           i.id AS identity_id, i.external_user_id, i.last_inbound_at, i.subscribed, i.unreachable_at, i.unreachable_reason
     FROM conversations v
     LEFT JOIN LATERAL (
-      SELECT i.id, i.external_user_id, i.last_inbound_at, i.subscribed FROM identities i
+      SELECT i.id, i.external_user_id, i.last_inbound_at, i.subscribed, i.unreachable_at, i.unreachable_reason FROM identities i
       WHERE i.project_id = v.project_id AND i.bot_id = v.bot_id AND i.contact_id = v.contact_id
       ORDER BY i.id = (
           SELECT m.identity_id FROM messages m
@@ -66,7 +69,26 @@ export async function selectRecipient(db: Db, projectId: string, conversationId:
     WHERE v.project_id = ${projectId} AND v.id = ${conversationId}
   `.execute(db);
   const row = result.rows[0];
-  return row && { ...row, last_inbound_at: row.last_inbound_at === null ? null : new Date(row.last_inbound_at) };
+  return row && recipientDates(row);
+}
+
+function recipientDates<T extends Recipient>(row: T): T {
+  const date = (value: Date | null) => (value === null ? null : new Date(value));
+  return { ...row, last_inbound_at: date(row.last_inbound_at), unreachable_at: date(row.unreachable_at) };
+}
+
+/** An outgoing message with the identity it goes to, as its conversation now is (for a retry). */
+export async function selectMessageRecipient(db: Db, projectId: string, messageId: string): Promise<(Recipient & { direction: string; delivery_state: string | null }) | undefined> {
+  const result = await sql<Recipient & { direction: string; delivery_state: string | null }>`
+    SELECT m.direction, m.delivery_state, v.id AS conversation_id, v.contact_id, v.bot_id, v.channel,
+           i.id AS identity_id, i.external_user_id, i.last_inbound_at, i.subscribed, i.unreachable_at, i.unreachable_reason
+    FROM messages m
+    JOIN conversations v ON v.project_id = m.project_id AND v.id = m.conversation_id
+    LEFT JOIN identities i ON i.project_id = m.project_id AND i.id = m.identity_id
+    WHERE m.project_id = ${projectId} AND m.id = ${messageId}
+  `.execute(db);
+  const row = result.rows[0];
+  return row && recipientDates(row);
 }
 
 /** The contact's identities as the window sees them, to say which channels are open. */
@@ -74,10 +96,10 @@ export async function selectWindowStates(db: Db, projectId: string, contactId: s
   return db
     .selectFrom('identities as i')
     .innerJoin('bots as b', (join) => join.onRef('b.project_id', '=', 'i.project_id').onRef('b.id', '=', 'i.bot_id'))
-    .select(['b.channel', 'i.last_inbound_at', 'i.subscribed'])
+    .select(['b.channel', 'i.last_inbound_at', 'i.subscribed', 'i.unreachable_at'])
     .where('i.project_id', '=', projectId)
     .where('i.contact_id', '=', contactId)
-    .execute() as Promise<Array<{ channel: Channel; last_inbound_at: Date | null; subscribed: boolean | null }>>;
+    .execute() as Promise<Array<{ channel: Channel; last_inbound_at: Date | null; subscribed: boolean | null; unreachable_at: Date | null }>>;
 }
 
 export interface OutboundMessage {
@@ -86,18 +108,22 @@ export interface OutboundMessage {
   conversationId: string;
   identityId: string;
   text: string;
-  deliveryState: 'sending' | 'handed_over';
+  /** `queued` for the sending worker (given up after `giveUpMs`), `handed_over` to the host */
+  deliveryState: 'queued' | 'handed_over';
+  giveUpMs?: number;
 }
 
 // Outbound texts carry no attachments yet; the answer has the same shape as a listed message.
-const MESSAGE_COLUMNS = sql.raw("id, conversation_id, identity_id, direction, text, payload, external_message_id, delivery_state, delivery_error, referral, created_at, '[]'::json AS attachments");
+export const MESSAGE_COLUMNS = sql.raw("id, conversation_id, identity_id, direction, text, payload, external_message_id, delivery_state, delivery_error, referral, created_at, '[]'::json AS attachments");
 
 /** Stores an outbound message and marks the conversation active, in one statement. */
 export async function insertOutboundMessage(db: Db | Tx, m: OutboundMessage): Promise<MessageRow> {
+  const queued = m.deliveryState === 'queued';
   const result = await sql<MessageRow>`
     WITH stored AS (
-      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, delivery_state)
-      VALUES (${m.projectId}, ${m.id}, ${m.conversationId}, ${m.identityId}, 'out', ${m.text}, ${m.deliveryState})
+      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, delivery_state, send_next_at, send_give_up_at)
+      VALUES (${m.projectId}, ${m.id}, ${m.conversationId}, ${m.identityId}, 'out', ${m.text}, ${m.deliveryState},
+        ${queued ? sql`now()` : null}, ${queued ? sql`now() + ${m.giveUpMs ?? 0}::int * interval '1 millisecond'` : null})
       RETURNING ${MESSAGE_COLUMNS}
     ), bumped AS (
       UPDATE conversations SET last_message_at = now() WHERE project_id = ${m.projectId} AND id = ${m.conversationId}
@@ -105,19 +131,4 @@ export async function insertOutboundMessage(db: Db | Tx, m: OutboundMessage): Pr
     SELECT ${MESSAGE_COLUMNS} FROM stored
   `.execute(db);
   return result.rows[0];
-}
-
-export interface DeliveryResult {
-  state: 'sent' | 'failed';
-  error: string | null;
-  externalMessageId: string | null;
-}
-
-export async function recordDelivery(db: Db, projectId: string, messageId: string, result: DeliveryResult): Promise<MessageRow> {
-  const updated = await sql<MessageRow>`
-    UPDATE messages SET delivery_state = ${result.state}, delivery_error = ${result.error}, external_message_id = ${result.externalMessageId}
-    WHERE project_id = ${projectId} AND id = ${messageId}
-    RETURNING ${MESSAGE_COLUMNS}
-  `.execute(db);
-  return updated.rows[0];
 }

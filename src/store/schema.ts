@@ -82,6 +82,9 @@ export interface IdentitiesTable {
   email: string | null;
   last_inbound_at: Date | null;
   subscribed: WithDefault<boolean | null>;
+  /** the messenger refused a message because the client cannot be written to (migration 011) */
+  unreachable_at: WithDefault<Date | null>;
+  unreachable_reason: WithDefault<string | null>;
   created_at: Timestamp;
 }
 
@@ -108,6 +111,12 @@ export interface MessagesTable {
   delivery_error: WithDefault<string | null>;
   /** an ad or campaign referral that came with the message (migration 009) */
   referral: JsonWithDefault<Record<string, string> | null>;
+  /** the sending worker's bookkeeping for outgoing messages (migration 011) */
+  send_attempts: WithDefault<number>;
+  send_next_at: WithDefault<Date | null>;
+  send_leased_until: WithDefault<Date | null>;
+  send_give_up_at: WithDefault<Date | null>;
+  sent_at: WithDefault<Date | null>;
   created_at: Timestamp;
 }
 

@@ -1,4 +1,4 @@
-import { messagingWindow, recommendChannel, type Channel } from '../domain/channels.js';
+import { isUnreachable, messagingWindow, recommendChannel, type Channel } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/database.js';
 import { selectContactCard, type ContactCardRow, type ContactRow } from '../store/contacts.js';
@@ -16,6 +16,9 @@ export interface IdentityView {
   window_open: boolean;
   window_closes_at: Date | null;
   bot_connected: boolean;
+  /** the messenger said the client cannot be written to (blocked the bot…) and they have not written since */
+  reachable: boolean;
+  unreachable_reason: string | null;
 }
 
 export type ContactView = ContactRow;
@@ -29,8 +32,10 @@ export interface ContactCardView extends ContactRow {
 export function contactCardView(row: ContactCardRow, now = new Date()): ContactCardView {
   const identities = row.identities.map((i): IdentityView => {
     const channel = i.channel as Channel;
+    const state = { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed, unreachableAt: i.unreachable_at };
     // nothing can be sent through a disconnected bot: its identities have no open window
-    const window = i.bot_connected ? messagingWindow(channel, { lastInboundAt: i.last_inbound_at, subscribed: i.subscribed }, now) : { open: false, closesAt: null };
+    const window = i.bot_connected ? messagingWindow(channel, state, now) : { open: false, closesAt: null };
+    const reachable = !isUnreachable(state);
     return {
       id: i.id,
       channel,
@@ -44,13 +49,17 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
       window_open: window.open,
       window_closes_at: window.closesAt,
       bot_connected: i.bot_connected,
+      reachable,
+      unreachable_reason: reachable ? null : i.unreachable_reason,
     };
   });
   return {
     ...row,
     identities,
     recommended_channel: recommendChannel(
-      identities.filter((i) => i.bot_connected).map((i) => ({ channel: i.channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed })),
+      row.identities
+        .filter((i) => i.bot_connected)
+        .map((i) => ({ channel: i.channel as Channel, lastInboundAt: i.last_inbound_at, subscribed: i.subscribed, unreachableAt: i.unreachable_at })),
       now,
     ),
   };

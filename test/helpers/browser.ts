@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { webUiBuilt } from '../../src/http/web-ui.js';
-import { startServer, type Api, type TestServer } from './server.js';
+import { startServer, type Api, type TestServer, type TestServerOptions } from './server.js';
 
 // The browser tests drive Debian's Chromium (apt-get install chromium; .ci/run installs it) through
 // playwright-core, which brings no browser of its own.
@@ -23,16 +23,17 @@ function chromiumAvailable(): boolean {
 
 /**
  * A real server and one Chromium for the file's tests; `enabled` is false (and the suite should skip)
- * when Chromium is missing outside CI.
+ * when Chromium is missing outside CI. `serverOptions` is read when the server starts (after the file's
+ * earlier beforeAll hooks, e.g. ones that start messenger stand-ins).
  */
-export function browserTests() {
+export function browserTests(serverOptions: () => TestServerOptions = () => ({})) {
   const enabled = chromiumAvailable();
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     if (!enabled) return;
     if (!webUiBuilt()) throw new Error('web/dist is missing: run `npm run build` (npm install runs it) before the tests');
-    server = await startServer();
+    server = await startServer(serverOptions());
     browser = await launchChromium();
   });
   afterAll(async () => {

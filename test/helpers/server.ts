@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { MessengerApiUrls } from '../../src/channels/index.js';
 import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src/events/delivery.js';
 import type { RateLimits } from '../../src/http/rate-limits.js';
+import { DEFAULT_SENDING, type SendingOptions } from '../../src/events/outgoing.js';
+import { CLAIM_MARK } from '../../src/store/outgoing.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
@@ -66,6 +68,8 @@ export interface TestServerOptions {
   rateLimits?: RateLimits;
   /** another database than the suite's (DATABASE_URL or an in-memory PGlite), with store options */
   database?: Omit<StoreOptions, 'onQuery'>;
+  /** the sending worker's options over the defaults (it always runs, as in `omnimerge serve`) */
+  sending?: Partial<SendingOptions>;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -77,12 +81,23 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     dataDir: 'memory://',
     poolSize: 40,
     ...options.database,
-    onQuery: () => {
-      count++;
+    // the sending worker polls in the background: its claims are not the API call's statements
+    onQuery: (event) => {
+      if (!event.query.sql.includes(CLAIM_MARK)) count++;
     },
   });
   const allowPrivateWebhooks = options.allowPrivateWebhooks ?? true;
-  const app = await buildServer({ store, logger: false, messengerApiUrls: options.messengerApiUrls, allowPrivateWebhooks, rateLimits: options.rateLimits, publicUrl: options.publicUrl });
+  // test servers may share a PostgreSQL, each with its own messenger stand-ins: each sends for its own projects
+  const projects = new Set<string>();
+  const app = await buildServer({
+    store,
+    logger: false,
+    messengerApiUrls: options.messengerApiUrls,
+    allowPrivateWebhooks,
+    rateLimits: options.rateLimits,
+    publicUrl: options.publicUrl,
+    sending: { ...DEFAULT_SENDING, projects, ...options.sending },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const delivery = options.delivery ? startDelivery(store, { ...DEFAULT_DELIVERY, allowPrivate: allowPrivateWebhooks, ...options.delivery }) : null;
@@ -92,6 +107,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     queries: () => count,
     project: async (name = 'test') => {
       const { api_key, project_id } = await createProject(store, name);
+      projects.add(project_id);
       return { apiKey: api_key, projectId: project_id, api: client(url, api_key) };
     },
     close: async () => {

@@ -61,6 +61,9 @@ export interface Identity {
   last_inbound_at: string | null;
   window_open: boolean;
   window_closes_at: string | null;
+  /** false: the messenger said the client cannot be written to (blocked the bot…) and they have not written since */
+  reachable?: boolean;
+  unreachable_reason?: string | null;
 }
 
 export interface ContactCard extends Contact {
@@ -214,6 +217,7 @@ export const api = {
   messages: (conversationId: string, options: { order?: 'asc' | 'desc'; limit?: number; cursor?: string } = {}) =>
     call<Page<Message>>('GET', `/conversations/${conversationId}/messages${query(options)}`),
   sendMessage: (conversationId: string, text: string) => call<Message>('POST', `/conversations/${conversationId}/messages`, { text }),
+  retryMessage: (messageId: string) => call<Message>('POST', `/messages/${messageId}/retry`),
   invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel }),
 
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),

@@ -7,6 +7,7 @@ import { withStorableText } from '../../domain/text.js';
 import type { Store } from '../../store/database.js';
 import { findWebhookBot, receiveWebhook } from '../../usecases/receive-webhook.js';
 import { refuseDeepJson } from '../input-guards.js';
+import type { Outbound } from '../../usecases/send-message.js';
 import { ErrorBody, Id } from '../schemas.js';
 
 // SPEC §7: messengers post their own payloads here. They cannot send our API key, so this plugin is
@@ -35,7 +36,7 @@ function decode(adapter: MessengerAdapter, body: Buffer): unknown {
   }
 }
 
-export const channelRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+export const channelRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Outbound }> = async (app, { store, outbound }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -47,7 +48,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         summary: "A messenger's own webhook (SPEC §7)",
         description:
           'Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks — ' +
-          "verified with the bot's secret, then resolved like POST /v1/inbound. No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.",
+          "verified with the bot's secret, then resolved like POST /v1/inbound; the tag message of a link completed here is sent through the bot (queued like any outgoing message). No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.",
         security: [],
         params: Params,
         response: { 200: Type.Unknown({ description: 'what the messenger expects' }), ...errors },
@@ -62,7 +63,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       // A genuine message is kept even when its text holds what PostgreSQL cannot store (NUL, lone
       // surrogates): refusing it would make the messenger retry it forever.
       const parsed = adapter.parse(withStorableText(payload));
-      if (!parsed.confirmation) await receiveWebhook(store, bot, parsed);
+      if (!parsed.confirmation) await receiveWebhook(outbound, bot, parsed);
       const answer = adapter.answer(parsed, bot);
       return reply.type(answer.contentType).send(answer.body);
     },

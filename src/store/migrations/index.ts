@@ -9,6 +9,7 @@ import * as m007 from './007_rules.js';
 import * as m008 from './008_rule_indexes.js';
 import * as m009 from './009_messenger_fidelity.js';
 import * as m010 from './010_privacy_and_imports.js';
+import * as m011 from './011_outgoing_queue.js';
 import * as m012 from './012_bot_connect.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_rule_indexes': m008,
   '009_messenger_fidelity': m009,
   '010_privacy_and_imports': m010,
+  '011_outgoing_queue': m011,
   '012_bot_connect': m012,
 };
 

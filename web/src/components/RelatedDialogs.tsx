@@ -23,6 +23,7 @@ export function handleOf(identity: Identity): string {
 }
 
 function windowText(identity: Identity): string {
+  if (identity.reachable === false) return `Cannot be written to: ${identity.unreachable_reason ?? 'the messenger refused'} (until the client writes again)`;
   if (identity.window_open && identity.window_closes_at === null) return 'No window: write any time';
   if (identity.window_open) return `Window open until ${formatTime(identity.window_closes_at)}`;
   return identity.window_closes_at ? `Window closed ${formatTime(identity.window_closes_at)}` : 'Window closed';

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, type Attachment, type Channel, type InviteAnswer, type Message } from '../api';
 import { ChannelName, channelLabel } from '../channels';
@@ -24,8 +24,10 @@ async function loadConversation(contactId: string, conversationId: string) {
   return { card, conversation, inviteChannels, messages };
 }
 
-// Outbound delivery states in words (SPEC §3.4: without credentials the host delivers the message).
+// Outbound delivery states in words (SPEC §3.4: without credentials the host delivers the message;
+// issue 23: a queued message is retried through a messenger outage).
 const DELIVERY_WORDS: Record<string, string> = {
+  queued: 'waiting to be sent',
   sending: 'sending',
   sent: 'sent',
   failed: 'not delivered',
@@ -44,10 +46,13 @@ function AttachmentChip({ attachment }: { attachment: Attachment }) {
   );
 }
 
-function MessageItem({ message }: { message: Message }) {
+const pending = (message: Message) => message.direction === 'out' && (message.delivery_state === 'queued' || message.delivery_state === 'sending');
+
+function MessageItem({ message, onRetry, retrying }: { message: Message; onRetry: (message: Message) => void; retrying: boolean }) {
+  const failed = message.direction === 'out' && message.delivery_state === 'failed';
   const attachments = message.attachments ?? [];
   return (
-    <li className={`message ${message.direction}`}>
+    <li className={`message ${message.direction}`} data-state={message.delivery_state ?? undefined}>
       {message.referral ? <p className="referral muted">{referralText(message.referral)}</p> : null}
       {message.text !== null || attachments.length === 0 ? <p>{message.text ?? <span className="muted">(no text)</span>}</p> : null}
       {attachments.length > 0 ? (
@@ -60,8 +65,13 @@ function MessageItem({ message }: { message: Message }) {
       <span className="muted">
         {formatTime(message.created_at)}
         {message.direction === 'out' && message.delivery_state ? ` · ${DELIVERY_WORDS[message.delivery_state] ?? message.delivery_state}` : ''}
-        {message.delivery_error ? ` · ${message.delivery_error}` : ''}
+        {message.delivery_error ? ` · ${pending(message) ? 'last try: ' : ''}${message.delivery_error}` : ''}
       </span>
+      {failed ? (
+        <button type="button" disabled={retrying} onClick={() => onRetry(message)}>
+          Retry
+        </button>
+      ) : null}
     </li>
   );
 }
@@ -76,6 +86,15 @@ export function ConversationScreen() {
   const loadOlder = useAction();
   const send = useAction();
   const inviting = useAction();
+  const retrying = useAction();
+  const anyPending = [...(view.data?.messages.items ?? []), ...(older?.items ?? [])].some(pending);
+
+  // a queued message goes out in the background: look again until none is on its way
+  useEffect(() => {
+    if (!anyPending) return;
+    const timer = setTimeout(() => view.reload(), 1500);
+    return () => clearTimeout(timer);
+  }, [anyPending, view.data, view.reload]);
 
   if (view.error) return <ErrorNote error={view.error} />;
   if (!view.data) return <p>Loading…</p>;
@@ -101,7 +120,7 @@ export function ConversationScreen() {
       <p className="muted">
         {card.identities
           .filter((identity) => identity.bot_id === conversation?.bot_id)
-          .map((identity) => `${handleOf(identity)} · ${identity.window_open ? 'window open' : 'window closed'}`)
+          .map((identity) => `${handleOf(identity)} · ${identity.reachable === false ? `cannot be written to: ${identity.unreachable_reason ?? 'the messenger refused'}` : identity.window_open ? 'window open' : 'window closed'}`)
           .join('; ')}
       </p>
       {conversation?.referral ? <p className="referral">{referralText(conversation.referral)}</p> : null}
@@ -132,10 +151,21 @@ export function ConversationScreen() {
       <ErrorNote error={loadOlder.error} />
       <ol className="messages" aria-label="Messages">
         {shown.map((message) => (
-          <MessageItem key={message.id} message={message} />
+          <MessageItem
+            key={message.id}
+            message={message}
+            retrying={retrying.pending}
+            onRetry={async (failed) => {
+              if (await retrying.run(() => api.retryMessage(failed.id))) {
+                setOlder(null);
+                view.reload();
+              }
+            }}
+          />
         ))}
       </ol>
       {shown.length === 0 ? <p className="muted">No messages yet.</p> : null}
+      <ErrorNote error={retrying.error} />
 
       <form
         className="reply"
