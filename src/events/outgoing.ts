@@ -3,6 +3,7 @@ import { DeliveryDeferred, DeliveryRefused } from '../channels/kit.js';
 import type { Store } from '../store/database.js';
 import { claimOutgoing, recordSendOutcome, type ClaimedMessage, type SendOutcome } from '../store/outgoing.js';
 import type { Connectors } from '../usecases/send-message.js';
+import { loopFaults } from './background-loop.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 
 // The sending worker (issue 23): every outgoing message is written `queued` first and sent from here, so
@@ -110,16 +111,21 @@ export function startSending(store: Store, connectors: Connectors, options: Send
     wakeUp();
   };
 
+  // a database outage pauses the loop (logged once) and it resumes by itself (src/events/background-loop.ts)
+  const faults = loopFaults('sending messages', logger || undefined);
   const loop = async () => {
     while (!stopping) {
       woken = false;
       let busy = false;
+      let failed = false;
       try {
         busy = await turn();
+        faults.succeeded();
       } catch (err) {
-        if (logger) logger.error({ err }, 'sending messages failed a turn; trying again');
+        faults.failed(err);
+        failed = true;
       }
-      if (busy || woken || stopping) continue;
+      if (!failed && (busy || woken || stopping)) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.pollMs);
         wakeUp = () => {
