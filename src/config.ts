@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   apiKey: string | undefined;
   logLevel: string;
+  /** OMNIMERGE_METRICS: serve GET /metrics (default on) */
+  metrics: boolean;
   /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
   messengerApiUrls: Partial<Record<Channel, string>>;
 }
@@ -23,8 +25,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    metrics: flags.metrics ?? readSwitch(env, 'OMNIMERGE_METRICS', true),
     messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
   };
+}
+
+function readSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'off' || value === 'false' || value === '0') return false;
+  throw new Error(`${name} must be on or off, not "${env[name]}"`);
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {

@@ -5,12 +5,18 @@ import { buildServer } from '../http/server.js';
 import { openStore } from '../store/database.js';
 import { ensureProjectForKey } from '../usecases/create-project.js';
 
+/** JSON lines for log collectors; readable colored lines (pino-pretty) when a person watches a terminal. */
+function createLogger(level: string) {
+  if (!process.stdout.isTTY) return pino({ level });
+  return pino({ level, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+}
+
 /**
  * `omnimerge serve`: the API on HOST:PORT and webhook delivery, until SIGTERM or SIGINT, which finish
  * in-flight requests and deliveries first.
  */
 export async function serve(config: Config): Promise<void> {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
   const deliveryOptions = deliveryOptionsFromEnv(process.env);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   if (config.apiKey) {
@@ -19,7 +25,7 @@ export async function serve(config: Config): Promise<void> {
   } else if (!(await store.db.selectFrom('projects').select('project_id').limit(1).executeTakeFirst())) {
     logger.warn('no project yet: set OMNIMERGE_API_KEY, or stop the server and run `npx omnimerge project create <name>` for a key');
   }
-  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls });
+  const app = await buildServer({ store, logger, messengerApiUrls: config.messengerApiUrls, metrics: config.metrics });
   await app.listen({ port: config.port, host: config.host });
   const delivery = startDelivery(store, deliveryOptions, logger.child({ component: 'webhooks' }));
   logger.info(`omnimerge serves http://${config.host}:${(app.server.address() as { port: number }).port} on ${describeDatabase(config)}; API docs at /docs`);

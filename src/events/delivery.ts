@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { deliveryAttempts } from '../metrics.js';
 import type { Store } from '../store/database.js';
 import { publishEvents } from '../store/outbox.js';
 import { claimDeliveries, recordAttempts, type AttemptOutcome, type ClaimedDelivery } from '../store/webhooks.js';
@@ -62,7 +63,10 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
   // quarter of the batch finished, all of it, or pollMs.
   const turn = async (): Promise<boolean> => {
     const outcomes = finished.splice(0);
-    if (outcomes.length > 0) await recordAttempts(store.db, outcomes);
+    if (outcomes.length > 0) {
+      await recordAttempts(store.db, outcomes);
+      for (const o of outcomes) deliveryAttempts.inc({ result: o.delivered ? 'delivered' : o.retry_in_ms === null ? 'dead' : 'failed' });
+    }
     if (stopping) return false;
     const published = await publishEvents(store, { skipIfBusy: true });
     const free = options.batchSize - inFlight.size;

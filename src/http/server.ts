@@ -10,6 +10,7 @@ import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleError, sendError } from './errors.js';
+import { observeRequests, RequestLog } from './observability.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -25,15 +26,17 @@ import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
+import { VERSION } from '../version.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
-const VERSION = '0.1.0';
 
 export interface ServerOptions {
   store: Store;
   logger: Logger | false;
   /** where the messengers' APIs are (config OMNIMERGE_<CHANNEL>_API_URL); unset: their public URLs */
   messengerApiUrls?: MessengerApiUrls;
+  /** serve GET /metrics (config OMNIMERGE_METRICS; default true) */
+  metrics?: boolean;
 }
 
 /**
@@ -50,7 +53,7 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, metrics = true }: ServerOptions) {
   const outbound = { store, connectors: createConnectors(messengerApiUrls) };
   const app = Fastify({
     loggerInstance: logger || undefined,
@@ -58,6 +61,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    logController: new RequestLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const { strict, lenient } = validators();
@@ -79,6 +83,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  observeRequests(app, { store, metrics });
 
   // On shutdown, answers still in flight close their connection: a kept-alive socket would hold the
   // server open for Fastify's 72 s keep-alive timeout after the last request is done.

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type Dialect, type Driver, type LogEvent, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pRetry, { AbortError } from 'p-retry';
 import pg from 'pg';
@@ -16,7 +16,18 @@ export interface Store {
   kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction, again from the start when PostgreSQL picks it as a deadlock or serialization victim. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Connections in use, idle, and callers waiting for one, for GET /metrics. */
+  poolUse(): PoolUse;
   close(): Promise<void>;
+}
+
+export interface PoolUse {
+  /** the most connections the pool opens (PGlite: 1, its one in-process connection) */
+  max: number;
+  inUse: number;
+  idle: number;
+  /** queries and transactions waiting for a free connection */
+  waiting: number;
 }
 
 export interface StoreOptions {
@@ -34,13 +45,19 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadloc
 export async function openStore(options: StoreOptions): Promise<Store> {
   const kind = options.databaseUrl ? 'postgres' : 'pglite';
   let release = () => {};
-  let dialect;
+  let dialect: Dialect;
+  let poolUse: () => PoolUse;
   if (options.databaseUrl) {
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 }) });
+    const max = options.poolSize ?? 20;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max });
+    dialect = new PostgresDialect({ pool });
+    poolUse = () => ({ max, inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount });
   } else {
     const embedded = await openPglite(options.dataDir ?? './data');
     release = embedded.release;
-    dialect = new PGliteDialect(embedded.pglite);
+    const counted = countConnections(new PGliteDialect(embedded.pglite));
+    dialect = counted.dialect;
+    poolUse = () => ({ max: 1, inUse: counted.inUse(), idle: 1 - counted.inUse(), waiting: counted.waiting() });
   }
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
@@ -55,23 +72,88 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     kind,
-    transaction: (work) =>
-      pRetry(
+    transaction: async (work) => {
+      const { result, committed } = await pRetry(
         async () => {
+          const committed: CommitHook[] = [];
           try {
-            return await db.transaction().execute(work);
+            const result = await db.transaction().execute((tx) => {
+              commitHooks.set(tx, committed);
+              return work(tx);
+            });
+            return { result, committed };
           } catch (err) {
             if (RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
             throw new AbortError(err as Error);
           }
         },
         { retries: 8, minTimeout: 5, maxTimeout: 200, randomize: true },
-      ),
+      );
+      for (const hook of committed) hook();
+      return result;
+    },
+    poolUse: () => poolUse(),
     close: async () => {
       await db.destroy();
       release();
     },
   };
+}
+
+type CommitHook = () => void;
+const commitHooks = new WeakMap<Tx, CommitHook[]>();
+
+/**
+ * Runs `hook` once the transaction of `store.transaction` that `tx` belongs to has committed: not when it
+ * rolls back, and only for the attempt that committed when a deadlock made it start again. Counters
+ * (GET /metrics) count this way. Outside `store.transaction` the hook runs at once.
+ */
+export function afterCommit(tx: Tx, hook: CommitHook): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.push(hook);
+  else hook();
+}
+
+/**
+ * PGlite has one connection, which its Kysely driver hands out in turn; this counts whether it is in use
+ * and how many wait for it, which is what "pool use" means for the embedded database.
+ */
+function countConnections(inner: Dialect): { dialect: Dialect; inUse: () => number; waiting: () => number } {
+  let inUse = 0;
+  let waiting = 0;
+  const dialect: Dialect = {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createDriver: () => {
+      const driver = inner.createDriver();
+      return {
+        init: () => driver.init(),
+        acquireConnection: async () => {
+          waiting++;
+          try {
+            const connection = await driver.acquireConnection();
+            inUse++;
+            return connection;
+          } finally {
+            waiting--;
+          }
+        },
+        beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+        commitTransaction: (connection) => driver.commitTransaction(connection),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+        savepoint: driver.savepoint?.bind(driver),
+        rollbackToSavepoint: driver.rollbackToSavepoint?.bind(driver),
+        releaseSavepoint: driver.releaseSavepoint?.bind(driver),
+        releaseConnection: async (connection) => {
+          inUse--;
+          await driver.releaseConnection(connection);
+        },
+        destroy: () => driver.destroy(),
+      };
+    },
+  };
+  return { dialect, inUse: () => inUse, waiting: () => waiting };
 }
 
 async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: () => void }> {

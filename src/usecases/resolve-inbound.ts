@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import type { BotRow } from '../store/bots.js';
 import { insertAttachments, insertInboundMessage } from '../store/conversations.js';
 import type { Store, Tx } from '../store/database.js';
+import { inboundResolutions } from '../metrics.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
@@ -77,7 +78,7 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
   if (key.externalUserId === '') throw new DomainError('invalid_request', 'external_user_id must not be empty');
   const profile = await readProfile(store, projectId, input.profile);
 
-  return store.transaction(async (tx) => {
+  const result = await store.transaction(async (tx) => {
     const { identity, created, contactChanged } = await findOrCreateIdentity(tx, key, profile);
     const stored = await insertInboundMessage(
       tx,
@@ -120,6 +121,8 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
     await enqueueEvents(tx, projectId, ctx.events);
     return ctx.result;
   });
+  inboundResolutions.inc({ outcome: result.duplicate ? 'duplicate' : result.created ? 'created' : 'known' });
+  return result;
 }
 
 /**
