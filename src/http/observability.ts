@@ -3,7 +3,7 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { processRegistry } from '../metrics.js';
 import type { Store } from '../store/database.js';
-import { selectOutboxBacklog } from '../store/outbox.js';
+import { selectOutboxBacklog, type OutboxBacklog } from '../store/outbox.js';
 
 // Operability: one log line per request, and GET /metrics in the Prometheus text format.
 //
@@ -89,30 +89,42 @@ function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? 'unmatched';
 }
 
-/** Outbox backlog (one SQL per scrape) and pool use. When the database cannot answer, those gauges are left out of the scrape. */
+/** Outbox backlog (one SQL per scrape) and pool use. When the database cannot answer, the backlog gauges are left out of the scrape. */
 function databaseGauges(registry: Registry, store: Store, app: AnyServer): void {
-  const backlog = new Gauge({
+  // prom-client collects all gauges at once: the two backlog gauges share the statement in flight
+  let reading: Promise<OutboxBacklog | null> | null = null;
+  const readBacklog = () =>
+    (reading ??= selectOutboxBacklog(store.db)
+      .catch((err) => {
+        app.log.warn({ err }, 'metrics: the outbox backlog could not be read');
+        return null;
+      })
+      .finally(() => {
+        reading = null;
+      }));
+
+  new Gauge({
     name: 'omnimerge_outbox_backlog',
     help: 'Events waiting to reach subscribers: unpublished (written, not yet fanned out) and pending_delivery (webhook deliveries not yet acknowledged)',
     labelNames: ['stage'] as const,
     registers: [registry],
     async collect() {
       this.reset();
-      oldest.reset();
-      try {
-        const now = await selectOutboxBacklog(store.db);
-        this.set({ stage: 'unpublished' }, now.unpublished);
-        this.set({ stage: 'pending_delivery' }, now.pendingDeliveries);
-        oldest.set(now.oldestAgeSeconds);
-      } catch (err) {
-        app.log.warn({ err }, 'metrics: the outbox backlog could not be read');
-      }
+      const backlog = await readBacklog();
+      if (!backlog) return;
+      this.set({ stage: 'unpublished' }, backlog.unpublished);
+      this.set({ stage: 'pending_delivery' }, backlog.pendingDeliveries);
     },
   });
-  const oldest = new Gauge({
+  new Gauge({
     name: 'omnimerge_outbox_oldest_undelivered_age_seconds',
     help: 'Age of the oldest event not yet published or not yet delivered to every subscribed endpoint; 0 when nothing waits',
     registers: [registry],
+    async collect() {
+      this.reset();
+      const backlog = await readBacklog();
+      if (backlog) this.set(backlog.oldestAgeSeconds);
+    },
   });
   new Gauge({
     name: 'omnimerge_db_pool_connections',

@@ -54,12 +54,14 @@ export interface TestServerOptions {
   messengerApiUrls?: MessengerApiUrls;
   /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
   delivery?: Partial<DeliveryOptions>;
+  /** a PostgreSQL database of its own instead of DATABASE_URL's (see `privateDatabase`) */
+  databaseUrl?: string;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   let count = 0;
   const store = await openStore({
-    databaseUrl: process.env.DATABASE_URL,
+    databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
     dataDir: 'memory://',
     poolSize: 40,
     onQuery: () => {
