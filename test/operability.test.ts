@@ -42,10 +42,10 @@ interface LogLine {
 }
 
 // a loaded machine may need a while to start a server
-describe('the request log of omnimerge serve', { timeout: 180_000 }, () => {
+describe('the request log of omnimerge serve', { timeout: 300_000 }, () => {
   it('writes one JSON line per answered request with method, route pattern, status and ms; health checks only at debug', async () => {
     const apiKey = `key-${Math.random().toString(36).slice(2)}`;
-    const server = await spawnServer({ ...database(tempDir()), OMNIMERGE_API_KEY: apiKey, OMNIMERGE_METRICS: 'off' }, 90_000);
+    const server = await spawnServer({ ...database(tempDir()), OMNIMERGE_API_KEY: apiKey, OMNIMERGE_METRICS: 'off' }, 150_000);
     try {
       const api = client(server.url, apiKey);
       const missing = '0190aaaa-0000-7000-8000-000000000001';
@@ -95,7 +95,7 @@ describe('the request log of omnimerge serve', { timeout: 180_000 }, () => {
     child.stderr.on('data', (d) => (output += d));
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      await eventually('the server listens', () => /omnimerge serves (http:\/\/[\d.]+:\d+)/.test(output), 90_000);
+      await eventually('the server listens', () => /omnimerge serves (http:\/\/[\d.]+:\d+)/.test(output), 150_000);
       const url = /omnimerge serves (http:\/\/[\d.]+:\d+)/.exec(output)![1];
       expect((await fetch(`${url}/v1/bots`)).status).toBe(401);
       await eventually('the request is logged', () => output.includes('GET /v1/bots 401'));
