@@ -15,6 +15,8 @@ export interface Config {
   dbPool: number;
   apiKey: string | undefined;
   logLevel: string;
+  /** OMNIMERGE_METRICS: serve GET /metrics (default on) */
+  metrics: boolean;
   /** OMNIMERGE_<CHANNEL>_API_URL: where a messenger's API is (tests, proxies); unset = its public URL */
   messengerApiUrls: Partial<Record<Channel, string>>;
   /** OMNIMERGE_RATE_LIMIT (requests a minute per API key, 0 = off), OMNIMERGE_AUTH_FAILURE_LIMIT (a minute per address) */
@@ -39,6 +41,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, flags: Partial<
     dbPool: readDbPool(env.OMNIMERGE_DB_POOL),
     apiKey: flags.apiKey ?? (env.OMNIMERGE_API_KEY || undefined),
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    metrics: flags.metrics ?? readSwitch(env, 'OMNIMERGE_METRICS', true),
     messengerApiUrls: flags.messengerApiUrls ?? readMessengerApiUrls(env),
     rateLimits: flags.rateLimits ?? {
       requestsPerMinute: readCount(env, 'OMNIMERGE_RATE_LIMIT', DEFAULT_RATE_LIMITS.requestsPerMinute),
@@ -93,6 +96,14 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number of milliseconds, not "${text}"`);
   return value;
+}
+
+function readSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'off' || value === 'false' || value === '0') return false;
+  throw new Error(`${name} must be on or off, not "${env[name]}"`);
 }
 
 function readMessengerApiUrls(env: NodeJS.ProcessEnv): Partial<Record<Channel, string>> {

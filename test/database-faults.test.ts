@@ -104,6 +104,11 @@ describe.skipIf(!process.env.DATABASE_URL)('database faults (private PostgreSQL 
     expect(health.up).toBe(true);
     expect(health.errors_total).toBeGreaterThan(0);
     expect(health.outage_seconds_total).toBeGreaterThan(0);
+    // and GET /metrics says so, for an operator's dashboard
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^omnimerge_db_up 1$/m);
+    expect(Number(/^omnimerge_db_errors_total (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^omnimerge_db_outage_seconds_total (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   });
 
   it('stays up when its connections are terminated (pg_terminate_backend) under load, and loses nothing acknowledged', async () => {

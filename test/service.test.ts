@@ -43,7 +43,8 @@ describe('omnimerge serve', () => {
   it('answers every request it accepted before stopping on SIGTERM', async () => {
     const dataDir = tempDir();
     const apiKey = `key-${Math.random().toString(36).slice(2)}`;
-    const server = await spawnServer({ ...database(dataDir), OMNIMERGE_API_KEY: apiKey });
+    // at debug the log has a line for each request as it arrives
+    const server = await spawnServer({ ...database(dataDir), OMNIMERGE_API_KEY: apiKey, LOG_LEVEL: 'debug' });
     const api = client(server.url, apiKey);
     const bot = await api('POST', '/v1/bots', { channel: 'viber', handle: 'inflight' });
     const received = () => server.output().split('\n').filter((l) => l.includes('"incoming request"') && l.includes('/v1/inbound')).length;

@@ -52,6 +52,6 @@ describe('the web UI', () => {
   it('does not list its files in the OpenAPI document', async () => {
     const { api } = await server.project();
     const paths = Object.keys((await api('GET', '/openapi.json')).body.paths);
-    expect(paths.every((path) => path.startsWith('/v1/') || path === '/healthz' || path === '/readyz')).toBe(true);
+    expect(paths.every((path) => path.startsWith('/v1/') || path === '/healthz' || path === '/readyz' || path === '/metrics')).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig, type Config } from '../config.js';
-import { dedupeBase, importFile } from './import.js';
-import { projectCreate } from './project-create.js';
-import { serve } from './serve.js';
+import { VERSION } from '../version.js';
+
+// Each command loads its code when it runs, so `omnimerge --version` and `--help` answer at once.
 
 function port(value: string): number {
   const n = Number(value);
@@ -22,7 +22,10 @@ const withDatabase = (command: Command) =>
     .option('--database-url <url>', 'postgres://… to use a real PostgreSQL (DATABASE_URL)');
 
 export async function main(argv: string[]): Promise<void> {
-  const program = new Command('omnimerge').description('One contact per person across messengers.').showHelpAfterError();
+  const program = new Command('omnimerge')
+    .description('One contact per person across messengers.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError();
 
   withDatabase(
     program
@@ -32,12 +35,14 @@ export async function main(argv: string[]): Promise<void> {
       .option('--host <host>', 'HOST, default 127.0.0.1')
       .option('--public-url <url>', "OMNIMERGE_PUBLIC_URL: this server's base URL as messengers reach it, to register their webhooks"),
   ).action(async (flags: CommonFlags & { port?: number; host?: string; publicUrl?: string }) => {
+    const { serve } = await import('./serve.js');
     await serve(readConfig(process.env, flags as Partial<Config>));
   });
 
   const project = program.command('project').description('projects and their API keys');
   withDatabase(project.command('create').argument('<name>', 'the project name').description('create a project and print its API key')).action(
     async (name: string, flags: CommonFlags) => {
+      const { projectCreate } = await import('./project-create.js');
       await projectCreate(readConfig(process.env, flags as Partial<Config>), name, (line) => console.log(line));
     },
   );
@@ -51,12 +56,14 @@ export async function main(argv: string[]): Promise<void> {
       .description('load contacts, then merge duplicates under the merge rules; prints created, merged and refused rows')
       .option('--no-progress', 'no progress bar'),
   ).action(async (file: string, flags: CommonFlags & { progress: boolean }) => {
+    const { importFile } = await import('./import.js');
     await importFile(readConfig(process.env, flags as Partial<Config>), file, (line) => console.log(line), { progress: flags.progress });
   });
 
   withProjectKey(
     program.command('dedupe').description('apply every merge rule to the whole base at once').option('--dry-run', 'only report the clusters found'),
   ).action(async (flags: CommonFlags & { dryRun?: boolean }) => {
+    const { dedupeBase } = await import('./import.js');
     await dedupeBase(readConfig(process.env, flags as Partial<Config>), (line) => console.log(line), { dryRun: flags.dryRun ?? false });
   });
 

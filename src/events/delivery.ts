@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { deliveryAttempts } from '../metrics.js';
 import type { Store } from '../store/database.js';
 import { publishEvents } from '../store/outbox.js';
 import { claimDeliveries, recordAttempts, type AttemptOutcome, type ClaimedDelivery } from '../store/webhooks.js';
@@ -78,7 +79,10 @@ export function startDelivery(store: Store, options: DeliveryOptions, logger?: L
   const turn = async (): Promise<boolean> => {
     const outcomes = finished.splice(0);
     try {
-      if (outcomes.length > 0) await recordAttempts(store.db, outcomes);
+      if (outcomes.length > 0) {
+        await recordAttempts(store.db, outcomes);
+        for (const o of outcomes) deliveryAttempts.inc({ result: o.delivered ? 'delivered' : o.retry_in_ms === null ? 'dead' : 'failed' });
+      }
     } catch (err) {
       // kept for the next turn (the database may be away); when stopping, their leases expire and they are sent again
       if (!stopping) finished.unshift(...outcomes);

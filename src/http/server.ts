@@ -14,6 +14,7 @@ import { requireApiKey } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError, sendError } from './errors.js';
 import { addJsonLimitsKeyword, guardInput } from './input-guards.js';
 import { DEFAULT_RATE_LIMITS, limitRequestsPerKey, type RateLimits } from './rate-limits.js';
+import { observeRequests, RequestLog } from './observability.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -29,9 +30,9 @@ import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { ErrorBody, SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
+import { VERSION } from '../version.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
-const VERSION = '0.1.0';
 const HealthAnswer = Type.Object({ status: Type.Literal('ok') });
 
 export interface ServerOptions {
@@ -47,6 +48,8 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** the sending worker's settings (OMNIMERGE_SEND_*); it runs while the server does */
   sending?: SendingOptions;
+  /** serve GET /metrics (config OMNIMERGE_METRICS; default true) */
+  metrics?: boolean;
 }
 
 /**
@@ -65,7 +68,7 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null, sending = DEFAULT_SENDING }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null, sending = DEFAULT_SENDING, metrics = true }: ServerOptions) {
   const connectors = createConnectors(messengerApiUrls, sending.timeoutMs);
   let sender: SendingWorker | null = null;
   const outbound = { store, connectors, giveUpMs: sending.giveUpMs, wake: () => sender?.wake() };
@@ -78,6 +81,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
     forceCloseConnections: 'idle',
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,
+    logController: new RequestLog(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const { strict, lenient } = validators();
@@ -99,6 +103,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  observeRequests(app, { store, metrics });
 
   // On shutdown, answers still in flight close their connection: a kept-alive socket would hold the
   // server open for Fastify's 72 s keep-alive timeout after the last request is done.

@@ -20,9 +20,11 @@ export function webUiBuilt(): boolean {
 export const WEB_UI_FILES: FastifyStaticOptions = {
   root: WEB_DIST,
   wildcard: false,
+  // our own Cache-Control below, not the plugin's default `public, max-age=0`
+  cacheControl: false,
   // Vite names assets by their content hash, so they never change; index.html must be read anew.
-  setHeaders: (reply, path) => {
-    reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  setHeaders: (response, path) => {
+    response.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
   },
 };
 

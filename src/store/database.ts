@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql, type LogEvent, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Driver, type LogEvent, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
@@ -25,6 +25,8 @@ export interface Store {
   health(): DatabaseHealthFigures;
   /** whether the database answers and has every migration of this version (GET /readyz) */
   readiness(): Promise<Readiness>;
+  /** Connections in use, idle, and callers waiting for one, for GET /metrics. */
+  poolUse(): PoolUse;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,15 @@ export interface Readiness {
   ready: boolean;
   /** why not, when not */
   reason?: string;
+}
+
+export interface PoolUse {
+  /** the most connections the pool opens (PGlite: 1, its one in-process connection) */
+  max: number;
+  inUse: number;
+  idle: number;
+  /** queries and transactions waiting for a free connection */
+  waiting: number;
 }
 
 export interface StoreOptions {
@@ -64,7 +75,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const kind = options.databaseUrl ? 'postgres' : 'pglite';
   const health = new DatabaseHealth(options.logger);
   let release = () => {};
-  let dialect;
+  let dialect: Dialect;
+  let poolUse: () => PoolUse;
   if (options.databaseUrl) {
     const pool = new DatabasePool(
       parseDatabaseUrl(options.databaseUrl),
@@ -72,11 +84,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       health,
     );
     dialect = new PostgresDialect({ pool });
+    poolUse = () => pool.use();
   } else {
     const dataDir = options.dataDir ?? './data';
     const embedded = await openPglite(dataDir);
     release = embedded.release;
-    dialect = new PGliteDialect(dataDir.startsWith('memory://') ? embedded.pglite : guardEmbedded(embedded.pglite, dataDir, health));
+    const guarded = dataDir.startsWith('memory://') ? embedded.pglite : guardEmbedded(embedded.pglite, dataDir, health);
+    const counted = countConnections(new PGliteDialect(guarded));
+    dialect = counted.dialect;
+    poolUse = () => ({ max: 1, inUse: counted.inUse(), idle: 1 - counted.inUse(), waiting: counted.waiting() });
   }
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
@@ -91,12 +107,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     kind,
-    transaction: (work) => {
+    transaction: async (work) => {
       let lostConnections = 0;
-      return pRetry(
+      const { result, committed } = await pRetry(
         async () => {
+          const committed: CommitHook[] = [];
           try {
-            return await db.transaction().execute(work);
+            const result = await db.transaction().execute((tx) => {
+              commitHooks.set(tx, committed);
+              return work(tx);
+            });
+            return { result, committed };
           } catch (err) {
             if (RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
             // a connection that broke before COMMIT committed nothing: once, the work runs again on a new one
@@ -106,9 +127,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         },
         { retries: 8, minTimeout: 5, maxTimeout: 200, randomize: true },
       );
+      for (const hook of committed) hook();
+      return result;
     },
     health: () => health.figures(),
     readiness: () => readiness(db),
+    poolUse: () => poolUse(),
     close: async () => {
       try {
         await db.destroy();
@@ -120,6 +144,62 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       }
     },
   };
+}
+
+type CommitHook = () => void;
+const commitHooks = new WeakMap<Tx, CommitHook[]>();
+
+/**
+ * Runs `hook` once the transaction of `store.transaction` that `tx` belongs to has committed: not when it
+ * rolls back, and only for the attempt that committed when a deadlock made it start again. Counters
+ * (GET /metrics) count this way. Outside `store.transaction` the hook runs at once.
+ */
+export function afterCommit(tx: Tx, hook: CommitHook): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.push(hook);
+  else hook();
+}
+
+/**
+ * PGlite has one connection, which its Kysely driver hands out in turn; this counts whether it is in use
+ * and how many wait for it, which is what "pool use" means for the embedded database.
+ */
+function countConnections(inner: Dialect): { dialect: Dialect; inUse: () => number; waiting: () => number } {
+  let inUse = 0;
+  let waiting = 0;
+  const dialect: Dialect = {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createDriver: () => {
+      const driver = inner.createDriver();
+      return {
+        init: () => driver.init(),
+        acquireConnection: async () => {
+          waiting++;
+          try {
+            const connection = await driver.acquireConnection();
+            inUse++;
+            return connection;
+          } finally {
+            waiting--;
+          }
+        },
+        beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+        commitTransaction: (connection) => driver.commitTransaction(connection),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+        savepoint: driver.savepoint?.bind(driver),
+        rollbackToSavepoint: driver.rollbackToSavepoint?.bind(driver),
+        releaseSavepoint: driver.releaseSavepoint?.bind(driver),
+        releaseConnection: async (connection) => {
+          inUse--;
+          await driver.releaseConnection(connection);
+        },
+        destroy: () => driver.destroy(),
+      };
+    },
+  };
+  return { dialect, inUse: () => inUse, waiting: () => waiting };
 }
 
 async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: () => void }> {

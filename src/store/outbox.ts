@@ -78,3 +78,29 @@ export async function selectEventsAfter(db: Db, projectId: string, after: string
     .limit(limit)
     .execute();
 }
+
+/** What waits to reach subscribers, across all projects (GET /metrics). */
+export interface OutboxBacklog {
+  /** events written but not yet published (numbered and fanned out to endpoints) */
+  unpublished: number;
+  /** webhook deliveries not yet acknowledged, whether due now or waiting for a retry */
+  pendingDeliveries: number;
+  /** seconds since the oldest of those events happened; 0 when nothing waits */
+  oldestAgeSeconds: number;
+}
+
+/** The backlog in one statement; both counts read partial indexes of the rows still waiting. */
+export async function selectOutboxBacklog(db: Db): Promise<OutboxBacklog> {
+  const { rows } = await sql<{ unpublished: number; pending: number; oldest_age_s: number | null }>`
+    SELECT
+      (SELECT count(*) FROM outbox WHERE event_id IS NULL)::int AS unpublished,
+      (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')::int AS pending,
+      extract(epoch FROM now() - least(
+        (SELECT min(created_at) FROM outbox WHERE event_id IS NULL),
+        (SELECT min(o.created_at) FROM webhook_deliveries d
+          JOIN outbox o ON o.project_id = d.project_id AND o.event_id = d.event_id
+          WHERE d.status = 'pending')
+      ))::float8 AS oldest_age_s`.execute(db);
+  const row = rows[0];
+  return { unpublished: row.unpublished, pendingDeliveries: row.pending, oldestAgeSeconds: Math.max(0, row.oldest_age_s ?? 0) };
+}

@@ -26,12 +26,14 @@ export class DatabasePool implements PostgresPool {
   private readonly pools: pg.Pool[];
   private readonly clients = new WeakMap<pg.PoolClient, GuardedClient>();
   private current = 0;
+  private readonly max: number;
 
   constructor(
     private readonly targets: DatabaseTargets,
     settings: PoolSettings,
     private readonly health: DatabaseHealth,
   ) {
+    this.max = settings.max;
     this.pools = targets.urls.map((connectionString) => {
       const pool = new pg.Pool({
         connectionString,
@@ -91,6 +93,17 @@ export class DatabasePool implements PostgresPool {
     }
     const want = this.targets.sessionAttrs === 'read-write' ? 'that accepts writes ' : '';
     throw new DatabaseUnavailableError(`no database host ${want}answers: ${failures.join('; ')}`, { cause });
+  }
+
+  /** Connections in use, idle and waited for, over every host's pool (GET /metrics). */
+  use(): { max: number; inUse: number; idle: number; waiting: number } {
+    const sum = (count: (pool: pg.Pool) => number) => this.pools.reduce((total, pool) => total + count(pool), 0);
+    return {
+      max: this.max,
+      inUse: sum((p) => p.totalCount - p.idleCount),
+      idle: sum((p) => p.idleCount),
+      waiting: sum((p) => p.waitingCount),
+    };
   }
 
   async end(): Promise<void> {

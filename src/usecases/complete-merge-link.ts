@@ -2,7 +2,8 @@ import { judgeLink, MAX_WRONG_CODES_PER_HOUR, type LinkVerdict } from '../links/
 import { startParameter } from '../links/link-table.js';
 import { findMergeCodes, hashSecret, isMergeToken } from '../links/secrets.js';
 import { newId } from '../ids.js';
-import type { Tx } from '../store/database.js';
+import { linksCompleted } from '../metrics.js';
+import { afterCommit, type Tx } from '../store/database.js';
 import {
   claimLink,
   countRecentCodeFailures,
@@ -125,6 +126,7 @@ export async function finishLink(tx: Tx, projectId: string, link: MergeLinkRow, 
     from_contact_id: done.fromContactId,
   };
   await insertHistory(tx, projectId, { id: newId(), kind: 'link', contactId: done.contactId, otherContactId: done.fromContactId, data });
+  afterCommit(tx, () => linksCompleted.inc({ channel: link.channel }));
   return [
     { type: 'identity.linked', contactId: done.contactId, data },
     { type: `switch_to_${link.channel}`, contactId: done.contactId, data },

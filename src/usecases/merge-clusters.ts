@@ -12,7 +12,8 @@ import {
   writeAllContactValues,
   type BulkMergeRecord,
 } from '../store/bulk-merges.js';
-import type { Tx } from '../store/database.js';
+import { merges as mergesCounted } from '../metrics.js';
+import { afterCommit, type Tx } from '../store/database.js';
 import { lockContactsInOrder } from '../store/merges.js';
 import type { MergeRuleRow } from '../store/match-keys.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
@@ -100,4 +101,5 @@ async function mergePlain(tx: Tx, projectId: string, clusters: Cluster[], sides:
   await insertAllAlternates(tx, projectId, alternates);
   await insertAllTags(tx, projectId, tags);
   await enqueueEvents(tx, projectId, events);
+  afterCommit(tx, () => mergesCounted.inc({ reason: 'rule' }, merges.length));
 }

@@ -3,7 +3,8 @@ import { DomainError } from '../domain/errors.js';
 import { planMerge, type MergePlan } from '../domain/merge-policy.js';
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
-import type { Tx } from '../store/database.js';
+import { mergeReasonLabel, merges } from '../metrics.js';
+import { afterCommit, type Tx } from '../store/database.js';
 import { deleteKept, moveRows, uuidArray, type JournalScope } from '../store/merge-journal.js';
 import {
   addAlternates,
@@ -64,7 +65,9 @@ export interface MergeResult {
  */
 export async function mergeContacts(tx: Tx, projectId: string, request: MergeRequest): Promise<MergeResult> {
   if (request.dryRun) return rolledBack(tx, async () => ({ ...(await merge(tx, projectId, request)), merge_id: null, dry_run: true }));
-  return merge(tx, projectId, request);
+  const result = await merge(tx, projectId, request);
+  afterCommit(tx, () => merges.inc({ reason: mergeReasonLabel(request.reason) }));
+  return result;
 }
 
 async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }: MergeRequest): Promise<MergeResult> {

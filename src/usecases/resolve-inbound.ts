@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import type { BotRow } from '../store/bots.js';
 import { insertAttachments, insertInboundMessage } from '../store/conversations.js';
 import type { Store, Tx } from '../store/database.js';
+import { inboundResolutions } from '../metrics.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
@@ -97,7 +98,7 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
   if (pointless >= 0) throw new DomainError('invalid_request', `attachments[${pointless}] needs a url or file_id: where the file is`);
   const profile = await readProfile(store, projectId, input.profile);
 
-  return store.transaction(async (tx) => {
+  const result = await store.transaction(async (tx) => {
     const { identity, created, contactChanged } = await findOrCreateIdentity(tx, key, profile);
     const stored = await insertInboundMessage(
       tx,
@@ -146,6 +147,8 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
     await enqueueEvents(tx, projectId, ctx.events);
     return ctx.result;
   });
+  inboundResolutions.inc({ outcome: result.duplicate ? 'duplicate' : result.created ? 'created' : 'known' });
+  return result;
 }
 
 /**

@@ -70,14 +70,16 @@ export interface TestServerOptions {
   database?: Omit<StoreOptions, 'onQuery'>;
   /** the sending worker's options over the defaults (it always runs, as in `omnimerge serve`) */
   sending?: Partial<SendingOptions>;
+  /** a PostgreSQL database of its own instead of DATABASE_URL's (see `privateDatabase`) */
+  databaseUrl?: string;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   let count = 0;
   const store = await openStore({
-    databaseUrl: process.env.DATABASE_URL,
+    databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
     // a database of the test's own is migrated directly, not through the suite's migration URL
-    migrationDatabaseUrl: options.database ? undefined : process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
+    migrationDatabaseUrl: options.database || options.databaseUrl ? undefined : process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
     dataDir: 'memory://',
     poolSize: 40,
     ...options.database,
