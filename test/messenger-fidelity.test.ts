@@ -45,18 +45,19 @@ function postTelegram(bot: WebhookBot, update: unknown) {
 describe('replies and client messages are de-duplicated per direction (issue 12.1)', () => {
   it('records a reply Telegram accepted with the id of a client message as sent, and still stores a client message with the id of an earlier reply', async () => {
     const { api } = await server.project();
-    const bot = await botOf(api, 'telegram', { token: '123456:ABC-DEF1234ghIkl' });
+    // the token's bot, as the messenger API stand-in's getMe names it
+    const bot = await botOf(api, 'telegram', { token: '123456:ABC-DEF1234ghIkl', handle: 'shop' });
     // the client's message 2 …
     const first = { update_id: 1, message: { message_id: 2, date: 1717000000, chat: { id: 1111111, type: 'private' }, from: { id: 1111111, is_bot: false, first_name: 'Ann' }, text: 'hi' } };
     expect((await postTelegram(bot, first)).status).toBe(200);
     const [incoming] = await storedMessages(api);
     // … and the reply Telegram numbers 2 as well, then 3
     fake.queue({ status: 200, body: { ok: true, result: { message_id: 2, date: 1717000001, chat: { id: 1111111, type: 'private' }, text: 'hello' } } });
-    const reply = await api('POST', `/v1/conversations/${incoming.conversation_id}/messages`, { text: 'hello' });
+    const reply = await api('POST', `/v1/conversations/${incoming.conversation_id}/messages?wait=true`, { text: 'hello' });
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ direction: 'out', delivery_state: 'sent', delivery_error: null, external_message_id: '2' });
     fake.queue({ status: 200, body: { ok: true, result: { message_id: 3, date: 1717000002, chat: { id: 1111111, type: 'private' }, text: 'anything else?' } } });
-    expect((await api('POST', `/v1/conversations/${incoming.conversation_id}/messages`, { text: 'anything else?' })).body.delivery_state).toBe('sent');
+    expect((await api('POST', `/v1/conversations/${incoming.conversation_id}/messages?wait=true`, { text: 'anything else?' })).body.delivery_state).toBe('sent');
 
     // the client's message 3 is new to us, whatever the reply was numbered
     const next = { ...first, update_id: 2, message: { ...first.message, message_id: 3, text: 'yes, one more thing' } };
