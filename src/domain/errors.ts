@@ -43,6 +43,8 @@ export const ERROR_STATUS = {
   bot_channel_mismatch: 422,
   invalid_rule: 422,
   rule_not_found: 404,
+  unsupported_media_type: 415,
+  internal_error: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -14,6 +14,9 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', description: 'what went wrong and what to fix' },
 );
 
+/** The error answer of one status, described for the OpenAPI document. */
+export const ErrorAnswer = (description: string) => Type.Ref(ErrorBody, { description });
+
 export const ChannelName = Type.Union(CHANNEL_NAMES.map((c) => Type.Literal(c)));
 export const ChannelInput = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
   description: 'a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki)',
@@ -28,11 +31,11 @@ export const Bot = Type.Object(
     name: Nullable(Type.String()),
     has_secret: Type.Boolean(),
     has_token: Type.Boolean(),
-    webhook_path: Nullable(Type.String({ description: "where to point the messenger's webhook (SPEC §7); null for channels that use POST /v1/inbound" })),
+    webhook_path: Nullable(Type.String({ description: "where to point the messenger's webhook (docs/messengers.md); null for channels that use POST /v1/inbound" })),
     account_id: Nullable(Type.String({ description: 'WhatsApp: the phone-number ID messages are sent from' })),
     created_at: Timestamp,
   },
-  { $id: 'Bot' },
+  { $id: 'Bot', description: 'a connected messenger account (its secrets are never returned)' },
 );
 
 const Variables = Type.Record(Type.String(), Type.Unknown(), { description: 'free JSON object' });
@@ -56,7 +59,7 @@ const contactFields = {
   updated_at: Timestamp,
 };
 
-export const Contact = Type.Object(contactFields, { $id: 'Contact' });
+export const Contact = Type.Object(contactFields, { $id: 'Contact', description: 'a person: one contact across all their messenger identities' });
 
 export const Identity = Type.Object(
   {
@@ -69,10 +72,10 @@ export const Identity = Type.Object(
     username: Nullable(Type.String()),
     last_inbound_at: Nullable(Timestamp),
     subscribed: Nullable(Type.Boolean({ description: 'Viber: whether the client is subscribed to the bot; null when not known' })),
-    window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (SPEC §6)" }),
+    window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (docs/messengers.md)" }),
     window_closes_at: Nullable(Timestamp),
   },
-  { $id: 'Identity' },
+  { $id: 'Identity', description: "one person's account on one bot" },
 );
 
 const RuleValues = Type.Array(Type.String(), { description: "the normalized values that matched, in the rule's field order" });
@@ -91,7 +94,7 @@ export const RuleOutcome = Type.Object(
     ),
     shared_values: Type.Array(Type.Ref(SharedValue)),
   },
-  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (SPEC §5), present when they merged, suggested or reported something; contact_id holds the person now' },
+  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (docs/rules.md), present when they merged, suggested or reported something; contact_id holds the person now' },
 );
 
 export const ContactCard = Type.Object(
@@ -102,7 +105,7 @@ export const ContactCard = Type.Object(
     recommended_channel: Nullable(ChannelName),
     rules: Type.Optional(Type.Ref(RuleOutcome)),
   },
-  { $id: 'ContactCard' },
+  { $id: 'ContactCard', description: 'the contact with its identities ("related dialogs"), conversation count and recommended channel' },
 );
 
 export const ContactInput = Type.Object(
@@ -127,7 +130,7 @@ export const Conversation = Type.Object(
     last_message_at: Nullable(Timestamp),
     messages_count: Type.Integer(),
   },
-  { $id: 'Conversation' },
+  { $id: 'Conversation', description: "a contact's dialog on one bot" },
 );
 
 export const AttachmentInput = Type.Object(
@@ -141,7 +144,7 @@ export const AttachmentInput = Type.Object(
 
 export const Attachment = Type.Object(
   { id: Id, type: Type.String(), url: Type.String(), name: Nullable(Type.String()) },
-  { $id: 'Attachment' },
+  { $id: 'Attachment', description: 'a file, image or location that came with a message' },
 );
 
 export const Message = Type.Object(
@@ -158,7 +161,7 @@ export const Message = Type.Object(
     attachments: Type.Array(Type.Ref(Attachment)),
     created_at: Timestamp,
   },
-  { $id: 'Message' },
+  { $id: 'Message', description: 'a message in a conversation, in or out, with its delivery state' },
 );
 
 const settingsFields = {
@@ -168,24 +171,60 @@ const settingsFields = {
     blocked_values: Type.Array(Type.String(), { description: 'values that never match a merge rule' }),
     max_shared: Type.Integer({ minimum: 1, description: 'a value shared by more active contacts than this is not used for automatic merges' }),
 };
-export const Settings = Type.Object(settingsFields, { $id: 'Settings' });
+export const Settings = Type.Object(settingsFields, { $id: 'Settings', description: "the project's settings" });
 export const SettingsChange = Type.Partial(Type.Object(settingsFields), { additionalProperties: false });
 
-export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as cursor for the next page' })) });
+/**
+ * A page of a list, named in the OpenAPI document by its title (e.g. `ContactPage`): every answer body is a
+ * named schema there, so the SDK's types have names.
+ */
+export const Page = <T extends TSchema>(item: T, title: string) =>
+  Type.Object(
+    { items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null on the last page' })) },
+    { title, description: 'a page of the list, with the cursor of the next one' },
+  );
+
+/** A whole list without pages, named in the OpenAPI document by its title (e.g. `BotList`). */
+export const List = <T extends TSchema>(item: T, title: string) => Type.Object({ items: Type.Array(item) }, { title, description: 'the whole list' });
 
 export const PageQuery = {
   cursor: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 };
 
+/**
+ * The errors every /v1 call may answer, each `{"error": {"code", "message"}}` (the codes are in docs/api.md).
+ * Spread into a route's `response`; a route that can answer another status adds it beside.
+ */
 export const errorResponses = {
-  400: Type.Ref(ErrorBody),
-  401: Type.Ref(ErrorBody),
-  404: Type.Ref(ErrorBody),
-  409: Type.Ref(ErrorBody),
-  422: Type.Ref(ErrorBody),
+  400: ErrorAnswer('the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix'),
+  401: ErrorAnswer('unauthorized: no API key, or one this server does not know'),
+  404: ErrorAnswer('not found in this project (contact_not_found, bot_not_found, …)'),
+  409: ErrorAnswer('conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …)'),
+  413: ErrorAnswer('payload_too_large: the body is over 1 MB'),
+  415: ErrorAnswer('unsupported_media_type: send the body as application/json'),
+  422: ErrorAnswer('understood but refused (invalid_phone, window_closed, payload_too_long, …)'),
+  503: ErrorAnswer('the server is shutting down or the database is busy (contacts_busy); try again'),
 };
+
+const Count = Type.Integer({ minimum: 0 });
+export const MergeCounts = Type.Object(
+  {
+    identities: Count,
+    conversations: Type.Integer({ minimum: 0, description: 'conversations taken over whole' }),
+    conversations_joined: Type.Integer({ minimum: 0, description: "conversations whose messages joined the survivor's conversation on the same bot" }),
+    messages: Count,
+    attachments: Count,
+    contact_events: Count,
+    conversation_events: Count,
+    notes: Count,
+    references: Count,
+    scheduled_messages_deleted: Count,
+    tags_added: Count,
+    alternates_added: Count,
+  },
+  { $id: 'MergeCounts', description: 'what a merge moved (or would move)' },
+);
 
 export const MergeSuggestion = Type.Object(
   {
@@ -201,7 +240,9 @@ export const MergeSuggestion = Type.Object(
     decided_at: Nullable(Timestamp),
     created_at: Timestamp,
   },
-  { $id: 'MergeSuggestion' },
+  { $id: 'MergeSuggestion', description: 'a merge waiting for an operator (manual mode), or decided' },
 );
 
 export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, SharedValue, RuleOutcome, ContactCard, Conversation, Attachment, Message, Settings];
+
+export const Health = Type.Object({ status: Type.Literal('ok') }, { title: 'Health', description: 'the server is up and its database answers' });

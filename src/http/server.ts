@@ -10,6 +10,7 @@ import { createConnectors, type MessengerApiUrls } from '../channels/index.js';
 import type { Store } from '../store/database.js';
 import { requireApiKey } from './auth.js';
 import { handleError, sendError } from './errors.js';
+import { openapiOptions } from './openapi.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -23,7 +24,7 @@ import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
-import { SHARED_SCHEMAS } from './schemas.js';
+import { errorResponses, Health, SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
@@ -64,19 +65,7 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'omnimerge',
-        version: VERSION,
-        description: 'One contact per person across messengers. Every /v1 call takes `Authorization: Bearer <api key>`; errors answer {"error":{"code","message"}}.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
+  await app.register(swagger, openapiOptions(VERSION));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -96,9 +85,10 @@ export async function buildServer({ store, logger, messengerApiUrls }: ServerOpt
   );
   if (webUiBuilt()) await app.register(fastifyStatic, WEB_UI_FILES);
 
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Ready to serve', security: [] } }, async () => {
+  const healthSchema = { operationId: 'getHealth', tags: ['health'], summary: 'Ready to serve', security: [], response: { 200: Health, 503: errorResponses[503] } };
+  app.get('/healthz', { schema: healthSchema }, async () => {
     await store.db.selectFrom('projects').select('project_id').limit(1).execute();
-    return { status: 'ok' };
+    return { status: 'ok' as const };
   });
 
   await app.register(

@@ -15,7 +15,7 @@ export async function createContact(store: Store, projectId: string, input: Cont
     const id = newId();
     await insertContact(tx, projectId, id, newContactFields(fields), fields.tags ?? []);
     const contact = contactCardView((await selectContactCard(tx, projectId, id))!);
-    await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact } }]);
+    await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact, identity: null } }]);
     const rules = await applyRules(tx, projectId, id, settings);
     if (!ruleOutcomeMatters(rules)) return contact;
     if (rules.contact_id === id && rules.merged.length === 0) return { ...contact, rules };

@@ -28,9 +28,25 @@ export interface InboundInput {
   attachments?: Array<{ type: string; url: string; name?: string }>;
 }
 
+/** What the caller should do: send a merge link's tag message to the client through the bot. */
 export interface InboundAction {
-  type: string;
-  [key: string]: unknown;
+  type: 'send_message';
+  channel: Channel;
+  bot_id: string;
+  identity_id: string;
+  text: string;
+}
+
+/** The merge link a message completed, or left for an operator (manual mode). */
+export interface InboundLink {
+  link_id: string;
+  contact_id: string;
+  identity_id: string;
+  status: 'completed' | 'suggested';
+  channel?: Channel;
+  tag?: string | null;
+  merge_id?: string;
+  suggestion_id?: string;
 }
 
 export interface InboundResult {
@@ -40,10 +56,10 @@ export interface InboundResult {
   message_id: string | null;
   created: boolean;
   duplicate: boolean;
-  linked?: Record<string, unknown>;
-  merged?: Record<string, unknown>;
-  /** the invite data written to the contact (SPEC §3.3) */
-  invite?: Record<string, unknown>;
+  linked?: InboundLink;
+  merged?: { merge_id: string; from_contact_id: string; to_contact_id: string };
+  /** the invite data written to the contact (docs/links.md) */
+  invite?: { p?: string; e?: string; eId?: string; v?: Record<string, unknown> };
   /** what the merge rules did when the contact's fields changed (SPEC §5) */
   rules?: RuleOutcome;
   actions: InboundAction[];
@@ -152,7 +168,7 @@ async function readProfile(store: Store, projectId: string, profile: InboundInpu
 /** SPEC §2 step 5: a contact seen for the first time is announced. */
 export const announceNewContact: InboundStep = async (ctx) => {
   // Written at once, before a link or a rule may merge the new contact away: subscribers hear of it first.
-  if (ctx.result.created) await enqueueEvents(ctx.tx, ctx.projectId, [contactCreatedEvent(ctx)]);
+  if (ctx.result.created) await enqueueEvents(ctx.tx, ctx.projectId, [await contactCreatedEvent(ctx)]);
 };
 
 /**

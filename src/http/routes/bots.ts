@@ -2,13 +2,14 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { Store } from '../../store/database.js';
 import { connectBot } from '../../usecases/connect-bot.js';
 import { listBots } from '../../usecases/list-bots.js';
-import { Bot, ChannelInput, errorResponses } from '../schemas.js';
+import { Bot, ChannelInput, errorResponses, List } from '../schemas.js';
 
 export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
     '/bots',
     {
       schema: {
+        operationId: 'createBot',
         tags: ['bots'],
         summary: 'Connect a messenger account (bot) to the project',
         body: Type.Object(
@@ -38,7 +39,7 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app
 
   app.get(
     '/bots',
-    { schema: { tags: ['bots'], summary: "The project's bots", response: { 200: Type.Object({ items: Type.Array(Type.Ref(Bot)) }) } } },
+    { schema: { operationId: 'listBots', tags: ['bots'], summary: "The project's bots", response: { 200: List(Type.Ref(Bot), 'BotList'), ...errorResponses } } },
     async (request) => listBots(store, request.projectId),
   );
 };

@@ -4,35 +4,18 @@ import { listContactHistory } from '../../usecases/list-contact-history.js';
 import { mergeContacts } from '../../usecases/merge-contacts.js';
 import { undoMerge } from '../../usecases/undo-merge.js';
 import { unmergeIdentity } from '../../usecases/unmerge-identity.js';
-import { ContactCard, errorResponses, Id, Nullable, Page, PageQuery } from '../schemas.js';
+import { ContactCard, errorResponses, Id, MergeCounts, Nullable, Page, PageQuery } from '../schemas.js';
 
-// SPEC §4 and §3.5 over HTTP: merge (or its dry run), undo a merge from its journal, untie an identity, history.
+// Merges over HTTP (docs/merging.md): merge (or its dry run), undo a merge from its journal, untie an identity, history.
 
 const Count = Type.Integer({ minimum: 0 });
-const MergeCounts = Type.Object(
-  {
-    identities: Count,
-    conversations: Type.Integer({ minimum: 0, description: 'conversations taken over whole' }),
-    conversations_joined: Type.Integer({ minimum: 0, description: "conversations whose messages joined the survivor's conversation on the same bot" }),
-    messages: Count,
-    attachments: Count,
-    contact_events: Count,
-    conversation_events: Count,
-    notes: Count,
-    references: Count,
-    scheduled_messages_deleted: Count,
-    tags_added: Count,
-    alternates_added: Count,
-  },
-  { $id: 'MergeCounts' },
-);
 
 export const MergeAnswer = Type.Object({
   merge_id: Nullable(Type.String({ format: 'uuid', description: 'null for a dry run' })),
   dry_run: Type.Boolean(),
   contact: Type.Ref(ContactCard),
   moved: MergeCounts,
-});
+}, { title: 'MergeAnswer', description: 'the surviving contact and what moved into it' });
 
 const HistoryEntry = Type.Object({
   id: Id,
@@ -41,7 +24,7 @@ const HistoryEntry = Type.Object({
   other_contact_id: Nullable(Id),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'reason, actor, merge_id, moved counts, …' }),
   created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }),
-});
+}, { title: 'HistoryEntry', description: "an entry of a contact's history" });
 
 const ACTOR = 'api';
 
@@ -50,8 +33,9 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     '/contacts/merge',
     {
       schema: {
+        operationId: 'mergeContacts',
         tags: ['merges'],
-        summary: 'Merge one contact into another (SPEC §4)',
+        summary: 'Merge one contact into another',
         description:
           'Everything of from_contact_id moves into to_contact_id in one transaction, recorded with a journal so POST /v1/merges/{id}/undo can put it back. dry_run answers the resulting contact and the counts and changes nothing.',
         body: Type.Object(
@@ -73,11 +57,15 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     '/merges/:id/undo',
     {
       schema: {
+        operationId: 'undoMerge',
         tags: ['merges'],
         summary: 'Undo a merge from its journal',
         description: 'Everything the merge moved goes back and the merged contact is active again. Refused (409) while a later merge or unmerge of the survivor stands.',
         params: Type.Object({ id: Id }),
-        response: { 200: Type.Object({ merge_id: Id, contacts: Type.Array(Type.Ref(ContactCard)) }), ...errorResponses },
+        response: {
+          200: Type.Object({ merge_id: Id, contacts: Type.Array(Type.Ref(ContactCard)) }, { title: 'UndoneMerge', description: 'both contacts as they are again' }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => undoMerge(store, request.projectId, request.params.id, ACTOR),
@@ -87,8 +75,9 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     '/contacts/:id/unmerge',
     {
       schema: {
+        operationId: 'unmergeIdentity',
         tags: ['merges'],
-        summary: 'Untie one identity into a new contact (SPEC §3.5)',
+        summary: 'Untie one identity into a new contact',
         description: 'The named identity, or else the one the client wrote from last, moves to a new contact with its messages in conversations of their own.',
         params: Type.Object({ id: Id }),
         body: Type.Union([Type.Object({ identity_id: Type.Optional(Id) }, { additionalProperties: false }), Type.Null()]),
@@ -99,7 +88,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
             identity_id: Id,
             moved: Type.Object({ conversations: Count, messages: Count }),
             contact: Type.Ref(ContactCard),
-          }),
+          }, { title: 'UnmergedIdentity', description: 'the new contact the identity moved to' }),
           ...errorResponses,
         },
       },
@@ -111,12 +100,13 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     '/contacts/:id/history',
     {
       schema: {
+        operationId: 'listContactHistory',
         tags: ['merges'],
         summary: "A contact's merges, unmerges and undos, newest first",
         description: 'Includes what happened to the contacts merged into it.',
         params: Type.Object({ id: Id }),
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: Page(HistoryEntry), ...errorResponses },
+        response: { 200: Page(HistoryEntry, 'HistoryPage'), ...errorResponses },
       },
     },
     async (request) => listContactHistory(store.db, request.projectId, request.params.id, request.query),
