@@ -147,3 +147,14 @@ describe('API description', () => {
     expect(((await answer.json()) as any).error.code).toBe('payload_too_large');
   });
 });
+
+describe('contract check of the test client', () => {
+  it('refuses an answer the document does not describe: a wrong body, an unlisted status, a wrong content type', async () => {
+    const { checkAnswer } = await import('./helpers/contract.js');
+    const json = 'application/json; charset=utf-8';
+    await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 200, contentType: json, body: { items: [], next_cursor: null } })).resolves.toBeUndefined();
+    await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 200, contentType: json, body: { items: 'none' } })).rejects.toThrow(/schema refuses/);
+    await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 418, contentType: json, body: {} })).rejects.toThrow(/does not list/);
+    await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 200, contentType: 'text/html', body: '' })).rejects.toThrow(/not application\/json/);
+  });
+});

@@ -4,10 +4,12 @@ import { DEFAULT_DELIVERY, startDelivery, type DeliveryOptions } from '../../src
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
+import { checkAnswer } from './contract.js';
 
 // Tests talk HTTP to a real server on a real database: PostgreSQL when DATABASE_URL is set (CI runs the
 // suite both ways), otherwise an in-memory PGlite. Each test makes its own project, so tests never see
-// each other's data — the same isolation the API promises between projects.
+// each other's data — the same isolation the API promises between projects. Every answer is checked
+// against the server's own OpenAPI document (./contract.ts): a test fails on an undocumented answer.
 
 export interface Answer<T = any> {
   status: number;
@@ -45,6 +47,7 @@ export function client(url: string, apiKey: string | null): Api {
     } catch {
       // not JSON: the raw text is the answer
     }
+    await checkAnswer(url, method, path, { status: response.status, contentType: response.headers.get('content-type'), body: parsed });
     return { status: response.status, body: parsed as any, headers: response.headers };
   };
 }
