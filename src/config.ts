@@ -1,6 +1,6 @@
 import { CHANNEL_NAMES, type Channel } from './domain/channels.js';
 
-// Configuration is by environment (SPEC §9); CLI flags may override it.
+// Configuration is by environment (README.md); CLI flags may override it.
 
 export interface Config {
   port: number;

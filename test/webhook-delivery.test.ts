@@ -8,7 +8,7 @@ import { enqueueEvents } from '../src/store/outbox.js';
 import { eventually, FAST_DELIVERY as FAST, inOrderPerContact, startReceiver, type Receiver } from './helpers/receiver.js';
 import { startServer, type Api, type TestServer } from './helpers/server.js';
 
-// Webhook endpoints, signed deliveries, retries, order per contact and polling (SPEC §8, docs/events.md),
+// Webhook endpoints, signed deliveries, retries, order per contact and polling (docs/api.md, docs/events.md),
 // against a real HTTP receiver on 127.0.0.1.
 
 const SECRET = 'a-secret-the-receiver-knows';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMessengerBot, deliver, fixture, postRaw, SECRETS, SIGN, type Messenger } from './helpers/messengers.js';
 import { startServer, type Api, type TestServer } from './helpers/server.js';
 
-// SPEC §7: each messenger's own webhook payload (fixtures under test/fixtures/<messenger>/, each
+// docs/messengers.md: each messenger's own webhook payload (fixtures under test/fixtures/<messenger>/, each
 // README names the document it follows) becomes the same inbound resolution as POST /v1/inbound.
 
 let server: TestServer;
@@ -73,7 +73,7 @@ const IGNORED: Array<[Messenger, string]> = [
   ['line', 'verify'],
 ];
 
-describe('messenger webhooks in (SPEC §7)', () => {
+describe('messenger webhooks in (docs/messengers.md)', () => {
   it.each(PEOPLE)('turns a %s %s event into a contact, an identity and a message', async (messenger, name, expected) => {
     const { api } = await server.project();
     const bot = await connectMessengerBot(api, messenger, messenger === 'vk' ? { confirmation_code: 'a1b2c3d4' } : {});
@@ -166,7 +166,7 @@ describe('messenger webhooks in (SPEC §7)', () => {
   });
 });
 
-describe('webhook verification (SPEC §7)', () => {
+describe('webhook verification (docs/messengers.md)', () => {
   const MESSENGERS: Messenger[] = ['telegram', 'facebook', 'instagram', 'whatsapp', 'viber', 'vk', 'line'];
   const PERSON: Record<Messenger, string> = {
     telegram: 'message-text',

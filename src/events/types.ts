@@ -1,7 +1,7 @@
 import { CHANNEL_NAMES } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
 
-// The events omnimerge emits (SPEC §1 event / webhook, §3.1 switch_to_<channel>, §3.4 message.outbound).
+// The events omnimerge emits (docs/events.md: switch_to_<channel> from merge links, message.outbound from invites and sends).
 
 export const EVENT_TYPES: readonly string[] = [
   'contact.created',

@@ -9,7 +9,7 @@ declare module 'fastify' {
   }
 }
 
-/** `Authorization: Bearer <api key>` on every route of the scope; the key decides the project (SPEC §8). */
+/** `Authorization: Bearer <api key>` on every route of the scope; the key decides the project (docs/api.md). */
 export function requireApiKey(app: FastifyInstance, store: Store): void {
   const authenticate = createAuthenticator(store);
   app.decorateRequest('projectId', '');

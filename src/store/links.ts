@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from './database.js';
 import type { MergeLinksTable } from './schema.js';
 
-// SPEC §3.1: merge links and codes, looked up by the hash of their secret; wrong codes counted per identity.
+// docs/links.md: merge links and codes, looked up by the hash of their secret; wrong codes counted per identity.
 
 export type MergeLinkRow = Selectable<MergeLinksTable>;
 
@@ -136,7 +136,7 @@ export async function selectMessageConversation(tx: Tx, projectId: string, messa
   return row?.conversation_id;
 }
 
-/** The project's first bot of a channel (SPEC §3.1: the default `group`). */
+/** The project's first bot of a channel (docs/links.md: the default `group`). */
 export async function selectFirstBotOfChannel(db: Db, projectId: string, channel: string) {
   return db.selectFrom('bots').selectAll().where('project_id', '=', projectId).where('channel', '=', channel).orderBy('id').limit(1).executeTakeFirst();
 }
@@ -148,7 +148,7 @@ export interface InviteValues {
   variables?: Record<string, unknown>;
 }
 
-/** SPEC §3.3: writes what an invite link carried onto the contact; answers whether anything changed. */
+/** docs/links.md: writes what an invite link carried onto the contact; answers whether anything changed. */
 export async function writeInviteValues(tx: Tx, projectId: string, contactId: string, values: InviteValues): Promise<boolean> {
   const { phone = null, email = null, external_id = null } = values;
   const variables = JSON.stringify(values.variables ?? {});

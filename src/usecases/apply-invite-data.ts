@@ -7,7 +7,7 @@ import { writeInviteValues, type InviteValues } from '../store/links.js';
 import { selectSettings } from '../store/projects.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 
-// SPEC §2 step 4 and §3.3: the data an invite link carried is written to the contact (the phone
+// inbound resolution step 4 (docs/concepts.md) and invite links (docs/links.md): the data an invite link carried is written to the contact (the phone
 // normalized); a payload that is not such JSON is the client's external id (the seeds' clientExternalId).
 // Then the merge rules run (they look at `contactChanged`).
 

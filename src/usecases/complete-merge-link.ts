@@ -20,9 +20,9 @@ import { mergeContacts } from './merge-contacts.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 import { suggestMerge } from './suggest-merge.js';
 
-// SPEC §2 step 3 and §3.1: a merge token or code came back, so the identity that brought it is the person
+// inbound resolution step 3 (docs/concepts.md) and merge links (docs/links.md): a merge token or code came back, so the identity that brought it is the person
 // the link was made for. In auto mode its contact joins the link's contact at once; in manual mode an
-// operator decides (SPEC §3.2) and approval finishes the link (`finishLink`).
+// operator decides (docs/merging.md) and approval finishes the link (`finishLink`).
 
 /** The merge token of a message (its start / ref / context parameter) and the merge codes in its text. */
 export function mergeSecretsIn(input: { payload?: string; text?: string }): { token: string | null; codes: string[] } {

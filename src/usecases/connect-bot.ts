@@ -12,7 +12,7 @@ export interface BotView {
   name: string | null;
   has_secret: boolean;
   has_token: boolean;
-  /** where the messenger's webhook goes (SPEC §7); null for channels without an adapter */
+  /** where the messenger's webhook goes (docs/messengers.md); null for channels without an adapter */
   webhook_path: string | null;
   account_id: string | null;
   created_at: Date;
@@ -52,7 +52,7 @@ export interface ConnectBotInput {
   account_id?: string;
 }
 
-/** Connects a messenger account to the project (SPEC §1 bot). */
+/** Connects a messenger account to the project (docs/concepts.md bot). */
 export async function connectBot(store: Store, projectId: string, input: ConnectBotInput): Promise<BotView> {
   const channel = requireChannel(input.channel);
   const handle = input.handle.trim().replace(/^@/, '');

@@ -7,7 +7,7 @@ import { selectSettings } from '../store/projects.js';
 import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
-/** A new contact; the merge rules run on it (SPEC §5), so the answer may be the older contact it joined. */
+/** A new contact; the merge rules run on it (docs/rules.md), so the answer may be the older contact it joined. */
 export async function createContact(store: Store, projectId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {
   return store.transaction(async (tx) => {
     const settings = await selectSettings(tx, projectId);

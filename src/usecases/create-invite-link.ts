@@ -5,7 +5,7 @@ import type { Store } from '../store/database.js';
 import { requireLinkable } from './create-merge-link.js';
 import { findBot } from './find-bot.js';
 
-// SPEC §3.3: an invite link for a bot carrying data (`p`, `e`, `eId`, `v`) or a raw payload (the client's
+// docs/links.md: an invite link for a bot carrying data (`p`, `e`, `eId`, `v`) or a raw payload (the client's
 // external id), at most 64 characters of Base64URL.
 
 export async function createInviteLink(

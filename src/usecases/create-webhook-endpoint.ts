@@ -30,7 +30,7 @@ export interface CreateWebhookEndpointInput {
   secret?: string;
 }
 
-/** Subscribes a URL to events (SPEC §8); the secret that signs its deliveries is shown this once. */
+/** Subscribes a URL to events (docs/api.md); the secret that signs its deliveries is shown this once. */
 export async function createWebhookEndpoint(store: Store, projectId: string, input: CreateWebhookEndpointInput): Promise<WebhookEndpointView> {
   const row: EndpointRow = {
     project_id: projectId,

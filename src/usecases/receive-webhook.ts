@@ -5,7 +5,7 @@ import type { Store } from '../store/database.js';
 import { recordSubscriptions, selectBotById } from '../store/messaging.js';
 import { resolveInbound, type InboundInput, type InboundResult } from './resolve-inbound.js';
 
-// SPEC §7: a messenger's own webhook, read by its adapter (src/channels), fed to inbound resolution.
+// docs/messengers.md: a messenger's own webhook, read by its adapter (src/channels), fed to inbound resolution.
 
 /** One person's inbound event; the bot comes from the webhook's URL. */
 export type WebhookInbound = Omit<InboundInput, 'bot_id'> & {

@@ -8,7 +8,7 @@ import { insertOutboundMessage, recordDelivery, selectRecipient, selectWindowSta
 import { enqueueEvents } from '../store/outbox.js';
 import { findBot } from './find-bot.js';
 
-// SPEC §3.4, §6, §8 `POST /v1/conversations/{id}/messages`: a text into a conversation, through the
+// docs/links.md, docs/messengers.md, docs/api.md `POST /v1/conversations/{id}/messages`: a text into a conversation, through the
 // messenger's API when the bot has a token, otherwise handed to the host as a `message.outbound` event.
 
 /** What a messenger's API said about a sent message. */
@@ -62,7 +62,7 @@ function requireIdentity(recipient: Recipient): { identityId: string; externalUs
   return { identityId: recipient.identity_id, externalUserId: recipient.external_user_id };
 }
 
-/** SPEC §6: a free-form message into a closed window is refused, naming the channels that are open. */
+/** docs/messengers.md: a free-form message into a closed window is refused, naming the channels that are open. */
 async function requireOpenWindow(store: Store, projectId: string, recipient: Recipient): Promise<void> {
   const window = messagingWindow(recipient.channel, { lastInboundAt: recipient.last_inbound_at, subscribed: recipient.subscribed });
   if (window.open) return;

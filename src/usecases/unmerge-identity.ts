@@ -17,7 +17,7 @@ export interface UnmergeResult {
 }
 
 /**
- * SPEC §3.5 `unmerge_client()`: unties one identity — the named one, else the one the client wrote from
+ * docs/merging.md `unmerge_client()`: unties one identity — the named one, else the one the client wrote from
  * last — from its contact into a new contact, with that identity's messages in conversations of their own.
  */
 export async function unmergeIdentity(store: Store, projectId: string, contactId: string, input: { identity_id?: string; actor: string }): Promise<UnmergeResult> {

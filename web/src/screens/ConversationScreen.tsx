@@ -8,7 +8,7 @@ import { InviteResult } from '../components/InviteResult';
 import { contactTitle, formatTime } from '../format';
 import { useAction, useLoad } from '../hooks';
 
-// The channels a merge link can be made for (SPEC §3.1).
+// The channels a merge link can be made for (docs/links.md).
 const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line'];
 const PAGE = 100;
 
@@ -24,7 +24,7 @@ async function loadConversation(contactId: string, conversationId: string) {
   return { card, conversation, inviteChannels, messages };
 }
 
-// Outbound delivery states in words (SPEC §3.4: without credentials the host delivers the message).
+// Outbound delivery states in words (docs/links.md: without credentials the host delivers the message).
 const DELIVERY_WORDS: Record<string, string> = {
   sending: 'sending',
   sent: 'sent',
@@ -45,7 +45,7 @@ function MessageItem({ message }: { message: Message }) {
   );
 }
 
-/** One dialog: its messages, a reply box, and invites to the client's other messengers (SPEC §3.4). */
+/** One dialog: its messages, a reply box, and invites to the client's other messengers (docs/links.md). */
 export function ConversationScreen() {
   const { contactId = '', conversationId = '' } = useParams();
   const view = useLoad(() => loadConversation(contactId, conversationId), [contactId, conversationId]);
