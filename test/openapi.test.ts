@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../src/domain/errors.js';
 import { EVENT_TYPES } from '../src/events/types.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { client, startServer, type TestServer } from './helpers/server.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
@@ -123,9 +123,9 @@ describe('API description', () => {
 
   it('serves interactive docs and a health check without a key', async () => {
     expect((await fetch(`${server.url}/docs/`)).status).toBe(200);
-    const health = await fetch(`${server.url}/healthz`);
+    const health = await client(server.url, null)('GET', '/healthz');
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(health.body).toEqual({ status: 'ok' });
   });
 
   it('answers unknown routes with a JSON error that points at the docs', async () => {

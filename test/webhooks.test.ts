@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMessengerBot, deliver, fixture, postRaw, SECRETS, SIGN, type Messenger } from './helpers/messengers.js';
-import { startServer, type Api, type TestServer } from './helpers/server.js';
+import { client, startServer, type Api, type TestServer } from './helpers/server.js';
 
 // docs/messengers.md: each messenger's own webhook payload (fixtures under test/fixtures/<messenger>/, each
 // README names the document it follows) becomes the same inbound resolution as POST /v1/inbound.
@@ -138,16 +138,18 @@ describe('messenger webhooks in (docs/messengers.md)', () => {
     const { api } = await server.project();
     const withSecret = await connectMessengerBot(api, 'facebook');
     const withToken = await connectMessengerBot(api, 'whatsapp', { verify_token: 'my-verify-token' });
+    // as Meta calls it: no API key
     const handshake = (path: string, token: string) =>
-      fetch(`${server.url}${path}?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=1158201444`);
+      client(server.url, null)('GET', `${path}?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=1158201444`);
 
     const bySecret = await handshake(withSecret.webhook_path, SECRETS.facebook);
-    expect({ status: bySecret.status, text: await bySecret.text() }).toEqual({ status: 200, text: '1158201444' });
+    expect({ status: bySecret.status, text: bySecret.body }).toEqual({ status: 200, text: '1158201444' });
+    expect(bySecret.headers.get('content-type')).toMatch(/^text\/plain/);
     const byToken = await handshake(withToken.webhook_path, 'my-verify-token');
-    expect({ status: byToken.status, text: await byToken.text() }).toEqual({ status: 200, text: '1158201444' });
+    expect({ status: byToken.status, text: byToken.body }).toEqual({ status: 200, text: '1158201444' });
     const wrong = await handshake(withToken.webhook_path, SECRETS.whatsapp);
     expect(wrong.status).toBe(403);
-    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('verify_token_mismatch');
+    expect(wrong.body.error.code).toBe('verify_token_mismatch');
   });
 
   it('keeps the Viber subscription on the identity: the window is open while subscribed', async () => {

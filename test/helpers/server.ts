@@ -41,13 +41,16 @@ export function client(url: string, apiKey: string | null): Api {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // not JSON: the raw text is the answer
+    const contentType = response.headers.get('content-type');
+    let parsed: unknown = text === '' ? null : text;
+    if (text !== '' && (contentType === null || /json/.test(contentType))) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON after all: the raw text is the answer
+      }
     }
-    await checkAnswer(url, method, path, { status: response.status, contentType: response.headers.get('content-type'), body: parsed });
+    await checkAnswer(url, method, path, { status: response.status, contentType, body: parsed });
     return { status: response.status, body: parsed as any, headers: response.headers };
   };
 }
