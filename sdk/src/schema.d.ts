@@ -1159,30 +1159,287 @@ export interface components {
             contact: components["schemas"]["ContactCard"];
         };
         /**
-         * HistoryEntry
-         * @description an entry of a contact's history
+         * MergeRecord
+         * @description a merge: who, why and what moved
          */
-        HistoryEntry: {
+        MergeRecord: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            merge_id: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            from_contact_id: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            to_contact_id: string;
+            /** @description api, link, rule:<id> or suggestion:<id> */
+            reason: string;
+            /** @description who merged */
+            actor: string;
+            moved: components["schemas"]["MergeCounts"];
+        };
+        /**
+         * MergeHistoryEntry
+         * @description a merge into this contact
+         */
+        MergeHistoryEntry: {
             /**
              * Format: uuid
              * @description an id this API gave out
              */
             id: string;
-            /** @description merge, unmerge, undo (links and rule matches add their own kinds) */
-            kind: string;
+            /** @enum {string} */
+            kind: "merge";
             /**
              * Format: uuid
              * @description an id this API gave out
              */
             contact_id: string;
             other_contact_id: string | null;
-            /** @description reason, actor, merge_id, moved counts, … */
+            data: components["schemas"]["MergeRecord"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * UnmergeHistoryEntry
+         * @description an identity untied into a new contact (other_contact_id)
+         */
+        UnmergeHistoryEntry: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "unmerge";
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            other_contact_id: string | null;
             data: {
-                [key: string]: unknown;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                contact_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                new_contact_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                identity_id: string;
+                actor: string;
+                moved: {
+                    conversations: number;
+                    messages: number;
+                };
             };
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * UndoHistoryEntry
+         * @description a merge undone: other_contact_id is active again
+         */
+        UndoHistoryEntry: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "undo";
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            other_contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                merge_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                from_contact_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                to_contact_id: string;
+                actor: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * LinkEventData
+         * @description a merge link completed: the identity that arrived with it joined the contact
+         */
+        LinkEventData: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            link_id: string;
+            /**
+             * Format: uuid
+             * @description the contact the identity belongs to now
+             */
+            contact_id: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            identity_id: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            bot_id: string;
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            tag: string | null;
+            merge_id: string | null;
+            from_contact_id: string | null;
+        };
+        /**
+         * LinkHistoryEntry
+         * @description a merge link completed: its identity joined this contact
+         */
+        LinkHistoryEntry: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "link";
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            other_contact_id: string | null;
+            data: components["schemas"]["LinkEventData"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * RuleMatchHistoryEntry
+         * @description a merge rule matched other_contact_id and merged it into this contact
+         */
+        RuleMatchHistoryEntry: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "rule_match";
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            other_contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                rule_id: string;
+                fields: string[];
+                values: string[];
+                merge_id: string | null;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * MergeSuggestedHistoryEntry
+         * @description manual mode: a merge of this contact into other_contact_id waits for an operator
+         */
+        MergeSuggestedHistoryEntry: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "merge_suggested";
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            other_contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                suggestion_id: string;
+                kind: string;
+                reason: string;
+                evidence: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * MergeRejectedHistoryEntry
+         * @description manual mode: an operator rejected merging this contact into other_contact_id
+         */
+        MergeRejectedHistoryEntry: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "merge_rejected";
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            other_contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                suggestion_id: string;
+                kind: string;
+                reason: string;
+                decided_by: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * HistoryEntry
+         * @description an entry of a contact's history; `kind` says which `data` it holds
+         */
+        HistoryEntry: components["schemas"]["MergeHistoryEntry"] | components["schemas"]["UnmergeHistoryEntry"] | components["schemas"]["UndoHistoryEntry"] | components["schemas"]["LinkHistoryEntry"] | components["schemas"]["RuleMatchHistoryEntry"] | components["schemas"]["MergeSuggestedHistoryEntry"] | components["schemas"]["MergeRejectedHistoryEntry"];
         /**
          * HistoryPage
          * @description a page of the list, with the cursor of the next one
@@ -1471,28 +1728,7 @@ export interface components {
              */
             project_id: string;
             contact_id: string | null;
-            data: {
-                /**
-                 * Format: uuid
-                 * @description an id this API gave out
-                 */
-                merge_id: string;
-                /**
-                 * Format: uuid
-                 * @description an id this API gave out
-                 */
-                from_contact_id: string;
-                /**
-                 * Format: uuid
-                 * @description an id this API gave out
-                 */
-                to_contact_id: string;
-                /** @description api, link, rule:<id> or suggestion:<id> */
-                reason: string;
-                /** @description who merged */
-                actor: string;
-                moved: components["schemas"]["MergeCounts"];
-            };
+            data: components["schemas"]["MergeRecord"];
         };
         /**
          * ContactUnmergedEvent
@@ -1551,36 +1787,6 @@ export interface components {
                  */
                 to_contact_id?: string;
             };
-        };
-        /**
-         * LinkEventData
-         * @description a merge link completed: the identity that arrived with it joined the contact
-         */
-        LinkEventData: {
-            /**
-             * Format: uuid
-             * @description an id this API gave out
-             */
-            link_id: string;
-            /**
-             * Format: uuid
-             * @description the contact the identity belongs to now
-             */
-            contact_id: string;
-            /**
-             * Format: uuid
-             * @description an id this API gave out
-             */
-            identity_id: string;
-            /**
-             * Format: uuid
-             * @description an id this API gave out
-             */
-            bot_id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
-            tag: string | null;
-            merge_id: string | null;
-            from_contact_id: string | null;
         };
         /**
          * IdentityLinkedEvent

@@ -10,7 +10,7 @@ const EventIdentity = Type.Object(
   { description: 'the identity whose first message made the contact' },
 );
 
-const LinkData = Type.Object(
+export const LinkData = Type.Object(
   {
     link_id: Id,
     contact_id: Type.String({ format: 'uuid', description: 'the contact the identity belongs to now' }),
@@ -25,6 +25,19 @@ const LinkData = Type.Object(
 );
 
 const SuggestionKind = Type.Union([Type.Literal('link'), Type.Literal('rule')]);
+
+/** What a merge records, in contact.merged and in the contact's history. */
+export const MergeRecord = Type.Object(
+  {
+    merge_id: Id,
+    from_contact_id: Id,
+    to_contact_id: Id,
+    reason: Type.String({ description: 'api, link, rule:<id> or suggestion:<id>' }),
+    actor: Type.String({ description: 'who merged' }),
+    moved: MergeCounts,
+  },
+  { title: 'MergeRecord', description: 'a merge: who, why and what moved' },
+);
 
 const PAYLOADS: Array<{ type: string; title: string; summary: string; data: TSchema }> = [
   {
@@ -46,14 +59,7 @@ const PAYLOADS: Array<{ type: string; title: string; summary: string; data: TSch
     type: 'contact.merged',
     title: 'ContactMergedEvent',
     summary: 'from_contact_id was merged into to_contact_id',
-    data: Type.Object({
-      merge_id: Id,
-      from_contact_id: Id,
-      to_contact_id: Id,
-      reason: Type.String({ description: 'api, link, rule:<id> or suggestion:<id>' }),
-      actor: Type.String({ description: 'who merged' }),
-      moved: MergeCounts,
-    }),
+    data: MergeRecord,
   },
   {
     type: 'contact.unmerged',

@@ -1,9 +1,10 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { listContactHistory } from '../../usecases/list-contact-history.js';
 import { mergeContacts } from '../../usecases/merge-contacts.js';
 import { undoMerge } from '../../usecases/undo-merge.js';
 import { unmergeIdentity } from '../../usecases/unmerge-identity.js';
+import { LinkData, MergeRecord } from '../event-schemas.js';
 import { ContactCard, errorResponses, Id, MergeCounts, Nullable, Page, PageQuery } from '../schemas.js';
 
 // Merges over HTTP (docs/merging.md): merge (or its dry run), undo a merge from its journal, untie an identity, history.
@@ -17,14 +18,61 @@ export const MergeAnswer = Type.Object({
   moved: MergeCounts,
 }, { title: 'MergeAnswer', description: 'the surviving contact and what moved into it' });
 
-const HistoryEntry = Type.Object({
-  id: Id,
-  kind: Type.String({ description: 'merge, unmerge, undo (links and rule matches add their own kinds)' }),
-  contact_id: Id,
-  other_contact_id: Nullable(Id),
-  data: Type.Record(Type.String(), Type.Unknown(), { description: 'reason, actor, merge_id, moved counts, …' }),
-  created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }),
-}, { title: 'HistoryEntry', description: "an entry of a contact's history" });
+// One entry shape per kind, discriminated on `kind`.
+const HISTORY_KINDS: Array<{ kind: string; title: string; description: string; data: TSchema }> = [
+  { kind: 'merge', title: 'MergeHistoryEntry', description: 'a merge into this contact', data: MergeRecord },
+  {
+    kind: 'unmerge',
+    title: 'UnmergeHistoryEntry',
+    description: 'an identity untied into a new contact (other_contact_id)',
+    data: Type.Object({
+      contact_id: Id,
+      new_contact_id: Id,
+      identity_id: Id,
+      actor: Type.String(),
+      moved: Type.Object({ conversations: Count, messages: Count }),
+    }),
+  },
+  {
+    kind: 'undo',
+    title: 'UndoHistoryEntry',
+    description: 'a merge undone: other_contact_id is active again',
+    data: Type.Object({ merge_id: Id, from_contact_id: Id, to_contact_id: Id, actor: Type.String() }),
+  },
+  { kind: 'link', title: 'LinkHistoryEntry', description: 'a merge link completed: its identity joined this contact', data: LinkData },
+  {
+    kind: 'rule_match',
+    title: 'RuleMatchHistoryEntry',
+    description: 'a merge rule matched other_contact_id and merged it into this contact',
+    data: Type.Object({ rule_id: Id, fields: Type.Array(Type.String()), values: Type.Array(Type.String()), merge_id: Nullable(Id) }),
+  },
+  {
+    kind: 'merge_suggested',
+    title: 'MergeSuggestedHistoryEntry',
+    description: 'manual mode: a merge of this contact into other_contact_id waits for an operator',
+    data: Type.Object({ suggestion_id: Id, kind: Type.String(), reason: Type.String(), evidence: Type.Record(Type.String(), Type.Unknown()) }),
+  },
+  {
+    kind: 'merge_rejected',
+    title: 'MergeRejectedHistoryEntry',
+    description: 'manual mode: an operator rejected merging this contact into other_contact_id',
+    data: Type.Object({ suggestion_id: Id, kind: Type.String(), reason: Type.String(), decided_by: Type.String() }),
+  },
+];
+
+const HistoryEntry = Type.Union(
+  HISTORY_KINDS.map(({ kind, title, description, data }) =>
+    Type.Object(
+      { id: Id, kind: Type.Literal(kind), contact_id: Id, other_contact_id: Nullable(Id), data, created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }) },
+      { title, description },
+    ),
+  ),
+  {
+    title: 'HistoryEntry',
+    description: "an entry of a contact's history; `kind` says which `data` it holds",
+    discriminator: { propertyName: 'kind', mapping: Object.fromEntries(HISTORY_KINDS.map((k) => [k.kind, `#/components/schemas/${k.title}`])) },
+  },
+);
 
 const ACTOR = 'api';
 
