@@ -17,9 +17,21 @@ import {
   type OmnimergeEvent,
 } from '../sdk/src/index.js';
 import { signDelivery } from '../src/events/signature.js';
+import { checkAnswer } from './helpers/contract.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 // The SDK (sdk/) against a running server: its types are generated from the document the server serves.
+
+/** fetch for the SDK that also checks every answer against the served document, like the shared test client */
+async function checkedFetch(request: Request): Promise<Response> {
+  const response = await fetch(request);
+  const text = await response.clone().text();
+  const contentType = response.headers.get('content-type');
+  const body = text === '' ? null : contentType?.includes('json') ? JSON.parse(text) : text;
+  const { origin, pathname } = new URL(request.url);
+  await checkAnswer(origin, request.method, pathname, { status: response.status, contentType, body });
+  return response;
+}
 
 let server: TestServer;
 beforeAll(async () => {
@@ -46,7 +58,7 @@ describe('TypeScript SDK', () => {
 
   it('connects a bot, resolves a message, reads the contact and pages through contacts with the API key', async () => {
     const { apiKey } = await server.project();
-    const client = createOmnimergeClient({ baseUrl: server.url, apiKey });
+    const client = createOmnimergeClient({ baseUrl: server.url, apiKey, fetch: checkedFetch });
     const bot = await unwrap(client.POST('/v1/bots', { body: { channel: 'telegram', handle: 'sdk_bot' } }));
     expect(bot).toMatchObject({ channel: 'telegram', handle: 'sdk_bot' });
     const inbound = await unwrap(
@@ -71,12 +83,12 @@ describe('TypeScript SDK', () => {
 
   it("throws an OmnimergeError with the server's code and message", async () => {
     const { apiKey } = await server.project();
-    const client = createOmnimergeClient({ baseUrl: server.url, apiKey });
+    const client = createOmnimergeClient({ baseUrl: server.url, apiKey, fetch: checkedFetch });
     const missing = '01a2012b-5356-7420-b7c3-964c90b894f6';
     const error = await unwrap(client.GET('/v1/contacts/{id}', { params: { path: { id: missing } } })).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(OmnimergeError);
     expect(error).toMatchObject({ status: 404, code: 'contact_not_found' });
-    const wrongKey = createOmnimergeClient({ baseUrl: server.url, apiKey: 'om_wrong' });
+    const wrongKey = createOmnimergeClient({ baseUrl: server.url, apiKey: 'om_wrong', fetch: checkedFetch });
     await expect(unwrap(wrongKey.GET('/v1/bots'))).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
@@ -104,7 +116,7 @@ describe('TypeScript SDK', () => {
 
   it("verifies a delivery signed the server's way and gives a typed event; refuses an altered body or a late replay", async () => {
     const { apiKey } = await server.project();
-    const client = createOmnimergeClient({ baseUrl: server.url, apiKey });
+    const client = createOmnimergeClient({ baseUrl: server.url, apiKey, fetch: checkedFetch });
     const contact = await unwrap(client.POST('/v1/contacts', { body: { name: 'Ann' } }));
     const { items } = await unwrap(client.GET('/v1/events', { params: { query: { after: '0' } } }));
     const created = items.find((e) => e.contact_id === contact.id)!;
