@@ -13,7 +13,8 @@ import { join } from 'node:path';
 const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
-export const COVERAGE_DIR = join(process.cwd(), 'test-artifacts', 'contract');
+/** where each test process writes the operations it saw (OMNIMERGE_CONTRACT_DIR: another, for a second run at once) */
+export const COVERAGE_DIR = process.env.OMNIMERGE_CONTRACT_DIR ?? join(process.cwd(), 'test-artifacts', 'contract');
 
 interface Operation {
   id: string;
