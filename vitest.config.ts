@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // prints how many operations the contract check (test/helpers/contract.ts) saw answers of
+    globalSetup: ['test/helpers/contract-report.ts'],
   },
 });

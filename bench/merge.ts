@@ -1,4 +1,4 @@
-// `npm run bench -- merge`: SPEC §4 at size. Merges a contact with 10,000 messages over 20 conversations
+// `npm run bench -- merge`: docs/merging.md at size. Merges a contact with 10,000 messages over 20 conversations
 // into one with 5,000 on the same 20 bots (every conversation joins), on PostgreSQL, and compares it with
 // a floor measured in the same run: the same rows moved by the bare UPDATEs, with no policy, journal,
 // history or checks. Each run merges its own freshly seeded pair.

@@ -1,4 +1,4 @@
-// `npm run bench -- rules`: SPEC §5 at size. Imports BENCH_CONTACTS (default 1,000,000) generated contacts
+// `npm run bench -- rules`: docs/rules.md at size. Imports BENCH_CONTACTS (default 1,000,000) generated contacts
 // from a CSV, about 10% of them duplicates of an earlier row under one of three rules (phone written in
 // another format, e-mail in another case, same account variable), then merges them (the import's bulk
 // dedupe), on PostgreSQL. Floors, measured in the same run:

@@ -1,5 +1,5 @@
 // `npm run bench`: each benchmark measures omnimerge against a floor measured in the same run on the same
-// database (SPEC ground rules: ratios, never a timed unit test). Needs a PostgreSQL: BENCH_DATABASE_URL,
+// database (the project's rule: ratios, never a timed unit test). Needs a PostgreSQL: BENCH_DATABASE_URL,
 // else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; each benchmark makes its own database.
 // `npm run bench -- inbound` runs only the named ones.
 import { inboundBench } from './inbound.js';

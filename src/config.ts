@@ -2,7 +2,7 @@ import { CHANNEL_NAMES, type Channel } from './domain/channels.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limits.js';
 import { parseDatabaseUrl } from './store/database-url.js';
 
-// Configuration is by environment (SPEC §9); CLI flags may override it.
+// Configuration is by environment (README.md); CLI flags may override it.
 
 export interface Config {
   port: number;

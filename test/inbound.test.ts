@@ -7,7 +7,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('inbound resolution (SPEC §2)', () => {
+describe('inbound resolution (docs/concepts.md)', () => {
   it('creates a contact, its identity and a conversation for a first message', async () => {
     const { api } = await server.project();
     const bot = await connectBot(api);

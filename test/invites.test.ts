@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMessengerBot, deliver, fixture, postRaw, SECRETS, SIGN } from './helpers/messengers.js';
 import { connectBot, startServer, type TestServer } from './helpers/server.js';
 
-// SPEC §3.3 invite links that carry data into the bot, and §3.4 inviting the client from a chat.
+// docs/links.md invite links that carry data into the bot, and inviting the client from a chat.
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('invite links with data (SPEC §3.3)', () => {
+describe('invite links with data (docs/links.md)', () => {
   it('writes the data a link carried to the contact who arrives with it, the phone normalized', async () => {
     const { api } = await server.project();
     const bot = await connectBot(api, 'telegram', 'shop_bot');
@@ -83,7 +83,7 @@ describe('invite links with data (SPEC §3.3)', () => {
   });
 });
 
-describe('invite from a chat (SPEC §3.4)', () => {
+describe('invite from a chat (docs/links.md)', () => {
   it('sends the WhatsApp link and code into the Instagram conversation; the client arriving on WhatsApp joins the contact with their number', async () => {
     const { api, projectId } = await server.project();
     const instagram = await connectBot(api, 'instagram', 'shop');

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { judgeLink, type LinkSeen } from '../src/links/link-policy.js';
 
-// SPEC §3.1: what a token or code that came back may do, whatever the link's state.
+// docs/links.md: what a token or code that came back may do, whatever the link's state.
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const link = fc.record({

@@ -17,7 +17,7 @@ const inviteData: fc.Arbitrary<InviteData> = fc
   )
   .filter((d) => d.p !== undefined || d.e !== undefined || d.eId !== undefined || (d.v !== undefined && Object.keys(d.v).length > 0));
 
-describe('invite payloads (SPEC §3.3)', () => {
+describe('invite payloads (docs/links.md)', () => {
   it('encodes the seed examples exactly as the seed documents them', () => {
     expect(encodeInvitePayload({ e: 'email@gmail.com' })).toBe('eyJlIjoiZW1haWxAZ21haWwuY29tIn0');
     expect(encodeInvitePayload({ p: '79000000000' })).toBe('eyJwIjoiNzkwMDAwMDAwMDAifQ');
@@ -62,7 +62,7 @@ describe('invite payloads (SPEC §3.3)', () => {
   });
 });
 
-describe('merge tokens and codes (SPEC §3.1)', () => {
+describe('merge tokens and codes (docs/links.md)', () => {
   it('makes tokens that fit a Telegram start parameter and are recognized as tokens', () => {
     const tokens = new Set(Array.from({ length: 1000 }, newMergeToken));
     expect(tokens.size).toBe(1000);
@@ -96,7 +96,7 @@ describe('merge tokens and codes (SPEC §3.1)', () => {
 });
 
 describe('link table', () => {
-  it('builds the link formats of SPEC §3.1', () => {
+  it('builds the link formats of docs/links.md', () => {
     expect(LINKS.telegram!.mergeLink('shop_bot', { token: 'TOK' })).toBe('https://t.me/shop_bot?start=TOK');
     expect(LINKS.facebook!.mergeLink('shop.page', { token: 'TOK' })).toBe('https://m.me/shop.page?ref=TOK');
     expect(LINKS.instagram!.mergeLink('shop', { token: 'TOK' })).toBe('https://ig.me/m/shop?ref=TOK');

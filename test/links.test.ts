@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMessengerBot, fixture, postRaw, SECRETS, SIGN, type Messenger, type WebhookBot } from './helpers/messengers.js';
 import { connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
 
-// SPEC §3.1–§3.2: merge links and codes move a known contact to another messenger; the identity the
+// docs/links.md, docs/merging.md: merge links and codes move a known contact to another messenger; the identity the
 // client arrives with joins that contact, at once (auto) or after an operator approves (manual).
 
 let server: TestServer;
@@ -40,7 +40,7 @@ const CODE_WEBHOOKS: Array<[Messenger, string]> = [
   ['line', 'message-text'],
 ];
 
-describe('merge links through the messengers\' own webhooks (SPEC §3.1)', () => {
+describe('merge links through the messengers\' own webhooks (docs/links.md)', () => {
   it.each(TOKEN_WEBHOOKS)('a %s token coming back in %s links the client to the contact the link was made for', async (messenger, name, pattern, carry, url) => {
     const { api, projectId } = await server.project();
     const contact = await knownClient(api);
@@ -80,7 +80,7 @@ describe('merge links through the messengers\' own webhooks (SPEC §3.1)', () =>
   });
 });
 
-describe('completing a merge link in inbound resolution (SPEC §2 step 3)', () => {
+describe('completing a merge link in inbound resolution (inbound resolution step 3 (docs/concepts.md))', () => {
   it('merges the contact the client already had into the link\'s contact and answers the tag to send', async () => {
     const { api } = await server.project();
     const contact = await knownClient(api);
@@ -220,7 +220,7 @@ describe('completing a merge link in inbound resolution (SPEC §2 step 3)', () =
   });
 });
 
-describe('manual merge mode for links (SPEC §3.2)', () => {
+describe('manual merge mode for links (docs/merging.md)', () => {
   it('makes a suggestion instead of merging; approval runs the merge and completes the link', async () => {
     const { api, projectId } = await server.project();
     await api('PUT', '/v1/settings', { merge_mode: 'manual' });
@@ -259,7 +259,7 @@ describe('manual merge mode for links (SPEC §3.2)', () => {
   });
 });
 
-describe('making merge links (SPEC §8)', () => {
+describe('making merge links (docs/api.md)', () => {
   it('refuses what cannot be linked with a clear 4xx', async () => {
     const { api } = await server.project();
     const contact = await knownClient(api);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { all, expectOk, personWriting } from './helpers/contacts.js';
 import { connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
 
-// SPEC §4: concurrent merges touching the same contacts neither deadlock nor lose rows. These matter on
+// docs/merging.md: concurrent merges touching the same contacts neither deadlock nor lose rows. These matter on
 // PostgreSQL (DATABASE_URL), where transactions really overlap; on PGlite everything serializes.
 
 let server: TestServer;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planMerge, revertContact, type MergeSide } from '../src/domain/merge-policy.js';
 
-// SPEC §4's policy on its own: what wins and what moves, for any two contacts.
+// docs/merging.md's policy on its own: what wins and what moves, for any two contacts.
 
 const BOTS = [
   { bot_id: 'bot-tg', channel: 'telegram' },
@@ -70,7 +70,7 @@ describe('the merge policy', () => {
     );
   });
 
-  it("keeps the survivor's phone and e-mail where it has them when a link merges (SPEC §3.4)", () => {
+  it("keeps the survivor's phone and e-mail where it has them when a link merges (docs/links.md)", () => {
     fc.assert(
       fc.property(pair, ([from, to]) => {
         const { after } = planMerge(from, to, 'to');

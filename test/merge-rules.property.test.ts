@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockedForms, clusterGroups, isRuleField, parseRuleFields, type KeyGroup } from '../src/domain/merge-rules.js';
 
-// The pure part of SPEC §5: which contacts end as one (connected components over shared keys, the
+// The pure part of docs/rules.md: which contacts end as one (connected components over shared keys, the
 // oldest surviving), which groups are too widely shared, which rule fields exist.
 
 const contactId = fc.integer({ min: 0, max: 30 }).map((n) => `c${String(n).padStart(2, '0')}`);

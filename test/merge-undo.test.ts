@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Two contacts with something of every kind SPEC §4 moves. */
+/** Two contacts with something of every kind docs/merging.md moves. */
 async function richPair(api: Api) {
   const telegram = await connectBot(api, 'telegram', 'shop_bot');
   const whatsapp = await connectBot(api, 'whatsapp', '+15550001111');
@@ -95,7 +95,7 @@ describe('undoing a merge', () => {
   });
 });
 
-describe('unmerging an identity (SPEC §3.5)', () => {
+describe('unmerging an identity (docs/merging.md)', () => {
   it('unties the named identity into a new contact with its messages in a conversation of its own', async () => {
     const { api, projectId } = await server.project();
     const bot = await connectBot(api);

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('merging contacts (SPEC §4)', () => {
+describe('merging contacts (docs/merging.md)', () => {
   it('gives the survivor every identity and conversation, and leaves the merged contact pointing at it', async () => {
     const { api } = await server.project();
     const telegram = await connectBot(api, 'telegram', 'shop_bot');

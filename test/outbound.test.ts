@@ -4,7 +4,7 @@ import { readConfig } from '../src/config.js';
 import { startMessengerApi, type FakeMessengerApi } from './helpers/messenger-api.js';
 import { startServer, type Api, type TestServer } from './helpers/server.js';
 
-// SPEC §3.4, §6, §8: POST /v1/conversations/{id}/messages queues the message; the sending worker sends
+// docs/links.md, docs/messengers.md, docs/api.md: POST /v1/conversations/{id}/messages queues the message; the sending worker sends
 // it through the messenger's real HTTP API (here a local stand-in that records each request) and
 // records the delivery state. `?wait=true` waits for the outcome.
 
@@ -92,7 +92,7 @@ const CONNECTORS: Record<Messenger, { bot: Record<string, string>; request: (to:
   },
 };
 
-describe('sending a message into a conversation (SPEC §8)', () => {
+describe('sending a message into a conversation (docs/api.md)', () => {
   it.each(MESSENGERS)("sends through the %s API when the bot has a token and records it as sent", async (messenger) => {
     const { api } = await server.project();
     const { bot, conversation_id, identity_id } = await conversation(api, messenger, CONNECTORS[messenger].bot);
@@ -219,7 +219,7 @@ describe('sending a message into a conversation (SPEC §8)', () => {
   });
 });
 
-describe('messaging window (SPEC §6)', () => {
+describe('messaging window (docs/messengers.md)', () => {
   /** A contact who wrote on WhatsApp and on Telegram (joined as a merge would). */
   async function whatsappAndTelegram(api: Api) {
     const whatsapp = await conversation(api, 'whatsapp', CONNECTORS.whatsapp.bot);

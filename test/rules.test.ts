@@ -18,7 +18,7 @@ async function rule(api: Api, ...fields: string[]): Promise<string> {
 const contact = async (api: Api, body: Record<string, unknown>) => (await api('POST', '/v1/contacts', body)).body;
 const state = async (api: Api, id: string) => (await api('GET', `/v1/contacts/${id}`)).body;
 
-describe('merge rules: definition (SPEC §5)', () => {
+describe('merge rules: definition (docs/rules.md)', () => {
   it('lists, creates and deletes rules', async () => {
     const { api } = await server.project();
     const id = await rule(api, 'phone', 'variables.account');

@@ -17,7 +17,7 @@ async function twoContacts(api: (m: string, p: string, b?: unknown) => Promise<a
   return { a, b };
 }
 
-describe('merge suggestions (SPEC §3.2)', () => {
+describe('merge suggestions (docs/merging.md)', () => {
   it('lists a pending suggestion with its evidence, and approval runs the merge it describes', async () => {
     const { api, projectId } = await server.project();
     const { a, b } = await twoContacts(api);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../src/channels/index.js';
 import { CHANNEL_NAMES, CHANNELS, messagingWindow, openChannels, recommendChannel, type Channel } from '../src/domain/channels.js';
 
-// SPEC §6 as pure policy: property tests over any identities, times and subscriptions.
+// docs/messengers.md as pure policy: property tests over any identities, times and subscriptions.
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-06-01T12:00:00Z');
@@ -11,7 +11,7 @@ const channel = fc.constantFrom(...CHANNEL_NAMES);
 const lastInboundAt = fc.option(fc.integer({ min: -72, max: 0 }).map((hours) => new Date(NOW.getTime() + hours * HOUR - 1)), { nil: null });
 const identity = fc.record({ channel, lastInboundAt, subscribed: fc.option(fc.boolean(), { nil: null }) });
 
-describe('messaging window (SPEC §6)', () => {
+describe('messaging window (docs/messengers.md)', () => {
   it('keeps a Meta window open for 24 h after the last inbound message, and not a moment longer', () => {
     fc.assert(
       fc.property(fc.constantFrom<Channel>('facebook', 'instagram', 'whatsapp'), fc.integer({ min: 0, max: 100 * HOUR }), (c, ago) => {

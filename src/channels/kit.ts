@@ -7,7 +7,7 @@ import type { BotRow } from '../store/bots.js';
 import type { WebhookEvents, WebhookInbound } from '../usecases/receive-webhook.js';
 import type { Delivery } from '../usecases/send-message.js';
 
-// What every messenger adapter is made of (SPEC §7): verify a webhook the messenger's way, read its
+// What every messenger adapter is made of (docs/messengers.md): verify a webhook the messenger's way, read its
 // payload into inbound resolution's input, answer what it expects, and send a text through its API.
 
 /** One person's event as an adapter reads it: inbound resolution's input without the bot. */

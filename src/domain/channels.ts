@@ -1,11 +1,11 @@
 // The channels' differences live in this one table (STYLE.md: a table beats a switch).
-// Seed numbers are the seeds' `client_type` (SPEC §1); window rules are SPEC §6; `ownWebhook`: the
-// messenger's own webhook payload is read at /v1/channels/<channel>/<bot id> (SPEC §7, src/channels).
+// Seed numbers are the seeds' `client_type` (docs/concepts.md); window rules are docs/messengers.md; `ownWebhook`: the
+// messenger's own webhook payload is read at /v1/channels/<channel>/<bot id> (docs/messengers.md, src/channels).
 // `maxText`: the longest text one message may carry on that messenger, in UTF-16 code units (as
 // JavaScript and Telegram count them); null where omnimerge hands the message to the host.
 
 /**
- * When a business may send a free-form message (SPEC §6): `hours` after the client's last inbound
+ * When a business may send a free-form message (docs/messengers.md): `hours` after the client's last inbound
  * message (Meta's customer-service window), while the client is subscribed (Viber), or always.
  */
 export type WindowRule = { kind: 'always' } | { kind: 'hours'; hours: number } | { kind: 'subscription' };
@@ -73,7 +73,7 @@ export interface MessagingWindow {
   closesAt: Date | null;
 }
 
-/** The customer-service window of SPEC §6 for one identity. */
+/** The customer-service window of docs/messengers.md for one identity. */
 export function messagingWindow(channel: Channel, state: WindowState, now: Date = new Date()): MessagingWindow {
   const rule: WindowRule = CHANNELS[channel].window;
   if (isUnreachable(state)) return { open: false, closesAt: null };
@@ -91,7 +91,7 @@ export function messagingWindow(channel: Channel, state: WindowState, now: Date 
 }
 
 /**
- * The channel to answer in (SPEC §6): an open window that closes by time first (use it while it
+ * The channel to answer in (docs/messengers.md): an open window that closes by time first (use it while it
  * lasts), then an open channel that does not close by time; the most recently active within each;
  * null when nothing is open.
  */

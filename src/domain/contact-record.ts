@@ -1,7 +1,7 @@
 import type { ContactInput } from './contact.js';
 import { DomainError } from './errors.js';
 
-// One row of an import file (SPEC §9 "imports contacts from CSV/JSONL") as a contact's fields. CSV
+// One row of an import file (README.md "imports contacts from CSV/JSONL") as a contact's fields. CSV
 // columns: name, phone, email, external_id, tags (separated by ";") and variables.<name>; a JSONL line
 // is an object shaped like the body of POST /v1/contacts.
 

@@ -16,7 +16,7 @@ const blankToNull = (value: string | null | undefined) => (value === undefined ?
 /** The longest text a field may hold, as the API's schema says: an import is held to the same. */
 export const FIELD_LIMITS = { name: 500, phone: 50, email: 320, external_id: 500 } as const;
 
-/** Phones to E.164 with the project's region, e-mails trimmed and lower-cased, text trimmed (SPEC §5). */
+/** Phones to E.164 with the project's region, e-mails trimmed and lower-cased, text trimmed (docs/rules.md). */
 export function normalizeContactInput(input: ContactInput, defaultRegion: string | null): ContactInput {
   for (const [field, limit] of Object.entries(FIELD_LIMITS)) {
     const value = input[field as keyof typeof FIELD_LIMITS];

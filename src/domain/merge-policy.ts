@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DomainError } from './errors.js';
 
-// SPEC §4 as data: given FROM and TO, what wins and what moves. No I/O here; the store turns a plan into
+// docs/merging.md as data: given FROM and TO, what wins and what moves. No I/O here; the store turns a plan into
 // set-based SQL and keeps the plan as the merge's journal, from which `revertContact` computes an undo.
 
 export interface MergeConversation {
@@ -59,8 +59,8 @@ export interface MergePlan {
 const ALWAYS_MOVED_CHANNELS = new Set(['email']);
 
 /**
- * Whose phone and e-mail stay primary. SPEC §4: FROM's where it has one. A link is the exception (SPEC
- * §3.4): the client arrives with what their messenger says (WhatsApp's wa_id), which becomes the known
+ * Whose phone and e-mail stay primary. docs/merging.md: FROM's where it has one. A link is the exception
+ * (docs/links.md): the client arrives with what their messenger says (WhatsApp's wa_id), which becomes the known
  * contact's phone only where it has none.
  */
 export type PrimaryValues = 'from' | 'to';

@@ -1,7 +1,7 @@
 import { DomainError } from './errors.js';
 import { normalizeEmail, normalizePhone } from './normalize.js';
 
-// SPEC §5: a merge rule is a list of fields; contacts equal on every field of a rule are one person.
+// docs/rules.md: a merge rule is a list of fields; contacts equal on every field of a rule are one person.
 // Fields in a rule are AND-ed, rules are OR-ed. This file is the pure part: which fields exist, which
 // values are blocked, and how contacts that share match keys fall into clusters.
 
@@ -69,7 +69,7 @@ export interface Cluster {
 }
 
 /**
- * Connected components of contacts over the groups they share (SPEC §5: chains such as A~B by phone,
+ * Connected components of contacts over the groups they share (docs/rules.md: chains such as A~B by phone,
  * B~C by e-mail end as one contact). Groups larger than `maxShared` are left out: a value that many
  * contacts share is not evidence of one person.
  */

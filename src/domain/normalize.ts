@@ -29,7 +29,7 @@ export function requirePhone(input: string, defaultRegion: string | null): strin
   return phone;
 }
 
-/** E-mails are compared trimmed and lower-cased (SPEC §5). */
+/** E-mails are compared trimmed and lower-cased (docs/rules.md). */
 export function normalizeEmail(input: string): string | null {
   const email = input.trim().toLowerCase();
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : null;

@@ -3,7 +3,7 @@ import { isRegion } from './normalize.js';
 
 export type MergeMode = 'auto' | 'manual';
 
-/** A project's settings (SPEC §8 `GET/PUT /v1/settings`). */
+/** A project's settings (docs/api.md `GET/PUT /v1/settings`). */
 export interface Settings {
   merge_mode: MergeMode;
   default_region: string | null;

@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './signature.js';
 import { webhookClient, type WebhookClient } from './webhook-http.js';
 
-// Webhook delivery (SPEC §8), inside the server process. Each turn publishes new outbox events (fanning
+// Webhook delivery (docs/api.md), inside the server process. Each turn publishes new outbox events (fanning
 // them out to the subscribed endpoints), claims due deliveries with FOR UPDATE SKIP LOCKED and a lease,
 // starts their POSTs (with a timeout) and records the outcomes of finished ones in one statement. Several
 // processes on one database share the work; a process killed mid-delivery leaves leases that expire, and

@@ -1,4 +1,4 @@
-// The retry schedule of webhook deliveries (SPEC §8 "retried with backoff until acknowledged"): pure, so
+// The retry schedule of webhook deliveries (docs/api.md "retried with backoff until acknowledged"): pure, so
 // it is tested on its own. Exponential with "equal jitter": after the n-th failed attempt the next waits
 // between half and all of min(base · 2^(n-1), maxDelay). A delivery is dead once even the shortest
 // possible waits add up to giveUpAfter, so with the defaults it is retried for at least 24 hours.

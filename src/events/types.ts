@@ -1,7 +1,7 @@
 import { CHANNEL_NAMES } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
 
-// The events omnimerge emits (SPEC §1 event / webhook, §3.1 switch_to_<channel>, §3.4 message.outbound; message.sent and
+// The events omnimerge emits (docs/events.md: events and webhooks, switch_to_<channel> from merge links, message.outbound from sends; message.sent and
 // message.failed when the sending worker is done with an outgoing message).
 
 export const EVENT_TYPES: readonly string[] = [

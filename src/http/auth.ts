@@ -11,7 +11,7 @@ declare module 'fastify' {
 }
 
 /**
- * `Authorization: Bearer <api key>` on every route of the scope; the key decides the project (SPEC §8).
+ * `Authorization: Bearer <api key>` on every route of the scope; the key decides the project (docs/api.md).
  * An address that fails too often is refused (429) for the rest of the minute, unless it sends a key
  * that has just worked.
  */

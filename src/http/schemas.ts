@@ -15,6 +15,9 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', description: 'what went wrong and what to fix' },
 );
 
+/** The error answer of one status, described for the OpenAPI document. */
+export const ErrorAnswer = (description: string) => Type.Ref(ErrorBody, { description });
+
 export const ChannelName = Type.Union(CHANNEL_NAMES.map((c) => Type.Literal(c)));
 export const ChannelInput = Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Integer({ minimum: 0, maximum: 1000 })], {
   description: 'a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki)',
@@ -29,14 +32,14 @@ export const Bot = Type.Object(
     name: Nullable(Type.String()),
     has_secret: Type.Boolean(),
     has_token: Type.Boolean(),
-    webhook_path: Nullable(Type.String({ description: "where to point the messenger's webhook (SPEC §7); null for channels that use POST /v1/inbound" })),
+    webhook_path: Nullable(Type.String({ description: "where to point the messenger's webhook (docs/messengers.md); null for channels that use POST /v1/inbound" })),
     account_id: Nullable(Type.String({ description: 'WhatsApp: the phone-number ID messages are sent from' })),
     start_param: Type.Union([Type.Literal('external_id'), Type.Literal('ignore')], { description: 'what a plain start parameter does' }),
     trust_start_data: Type.Boolean({ description: 'whether start-parameter and unsigned invite fields may merge contacts automatically' }),
     created_at: Timestamp,
     disconnected_at: Nullable(Timestamp),
   },
-  { $id: 'Bot' },
+  { $id: 'Bot', description: 'a connected messenger account (its secrets are never returned)' },
 );
 
 const Variables = Type.Record(Type.String(), Type.Unknown(), { description: 'free JSON object' });
@@ -70,7 +73,7 @@ const contactFields = {
   updated_at: Timestamp,
 };
 
-export const Contact = Type.Object(contactFields, { $id: 'Contact' });
+export const Contact = Type.Object(contactFields, { $id: 'Contact', description: 'a person: one contact across all their messenger identities' });
 
 export const Identity = Type.Object(
   {
@@ -83,13 +86,13 @@ export const Identity = Type.Object(
     username: Nullable(Type.String()),
     last_inbound_at: Nullable(Timestamp),
     subscribed: Nullable(Type.Boolean({ description: 'Viber: whether the client is subscribed to the bot; null when not known' })),
-    window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (SPEC §6)" }),
+    window_open: Type.Boolean({ description: "whether the channel's customer-service window is open (docs/messengers.md)" }),
     window_closes_at: Nullable(Timestamp),
     bot_connected: Type.Boolean({ description: 'false once the bot is disconnected (DELETE /v1/bots/{id}): nothing can be sent there, the window shows closed' }),
     reachable: Type.Boolean({ description: 'false when the messenger refused a message because the client cannot be written to (e.g. blocked the bot) and the client has not written since; the window is then closed' }),
     unreachable_reason: Nullable(Type.String({ description: "the messenger's words, while not reachable" })),
   },
-  { $id: 'Identity' },
+  { $id: 'Identity', description: "one person's account on one bot" },
 );
 
 const RuleValues = Type.Array(Type.String(), { description: "the normalized values that matched, in the rule's field order" });
@@ -108,7 +111,7 @@ export const RuleOutcome = Type.Object(
     ),
     shared_values: Type.Array(Type.Ref(SharedValue)),
   },
-  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (SPEC §5), present when they merged, suggested or reported something; contact_id holds the person now' },
+  { $id: 'RuleOutcome', description: 'what the merge rules did when this contact changed (docs/rules.md), present when they merged, suggested or reported something; contact_id holds the person now' },
 );
 
 export const ContactCard = Type.Object(
@@ -119,7 +122,7 @@ export const ContactCard = Type.Object(
     recommended_channel: Nullable(ChannelName),
     rules: Type.Optional(Type.Ref(RuleOutcome)),
   },
-  { $id: 'ContactCard' },
+  { $id: 'ContactCard', description: 'the contact with its identities ("related dialogs"), conversation count and recommended channel' },
 );
 
 export const ContactInput = Type.Object(
@@ -162,7 +165,7 @@ export const Conversation = Type.Object(
       ),
     ),
   },
-  { $id: 'Conversation' },
+  { $id: 'Conversation', description: "a contact's dialog on one bot" },
 );
 
 export const AttachmentInput = Type.Object(
@@ -208,7 +211,7 @@ export const Message = Type.Object(
     attachments: Type.Array(Type.Ref(Attachment)),
     created_at: Timestamp,
   },
-  { $id: 'Message' },
+  { $id: 'Message', description: 'a message in a conversation, in or out, with its delivery state' },
 );
 
 const settingsFields = {
@@ -218,25 +221,61 @@ const settingsFields = {
     blocked_values: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 1000, description: 'values that never match a merge rule' }),
     max_shared: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a value shared by more active contacts than this is not used for automatic merges' }),
 };
-export const Settings = Type.Object(settingsFields, { $id: 'Settings' });
+export const Settings = Type.Object(settingsFields, { $id: 'Settings', description: "the project's settings" });
 export const SettingsChange = Type.Partial(Type.Object(settingsFields), { additionalProperties: false });
 
-export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as cursor for the next page' })) });
+/**
+ * A page of a list, named in the OpenAPI document by its title (e.g. `ContactPage`): every answer body is a
+ * named schema there, so the SDK's types have names.
+ */
+export const Page = <T extends TSchema>(item: T, title: string) =>
+  Type.Object(
+    { items: Type.Array(item), next_cursor: Nullable(Type.String({ description: 'pass as cursor for the next page; null on the last page' })) },
+    { title, description: 'a page of the list, with the cursor of the next one' },
+  );
+
+/** A whole list without pages, named in the OpenAPI document by its title (e.g. `BotList`). */
+export const List = <T extends TSchema>(item: T, title: string) => Type.Object({ items: Type.Array(item) }, { title, description: 'the whole list' });
 
 export const PageQuery = {
   cursor: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 };
 
+/**
+ * The errors every /v1 call may answer, each `{"error": {"code", "message"}}` (the codes are in docs/api.md).
+ * Spread into a route's `response`; a route that can answer another status adds it beside.
+ */
 export const errorResponses = {
-  400: Type.Ref(ErrorBody),
-  401: Type.Ref(ErrorBody),
-  404: Type.Ref(ErrorBody),
-  409: Type.Ref(ErrorBody),
-  422: Type.Ref(ErrorBody),
-  503: Type.Ref(ErrorBody),
+  400: ErrorAnswer('the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix'),
+  401: ErrorAnswer('unauthorized: no API key, or one this server does not know'),
+  404: ErrorAnswer('not found in this project (contact_not_found, bot_not_found, …)'),
+  409: ErrorAnswer('conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …)'),
+  413: ErrorAnswer('payload_too_large: the body is over 1 MB'),
+  415: ErrorAnswer('unsupported_media_type: send the body as application/json'),
+  422: ErrorAnswer('understood but refused (invalid_phone, window_closed, payload_too_long, …)'),
+  429: ErrorAnswer('rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds'),
+  503: ErrorAnswer('database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down'),
 };
+
+const Count = Type.Integer({ minimum: 0 });
+export const MergeCounts = Type.Object(
+  {
+    identities: Count,
+    conversations: Type.Integer({ minimum: 0, description: 'conversations taken over whole' }),
+    conversations_joined: Type.Integer({ minimum: 0, description: "conversations whose messages joined the survivor's conversation on the same bot" }),
+    messages: Count,
+    attachments: Count,
+    contact_events: Count,
+    conversation_events: Count,
+    notes: Count,
+    references: Count,
+    scheduled_messages_deleted: Count,
+    tags_added: Count,
+    alternates_added: Count,
+  },
+  { $id: 'MergeCounts', description: 'what a merge moved (or would move)' },
+);
 
 export const MergeSuggestion = Type.Object(
   {
@@ -252,7 +291,9 @@ export const MergeSuggestion = Type.Object(
     decided_at: Nullable(Timestamp),
     created_at: Timestamp,
   },
-  { $id: 'MergeSuggestion' },
+  { $id: 'MergeSuggestion', description: 'a merge waiting for an operator (manual mode), or decided' },
 );
 
 export const SHARED_SCHEMAS = [MergeSuggestion, ErrorBody, Bot, Contact, Identity, SharedValue, RuleOutcome, ContactCard, Conversation, Attachment, Referral, Message, Settings];
+
+export const Health = Type.Object({ status: Type.Literal('ok') }, { title: 'Health', description: 'the process runs (GET /healthz) or is ready to serve (GET /readyz)' });

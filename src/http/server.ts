@@ -15,6 +15,7 @@ import { handleClientError, handleError, handleFrameworkError, sendError } from 
 import { addJsonLimitsKeyword, guardInput } from './input-guards.js';
 import { DEFAULT_RATE_LIMITS, limitRequestsPerKey, type RateLimits } from './rate-limits.js';
 import { observeRequests, RequestLog } from './observability.js';
+import { openapiOptions } from './openapi.js';
 import { botRoutes } from './routes/bots.js';
 import { channelRoutes } from './routes/channels.js';
 import { contactRecordRoutes } from './routes/contact-records.js';
@@ -28,12 +29,11 @@ import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
-import { ErrorBody, SHARED_SCHEMAS } from './schemas.js';
+import { errorResponses, Health, SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 import { VERSION } from '../version.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
-const HealthAnswer = Type.Object({ status: Type.Literal('ok') });
 
 export interface ServerOptions {
   store: Store;
@@ -88,19 +88,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'omnimerge',
-        version: VERSION,
-        description: 'One contact per person across messengers. Every /v1 call takes `Authorization: Bearer <api key>`; errors answer {"error":{"code","message"}}.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
+  await app.register(swagger, openapiOptions(VERSION));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   observeRequests(app, { store, metrics });
@@ -123,7 +111,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   if (webUiBuilt()) await app.register(fastifyStatic, WEB_UI_FILES);
 
   // liveness: the process runs (a database outage must not get it restarted); readiness asks the database
-  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['health'], summary: 'The process runs (liveness)', security: [], response: { 200: HealthAnswer } } }, async () => ({
+  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['health'], summary: 'The process runs (liveness)', security: [], response: { 200: Health } } }, async () => ({
     status: 'ok' as const,
   }));
   app.get(
@@ -134,7 +122,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
         tags: ['health'],
         summary: 'Ready to serve: the database answers and has every migration (503 otherwise)',
         security: [],
-        response: { 200: HealthAnswer, 503: Type.Ref(ErrorBody) },
+        response: { 200: Health, 503: errorResponses[503] },
       },
     },
     async (_request, reply) => {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 
-// SPEC §3.3 (seed 003): an invite link carries JSON with the short keys p, e, eId, v, encoded Base64URL
+// docs/links.md (seed 003): an invite link carries JSON with the short keys p, e, eId, v, encoded Base64URL
 // without padding, at most 64 characters — Telegram's limit for a start parameter.
 
 export const MAX_PAYLOAD_LENGTH = 64;

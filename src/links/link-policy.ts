@@ -1,4 +1,4 @@
-// SPEC §3.1: what a merge token or code that came back may do. Pure, so every refusal is tested on its own.
+// docs/links.md: what a merge token or code that came back may do. Pure, so every refusal is tested on its own.
 
 export interface LinkSeen {
   id: string;
@@ -43,5 +43,5 @@ export function judgeLink(link: LinkSeen, arrival: Arrival): LinkVerdict {
   return { kind: 'complete' };
 }
 
-/** SPEC §3.1: more than this many wrong codes an hour from one identity are ignored. */
+/** docs/links.md: more than this many wrong codes an hour from one identity are ignored. */
 export const MAX_WRONG_CODES_PER_HOUR = 10;

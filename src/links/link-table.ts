@@ -1,6 +1,6 @@
 import type { Channel } from '../domain/channels.js';
 
-// SPEC §3.1 and §3.3: one table for every channel's deep links — the link format, and whether the
+// docs/links.md: one table for every channel's deep links — the link format, and whether the
 // client brings a token back in the link's parameter or sends a code as text.
 
 export interface LinkFormat {
@@ -12,7 +12,7 @@ export interface LinkFormat {
   mergeLink: (handle: string, secret: { token?: string; code?: string }) => string;
   /** where an invite link's payload comes back: the start / ref / context parameter, or the text the link pre-fills */
   inviteReturnsIn: 'payload' | 'text';
-  /** the invite link with a data payload (SPEC §3.3) */
+  /** the invite link with a data payload (docs/links.md) */
   inviteLink: (handle: string, payload: string) => string;
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
-// SPEC §3.1: merge tokens travel in deep links, merge codes are typed or pre-filled by the client. Both are
+// docs/links.md: merge tokens travel in deep links, merge codes are typed or pre-filled by the client. Both are
 // stored only as their SHA-256, so a database dump cannot forge a link.
 
 /** `m-` and 32 characters of base64url: 192 random bits, well inside Telegram's 64 characters of [A-Za-z0-9_-]. */

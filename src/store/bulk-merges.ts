@@ -5,7 +5,7 @@ import { CONTACT_OWNED_TABLES, recordset, uuidArray } from './merge-journal.js';
 import { mergeSideColumns } from './merges.js';
 
 // The bulk dedupe's writes: many merges of contacts that hold nothing but their own fields, one
-// statement per table for all of them (SPEC §5 at the size of a whole base).
+// statement per table for all of them (docs/rules.md at the size of a whole base).
 
 /**
  * The contacts of a batch of clusters as the merge policy sees them, each saying whether it owns rows a

@@ -3,7 +3,7 @@ import { newId } from '../ids.js';
 import type { Db, Tx } from './database.js';
 import { jsonb } from './json.js';
 
-// What a contact carries besides its fields (SPEC §1, §4): notes, contact events, references (integrations,
+// What a contact carries besides its fields (docs/concepts.md, docs/merging.md): notes, contact events, references (integrations,
 // agent sessions, sequence runs, campaigns, scheduled message jobs) and the events of its conversations.
 // A merge moves them all; one table of their shapes serves every kind.
 

@@ -16,7 +16,7 @@ export interface ContactRow extends ContactFields {
   merged_into: string | null;
   preferences: Record<string, unknown>;
   tags: string[];
-  /** secondary phones and e-mails a merge kept (SPEC §4); lookups and rules find the contact by them too */
+  /** secondary phones and e-mails a merge kept (docs/merging.md); lookups and rules find the contact by them too */
   alternates: { phones: string[]; emails: string[] };
   created_at: Date;
   updated_at: Date;

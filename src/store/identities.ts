@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from './database.js';
 
-// SPEC §2 step 1–2, the hot path of inbound resolution: one statement for a known identity, one for a
+// inbound resolution step 1–2 (docs/concepts.md), the hot path of inbound resolution: one statement for a known identity, one for a
 // new one. Lock order everywhere: contacts, then identities, conversations, messages.
 
 export interface IdentityKey {

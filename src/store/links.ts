@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from './database.js';
 import type { MergeLinksTable } from './schema.js';
 
-// SPEC §3.1: merge links and codes, looked up by the hash of their secret; wrong codes counted per identity.
+// docs/links.md: merge links and codes, looked up by the hash of their secret; wrong codes counted per identity.
 
 export type MergeLinkRow = Selectable<MergeLinksTable>;
 
@@ -136,7 +136,7 @@ export async function selectMessageConversation(tx: Tx, projectId: string, messa
   return row?.conversation_id;
 }
 
-/** The project's first connected bot of a channel (SPEC §3.1: the default `group`). */
+/** The project's first connected bot of a channel (docs/links.md: the default `group`). */
 export async function selectFirstBotOfChannel(db: Db, projectId: string, channel: string) {
   return db
     .selectFrom('bots')
@@ -157,7 +157,7 @@ export interface InviteValues {
 }
 
 /**
- * SPEC §3.3: writes what an invite link carried onto the contact; answers whether anything changed.
+ * docs/links.md: writes what an invite link carried onto the contact; answers whether anything changed.
  * Trusted values (a signed link, a bot that trusts its start data) replace the contact's; untrusted ones
  * only fill what is empty, so a hand-made payload cannot rewrite a known person.
  */

@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import { variableName, type KeyGroup, type RuleField } from '../domain/merge-rules.js';
 import type { Db, Tx } from './database.js';
 
-// SPEC §5 merge rules and their matches. A contact's match keys under a rule are the combinations of its
+// docs/rules.md merge rules and their matches. A contact's match keys under a rule are the combinations of its
 // normalized values of the rule's fields (phone and e-mail also from its alternates). They are not
 // stored: contacts are found by the indexes their fields already have (phone, e-mail, external_id,
 // alternates by value) and, for `variables.<name>`, by an index of the value's md5 made when the first
@@ -294,7 +294,7 @@ export async function selectSharedKeys(db: Db | Tx, projectId: string, rules: Me
   return rows;
 }
 
-/** Values held by more than `maxShared` active contacts: not used for automatic merges (SPEC §5). */
+/** Values held by more than `maxShared` active contacts: not used for automatic merges (docs/rules.md). */
 export async function selectWidelySharedKeys(db: Db, projectId: string, rules: MergeRuleRow[], guard: { blocked: string[]; maxShared: number }) {
   if (rules.length === 0) return [];
   const { rows } = await sql<{ rule_id: string; values: string[]; contacts: number }>`

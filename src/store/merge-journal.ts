@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from './database.js';
 
-// The journal of a merge (SPEC §1 "merge", §3.5): every row a merge moves is written down by kind and old
+// The journal of a merge (docs/merging.md, undo): every row a merge moves is written down by kind and old
 // parent, every row it deletes is kept whole, so an undo puts them back. One statement per kind, whatever
 // the number of rows: a merge of ten thousand messages is one UPDATE and one journal row per conversation.
 

@@ -4,7 +4,7 @@ import type { Tx } from './database.js';
 import { jsonb } from './json.js';
 import { recordset, uuidArray } from './merge-journal.js';
 
-// Merge records and the statements of a merge (SPEC §4) that are not journal moves. Lock order everywhere:
+// Merge records and the statements of a merge (docs/merging.md) that are not journal moves. Lock order everywhere:
 // contacts first, in ascending id order, then identities, conversations, messages.
 
 export interface LockedContact {
@@ -17,7 +17,7 @@ export interface LockedContact {
  * Locks the given contacts in ascending id order (the one lock order of the service, so merges over shared
  * contacts queue instead of deadlocking) and answers them as they are once locked; a missing one does not
  * exist. With `activeOnly`, merged contacts are neither locked nor answered: a merge that will be refused
- * must not hold a merged contact, which the merge of its survivor redirects (SPEC §4 chains).
+ * must not hold a merged contact, which the merge of its survivor redirects (docs/merging.md chains).
  */
 export async function lockContactsInOrder(tx: Tx, projectId: string, ids: string[], options: { activeOnly?: boolean } = {}): Promise<LockedContact[]> {
   let query = tx
@@ -95,7 +95,7 @@ export async function writeContactValues(tx: Tx, projectId: string, contactId: s
     .execute();
 }
 
-/** FROM after a merge: `merged` into TO, its phone and e-mail given up (SPEC §4). */
+/** FROM after a merge: `merged` into TO, its phone and e-mail given up (docs/merging.md). */
 export async function markMerged(tx: Tx, projectId: string, fromId: string, toId: string): Promise<void> {
   await tx
     .updateTable('contacts')

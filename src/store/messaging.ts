@@ -4,7 +4,7 @@ import type { BotRow } from './bots.js';
 import type { MessageRow } from './conversations.js';
 import type { Db, Tx } from './database.js';
 
-// Messenger webhooks and outbound messages (SPEC §6, §7, §3.4).
+// Messenger webhooks and outbound messages (docs/messengers.md, docs/links.md).
 
 /**
  * The connected bot a messenger's webhook names by id alone: it cannot send our API key, so no project
@@ -46,7 +46,7 @@ export interface Recipient {
 }
 
 /**
- * Who a message in this conversation goes to: the identity that last wrote in it (SPEC §1: the rare
+ * Who a message in this conversation goes to: the identity that last wrote in it (docs/concepts.md: the rare
  * person with two accounts on one bot is answered in the right one), else the contact's most recently
  * active identity on that bot. Undefined when there is no such conversation.
  */

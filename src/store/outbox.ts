@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db, Store, Tx } from './database.js';
 import { jsonb } from './json.js';
 
-/** An event to deliver (SPEC §8): written in the transaction of the change it describes. */
+/** An event to deliver (docs/api.md): written in the transaction of the change it describes. */
 export interface OutboxEvent {
   type: string;
   contactId: string | null;

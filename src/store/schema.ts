@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-// The database as Kysely sees it. Every table keys on project_id first (SPEC §9: Citus-ready).
+// The database as Kysely sees it. Every table keys on project_id first (README.md: Citus-ready).
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -187,7 +187,7 @@ export interface MergesTable {
   undone_at: Date | null;
 }
 
-/** What one merge moved of one kind from one old parent: the journal an undo reads (SPEC §1 "merge"). */
+/** What one merge moved of one kind from one old parent: the journal an undo reads (docs/concepts.md "merge"). */
 export interface MergeMovesTable {
   project_id: string;
   merge_id: string;
@@ -285,7 +285,7 @@ export interface MergeSuggestionsTable {
   created_at: Timestamp;
 }
 
-/** SPEC §3.1: a merge link or code; only hashes of its secrets are kept. */
+/** docs/links.md: a merge link or code; only hashes of its secrets are kept. */
 export interface MergeLinksTable {
   project_id: string;
   id: string;
@@ -312,7 +312,7 @@ export interface MergeCodeFailuresTable {
   failed_at: Timestamp;
 }
 
-/** SPEC §5: a merge rule, a list of fields that must all be equal. */
+/** docs/rules.md: a merge rule, a list of fields that must all be equal. */
 export interface MergeRulesTable {
   project_id: string;
   id: string;

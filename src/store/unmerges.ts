@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from './database.js';
 
-// SPEC §3.5 unmerge: one identity untied from its contact into a new one, with its messages.
+// docs/merging.md unmerge: one identity untied from its contact into a new one, with its messages.
 
 export interface UnmergeCandidate {
   id: string;

@@ -8,7 +8,7 @@ import { writeInviteValues, type InviteValues } from '../store/links.js';
 import { selectInviteSecret, selectSettings } from '../store/projects.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 
-// SPEC §2 step 4, §3.3 and §10 (bot start_param, trust_start_data): the data an invite link carried is
+// inbound resolution step 4 (docs/concepts.md), invite links and the bot settings start_param, trust_start_data (docs/links.md): the data an invite link carried is
 // written to the contact (the phone normalized); a payload that is not such JSON is the client's
 // external id (the seeds' clientExternalId) unless the bot ignores plain start parameters. Then the
 // merge rules run (they look at `contactChanged`).

@@ -8,7 +8,7 @@ import { selectSettings } from '../store/projects.js';
 import { mergeContacts } from './merge-contacts.js';
 import { suggestMerge } from './suggest-merge.js';
 
-/** What the rules did for one changed contact (SPEC §5), returned with the contact. */
+/** What the rules did for one changed contact (docs/rules.md), returned with the contact. */
 export interface RuleOutcome {
   /** the contact that holds the person now: the changed one, or the older contact it was merged into */
   contact_id: string;
@@ -27,7 +27,7 @@ export function ruleOutcomeMatters(outcome: RuleOutcome): boolean {
 const MAX_ROUNDS = 10;
 
 /**
- * SPEC §5: run the merge rules for a contact whose fields changed, inside the caller's transaction.
+ * docs/rules.md: run the merge rules for a contact whose fields changed, inside the caller's transaction.
  * Auto mode merges every match into the oldest contact through the merge engine (reason `rule:<id>`),
  * again from the survivor until nothing new matches, so chains end as one contact; manual mode leaves
  * one suggestion per pair. Idempotent: a second run finds nothing new.
@@ -103,7 +103,7 @@ async function mergeAll(tx: Tx, projectId: string, outcome: RuleOutcome, others:
 
 /**
  * One merge a rule found, through the merge engine with reason `rule:<id>`, and a history entry that says
- * which rule and which values matched (SPEC §5).
+ * which rule and which values matched (docs/rules.md).
  */
 export async function mergeByRule(
   tx: Tx,

@@ -18,9 +18,9 @@ export async function lockPendingSuggestion(tx: Tx, projectId: string, id: strin
 }
 
 /**
- * SPEC §3.2: approval runs the same merge the automatic mode would, recorded as `suggestion:<id>`. When a
+ * docs/merging.md: approval runs the same merge the automatic mode would, recorded as `suggestion:<id>`. When a
  * side was merged elsewhere meanwhile, the merge joins where each side lives now; when both already live
- * in one contact there is nothing left to merge. A link's suggestion then completes its link (SPEC §3.1):
+ * in one contact there is nothing left to merge. A link's suggestion then completes its link (docs/links.md):
  * history, `identity.linked` and `switch_to_<channel>` with the tag, as in auto mode.
  */
 export async function approveMergeSuggestion(

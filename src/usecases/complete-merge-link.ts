@@ -1,3 +1,4 @@
+import type { Channel } from '../domain/channels.js';
 import { judgeLink, MAX_WRONG_CODES_PER_HOUR, type LinkVerdict } from '../links/link-policy.js';
 import { startParameter } from '../links/link-table.js';
 import { findMergeCodes, hashSecret, isMergeToken } from '../links/secrets.js';
@@ -20,9 +21,9 @@ import { mergeContacts } from './merge-contacts.js';
 import type { InboundContext, InboundStep } from './resolve-inbound.js';
 import { suggestMerge } from './suggest-merge.js';
 
-// SPEC §2 step 3 and §3.1: a merge token or code came back, so the identity that brought it is the person
+// inbound resolution step 3 (docs/concepts.md) and merge links (docs/links.md): a merge token or code came back, so the identity that brought it is the person
 // the link was made for. In auto mode its contact joins the link's contact at once; in manual mode an
-// operator decides (SPEC §3.2) and approval finishes the link (`finishLink`).
+// operator decides (docs/merging.md) and approval finishes the link (`finishLink`).
 
 /** The merge token of a message (its start / ref / context parameter) and the merge codes in its text. */
 export function mergeSecretsIn(input: { payload?: string; text?: string }): { token: string | null; codes: string[] } {
@@ -88,17 +89,17 @@ async function complete(ctx: InboundContext, link: MergeLinkRow): Promise<void> 
   await claimLink(tx, projectId, link.id, { identityId, suggestionId: null, completed: true });
   ctx.events.push(...(await finishLink(tx, projectId, link, { identityId, contactId: target, fromContactId: merge ? arriving : null, mergeId: merge?.merge_id ?? null })));
 
-  ctx.result.linked = { link_id: link.id, contact_id: target, identity_id: identityId, channel: link.channel, tag: link.tag, status: 'completed' };
+  ctx.result.linked = { link_id: link.id, contact_id: target, identity_id: identityId, channel: link.channel as Channel, tag: link.tag, status: 'completed' };
   if (merge) {
     // A contact made by this very message is no news to the caller: its identity simply joined the link's contact.
-    if (!ctx.result.created) ctx.result.merged = { merge_id: merge.merge_id, from_contact_id: arriving, to_contact_id: target };
-    ctx.result.linked.merge_id = merge.merge_id;
+    if (!ctx.result.created) ctx.result.merged = { merge_id: merge.merge_id!, from_contact_id: arriving, to_contact_id: target };
+    ctx.result.linked.merge_id = merge.merge_id!;
     ctx.result.created = false;
     ctx.result.contact_id = target;
     if (ctx.result.message_id) ctx.result.conversation_id = (await selectMessageConversation(tx, projectId, ctx.result.message_id)) ?? ctx.result.conversation_id;
     ctx.contactChanged = true;
   }
-  if (link.tag) ctx.result.actions.push({ type: 'send_message', channel: link.channel, bot_id: link.bot_id, identity_id: identityId, text: link.tag });
+  if (link.tag) ctx.result.actions.push({ type: 'send_message', channel: link.channel as Channel, bot_id: link.bot_id, identity_id: identityId, text: link.tag });
 }
 
 export interface LinkCompletion {

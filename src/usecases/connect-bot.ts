@@ -14,7 +14,7 @@ export interface BotView {
   name: string | null;
   has_secret: boolean;
   has_token: boolean;
-  /** where the messenger's webhook goes (SPEC §7); null for channels without an adapter */
+  /** where the messenger's webhook goes (docs/messengers.md); null for channels without an adapter */
   webhook_path: string | null;
   account_id: string | null;
   /** what a plain start parameter (not a merge token, not invite data) does */
@@ -101,7 +101,7 @@ export interface BotSetup {
 const randomSecret = () => randomBytes(32).toString('base64url');
 
 /**
- * Connects a messenger account to the project in one step (SPEC §1 bot, §10): with a Telegram token
+ * Connects a messenger account to the project in one step (docs/concepts.md, docs/messengers.md): with a Telegram token
  * the handle comes from getMe (a refused token is `invalid_bot_token`); with a public URL, Telegram's
  * setWebhook (with a secret_token made here) and Viber's set_webhook are called; Meta's verify token is
  * made and shown. When the messenger cannot be reached or refuses, nothing is kept. An account that was

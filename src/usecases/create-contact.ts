@@ -7,7 +7,7 @@ import { selectSettings } from '../store/projects.js';
 import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
-/** A new contact; the merge rules run on it (SPEC §5), so the answer may be the older contact it joined. */
+/** A new contact; the merge rules run on it (docs/rules.md), so the answer may be the older contact it joined. */
 export async function createContact(store: Store, projectId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {
   return store.transaction(async (tx) => {
     const settings = await selectSettings(tx, projectId);
@@ -15,7 +15,7 @@ export async function createContact(store: Store, projectId: string, input: Cont
     const id = newId();
     await insertContact(tx, projectId, id, newContactFields(fields), fields.tags ?? []);
     const contact = contactCardView((await selectContactCard(tx, projectId, id))!);
-    await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact } }]);
+    await enqueueEvents(tx, projectId, [{ type: 'contact.created', contactId: id, data: { contact, identity: null } }]);
     const rules = await applyRules(tx, projectId, id, settings);
     if (!ruleOutcomeMatters(rules)) return contact;
     if (rules.contact_id === id && rules.merged.length === 0) return { ...contact, rules };

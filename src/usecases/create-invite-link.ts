@@ -7,7 +7,7 @@ import { selectInviteSecret } from '../store/projects.js';
 import { requireLinkable } from './create-merge-link.js';
 import { findBot } from './find-bot.js';
 
-// SPEC §3.3: an invite link for a bot carrying data (`p`, `e`, `eId`, `v`) or a raw payload (the client's
+// docs/links.md: an invite link for a bot carrying data (`p`, `e`, `eId`, `v`) or a raw payload (the client's
 // external id), at most 64 characters of Base64URL — signature included: links made here are signed with
 // the project's invite secret, so what they carry is trusted when it comes back (docs/links.md).
 

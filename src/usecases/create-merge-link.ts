@@ -11,7 +11,7 @@ import { selectSettings } from '../store/projects.js';
 import { requireChannel } from './connect-bot.js';
 import { findBot } from './find-bot.js';
 
-// SPEC §3.1 `get_merge_link(client_type, tag, group)`: a link that moves a known contact to another
+// docs/links.md `get_merge_link(client_type, tag, group)`: a link that moves a known contact to another
 // messenger. Token channels carry a 192-bit token in the link; WhatsApp and LINE pre-fill a code the client
 // sends; Instagram does both. Expires after the project's `link_ttl_s`.
 

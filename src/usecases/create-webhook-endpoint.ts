@@ -32,7 +32,7 @@ export interface CreateWebhookEndpointInput {
 }
 
 /**
- * Subscribes a URL to events (SPEC §8); the secret that signs its deliveries is shown this once. A URL
+ * Subscribes a URL to events (docs/api.md); the secret that signs its deliveries is shown this once. A URL
  * pointing into the server's own network is refused unless the operator allows private receivers.
  */
 export async function createWebhookEndpoint(

@@ -7,7 +7,7 @@ import { selectSettings } from '../store/projects.js';
 import { mergeClusters } from './merge-clusters.js';
 import { suggestMerge } from './suggest-merge.js';
 
-// SPEC §5 bulk dedupe: all rules over the whole base at once. Finding the clusters is set-based (one
+// docs/rules.md bulk dedupe: all rules over the whole base at once. Finding the clusters is set-based (one
 // GROUP BY per rule over the contacts' values, then connected components in memory); each cluster is
 // then merged into its oldest contact through the merge engine, many clusters per transaction.
 

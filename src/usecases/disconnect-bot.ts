@@ -11,7 +11,7 @@ export interface WebhookRemoval {
 }
 
 /**
- * Disconnects a bot (SPEC §10 `DELETE /v1/bots/{id}`): the messenger's webhook is removed where
+ * Disconnects a bot (docs/api.md `DELETE /v1/bots/{id}`): the messenger's webhook is removed where
  * omnimerge can do it (Telegram deleteWebhook, Viber set_webhook with an empty url), the bot is marked
  * disconnected and its credentials forgotten. Contacts, identities, conversations and messages stay.
  * A messenger that cannot be told does not keep the bot connected: its webhooks are refused from now on.

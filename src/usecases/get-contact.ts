@@ -65,7 +65,7 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
   };
 }
 
-/** The contact card (SPEC §8); a merged contact answers with `state: merged` and where it went. */
+/** The contact card (docs/api.md); a merged contact answers with `state: merged` and where it went. */
 export async function getContact(db: Db, projectId: string, contactId: string): Promise<ContactCardView> {
   const row = await selectContactCard(db, projectId, contactId);
   if (!row) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);

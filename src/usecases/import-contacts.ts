@@ -10,7 +10,7 @@ import { selectSettings } from '../store/projects.js';
 import type { NormalizedRows, RowsToNormalize } from '../workers/normalize-contacts.js';
 import { dedupeContacts, type DedupeReport } from './dedupe-contacts.js';
 
-// SPEC §9: bulk import. Rows are normalized in worker threads and written in set-based batches (one
+// README.md: bulk import. Rows are normalized in worker threads and written in set-based batches (one
 // statement per table per batch); a row that cannot be read is refused with its line and reason and
 // never stops the import. Then the rules run over the whole base at once (bulk dedupe).
 

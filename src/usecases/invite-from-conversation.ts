@@ -4,7 +4,7 @@ import { selectRecipient } from '../store/messaging.js';
 import { createMergeLink, requireLinkable, type MergeLinkRequest, type MergeLinkView } from './create-merge-link.js';
 import { sendMessage, type Outbound } from './send-message.js';
 
-// SPEC §3.4: an operator in a conversation on one channel invites the client to another: the merge link
+// docs/links.md: an operator in a conversation on one channel invites the client to another: the merge link
 // (and, for WhatsApp, Instagram and LINE, the code) goes out as a message in that conversation.
 
 export async function inviteFromConversation(

@@ -26,7 +26,7 @@ const NOTHING_MOVED: MergeCounts = {
 };
 
 /**
- * SPEC §5 bulk dedupe: merges each cluster's members into its survivor, in order, inside the caller's
+ * docs/rules.md bulk dedupe: merges each cluster's members into its survivor, in order, inside the caller's
  * transaction. Members that own only their fields (what an import makes) are merged by the same policy
  * (`planMerge`, folded member by member) and written set-based, with the same merge records, history and
  * events as the merge engine writes; a cluster with a member that owns identities, conversations or

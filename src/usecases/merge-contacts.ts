@@ -22,7 +22,7 @@ import {
 import { enqueueEvents } from '../store/outbox.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
-/** Why a merge happened (SPEC §4): the API, a merge link, a merge rule, an approved suggestion. */
+/** Why a merge happened (docs/merging.md): the API, a merge link, a merge rule, an approved suggestion. */
 export type MergeReason = 'api' | 'link' | `rule:${string}` | `suggestion:${string}`;
 
 export interface MergeRequest {
@@ -59,7 +59,7 @@ export interface MergeResult {
 }
 
 /**
- * SPEC §4: moves everything of FROM into TO inside the caller's transaction, so links, rules and
+ * docs/merging.md: moves everything of FROM into TO inside the caller's transaction, so links, rules and
  * suggestions merge as one step of their own work. A dry run does the same merge and rolls it back, so it
  * answers exactly what a merge would do.
  */

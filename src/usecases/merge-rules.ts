@@ -5,7 +5,7 @@ import type { Db, Store } from '../store/database.js';
 import { deleteRule, insertRule, selectRules, selectWidelySharedKeys, type MergeRuleRow } from '../store/match-keys.js';
 import { selectSettings } from '../store/projects.js';
 
-// SPEC §5, §8 `GET/POST /v1/merge-rules`, `DELETE /v1/merge-rules/{id}`.
+// docs/rules.md, docs/api.md `GET/POST /v1/merge-rules`, `DELETE /v1/merge-rules/{id}`.
 
 /**
  * A new rule (and the index of a variable it reads, the first time one does), matching from the next

@@ -6,7 +6,7 @@ import { recordSubscriptions, selectBotById } from '../store/messaging.js';
 import { DEFAULT_STEPS, resolveInbound, type InboundInput, type InboundResult, type InboundStep } from './resolve-inbound.js';
 import { queueMessage, type Outbound } from './send-message.js';
 
-// SPEC §7: a messenger's own webhook, read by its adapter (src/channels), fed to inbound resolution.
+// docs/messengers.md: a messenger's own webhook, read by its adapter (src/channels), fed to inbound resolution.
 
 /** One person's inbound event; the bot comes from the webhook's URL. */
 export type WebhookInbound = Omit<InboundInput, 'bot_id'> & {

@@ -5,7 +5,7 @@ import { enqueueEvents } from '../store/outbox.js';
 import { decideSuggestion, type SuggestionRow } from '../store/suggestions.js';
 import { lockPendingSuggestion } from './approve-merge-suggestion.js';
 
-/** SPEC §3.2: rejection leaves both contacts as they are and records who decided; the pair is not suggested again. */
+/** docs/merging.md: rejection leaves both contacts as they are and records who decided; the pair is not suggested again. */
 export async function rejectMergeSuggestion(store: Store, projectId: string, id: string, actor: string): Promise<SuggestionRow> {
   return store.transaction(async (tx) => {
     const suggestion = await lockPendingSuggestion(tx, projectId, id);

@@ -15,7 +15,7 @@ import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './
 import { findBot } from './find-bot.js';
 import { contactCreatedEvent } from './inbound-events.js';
 
-/** An inbound message in normalized form (SPEC §8 `POST /v1/inbound`); messenger adapters produce the same. */
+/** An inbound message in normalized form (docs/api.md `POST /v1/inbound`); messenger adapters produce the same. */
 export interface InboundInput {
   bot_id: string;
   external_user_id: string;
@@ -45,9 +45,25 @@ export interface InboundAttachment {
   name?: string;
 }
 
+/** What the caller should do: send a merge link's tag message to the client through the bot. */
 export interface InboundAction {
-  type: string;
-  [key: string]: unknown;
+  type: 'send_message';
+  channel: Channel;
+  bot_id: string;
+  identity_id: string;
+  text: string;
+}
+
+/** The merge link a message completed, or left for an operator (manual mode). */
+export interface InboundLink {
+  link_id: string;
+  contact_id: string;
+  identity_id: string;
+  status: 'completed' | 'suggested';
+  channel?: Channel;
+  tag?: string | null;
+  merge_id?: string;
+  suggestion_id?: string;
 }
 
 export interface InboundResult {
@@ -57,18 +73,18 @@ export interface InboundResult {
   message_id: string | null;
   created: boolean;
   duplicate: boolean;
-  linked?: Record<string, unknown>;
-  merged?: Record<string, unknown>;
-  /** the invite data written to the contact (SPEC §3.3) */
-  invite?: Record<string, unknown>;
-  /** what the merge rules did when the contact's fields changed (SPEC §5) */
+  linked?: InboundLink;
+  merged?: { merge_id: string; from_contact_id: string; to_contact_id: string };
+  /** the invite data written to the contact (docs/links.md) */
+  invite?: { p?: string; e?: string; eId?: string; v?: Record<string, unknown>; signed: boolean; trusted: boolean };
+  /** what the merge rules did when the contact's fields changed (docs/rules.md) */
   rules?: RuleOutcome;
   actions: InboundAction[];
   errors: Array<{ code: string; message: string }>;
 }
 
 /**
- * What a step after storage sees: SPEC §2 steps 3–5 (complete a link, apply invite data, run the merge
+ * What a step after storage sees: docs/concepts.md steps 3–5 (complete a link, apply invite data, run the merge
  * rules, enqueue events) are such steps, run in order inside the resolution's transaction.
  */
 export interface InboundContext {
@@ -89,7 +105,7 @@ export type InboundStep = (ctx: InboundContext) => Promise<void>;
 
 const MAX_ATTEMPTS = 8;
 
-/** SPEC §2: resolve an inbound message to a contact, in one transaction. */
+/** docs/concepts.md: resolve an inbound message to a contact, in one transaction. */
 export async function resolveInbound(store: Store, projectId: string, input: InboundInput, steps: InboundStep[] = DEFAULT_STEPS): Promise<InboundResult> {
   const bot = await findBot(store, projectId, input.bot_id);
   const key: IdentityKey = { projectId, botId: bot.id, externalUserId: input.external_user_id.trim() };
@@ -152,7 +168,7 @@ export async function resolveInbound(store: Store, projectId: string, input: Inb
 }
 
 /**
- * SPEC §2 step 1. The known identity is tried first (the common case, one statement); a new one is
+ * inbound resolution step 1 (docs/concepts.md). The known identity is tried first (the common case, one statement); a new one is
  * created with its contact; when a concurrent message created it first, or a merge moved it while this
  * waited, the known path is tried again.
  */
@@ -178,14 +194,14 @@ async function readProfile(store: Store, projectId: string, profile: InboundInpu
   };
 }
 
-/** SPEC §2 step 5: a contact seen for the first time is announced. */
+/** inbound resolution step 5 (docs/concepts.md): a contact seen for the first time is announced. */
 export const announceNewContact: InboundStep = async (ctx) => {
   // Written at once, before a link or a rule may merge the new contact away: subscribers hear of it first.
-  if (ctx.result.created) await enqueueEvents(ctx.tx, ctx.projectId, [contactCreatedEvent(ctx)]);
+  if (ctx.result.created) await enqueueEvents(ctx.tx, ctx.projectId, [await contactCreatedEvent(ctx)]);
 };
 
 /**
- * SPEC §2 step 4: after the profile or invite data changed the contact, the merge rules run; when the
+ * inbound resolution step 4 (docs/concepts.md): after the profile or invite data changed the contact, the merge rules run; when the
  * contact is merged into an older one, the answer names the survivor.
  */
 export const applyRules: InboundStep = async (ctx) => {

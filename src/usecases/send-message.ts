@@ -9,7 +9,7 @@ import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectMessage } from '../store/outgoing.js';
 import { findBot } from './find-bot.js';
 
-// SPEC §3.4, §6, §8 `POST /v1/conversations/{id}/messages`: a text into a conversation, queued for the
+// docs/links.md, docs/messengers.md, docs/api.md `POST /v1/conversations/{id}/messages`: a text into a conversation, queued for the
 // messenger's API when the bot has a token (the sending worker, src/events/outgoing.ts, sends it),
 // otherwise handed to the host as a `message.outbound` event.
 
@@ -136,7 +136,7 @@ function requireIdentity(recipient: Recipient): { identityId: string; externalUs
   return { identityId: recipient.identity_id, externalUserId: recipient.external_user_id };
 }
 
-/** SPEC §6: a free-form message into a closed window is refused, naming the channels that are open. */
+/** docs/messengers.md: a free-form message into a closed window is refused, naming the channels that are open. */
 export async function requireOpenWindow(store: Store, projectId: string, recipient: Recipient): Promise<void> {
   const state = { lastInboundAt: recipient.last_inbound_at, subscribed: recipient.subscribed, unreachableAt: recipient.unreachable_at };
   const window = messagingWindow(recipient.channel, state);

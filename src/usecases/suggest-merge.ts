@@ -16,7 +16,7 @@ export interface MergeProposal {
 }
 
 /**
- * SPEC §3.2 manual mode: instead of merging, leave the pair for an operator, inside the caller's
+ * docs/merging.md manual mode: instead of merging, leave the pair for an operator, inside the caller's
  * transaction. A pair gets one suggestion per kind: one already pending, approved or rejected stands.
  */
 export async function suggestMerge(tx: Tx, projectId: string, proposal: MergeProposal): Promise<{ suggestion: SuggestionRow; created: boolean }> {

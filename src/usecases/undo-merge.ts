@@ -27,7 +27,7 @@ export interface UndoResult {
 }
 
 /**
- * SPEC §3.5: a whole merge undone from its journal. Everything it moved goes back and FROM is active
+ * docs/merging.md: a whole merge undone from its journal. Everything it moved goes back and FROM is active
  * again; TO's values go back where nobody changed them since. Refused while a later merge or unmerge of
  * TO stands on top of it.
  */

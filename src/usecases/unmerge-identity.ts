@@ -17,7 +17,7 @@ export interface UnmergeResult {
 }
 
 /**
- * SPEC §3.5 `unmerge_client()`: unties one identity — the named one, else the one the client wrote from
+ * docs/merging.md `unmerge_client()`: unties one identity — the named one, else the one the client wrote from
  * last — from its contact into a new contact, with that identity's messages in conversations of their own.
  */
 export async function unmergeIdentity(store: Store, projectId: string, contactId: string, input: { identity_id?: string; actor: string }): Promise<UnmergeResult> {
@@ -43,7 +43,7 @@ export async function unmergeIdentity(store: Store, projectId: string, contactId
     await insertContact(tx, projectId, newContactId, { name: identity.name ?? identity.username, phone: null, email: null, external_id: null, variables: {} }, []);
     const moved = await untieIdentity(tx, { projectId, fromContactId: contactId, toContactId: newContactId, identity, newConversationId: newId() });
 
-    const data = { contact_id: contactId, new_contact_id: newContactId, identity_id: identity.id, actor: input.actor, moved };
+    const data = { contact_id: contactId, new_contact_id: newContactId, identity_id: identity.id, actor: input.actor, moved, undo: false };
     await insertHistory(tx, projectId, { id: newId(), kind: 'unmerge', contactId, otherContactId: newContactId, data });
     await enqueueEvents(tx, projectId, [{ type: 'contact.unmerged', contactId, data }]);
     const contact = contactCardView((await selectContactCard(tx, projectId, newContactId))!);

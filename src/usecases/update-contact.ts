@@ -11,7 +11,7 @@ const MATCHED_FIELDS = ['phone', 'email', 'external_id', 'variables'] as const;
 
 /**
  * Changes the fields given (null clears one); `variables` replaces the whole object, `tags` the whole set.
- * When a field rules read changed, the rules run (SPEC §5) and the answer is the contact that holds the person.
+ * When a field rules read changed, the rules run (docs/rules.md) and the answer is the contact that holds the person.
  */
 export async function updateContact(store: Store, projectId: string, contactId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {
   return store.transaction(async (tx) => {

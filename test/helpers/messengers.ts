@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Api } from './server.js';
+import { checkAnswer } from './contract.js';
 
 // Webhooks as the messengers send them: the documented fixture bytes, signed each messenger's way.
 
@@ -64,7 +65,10 @@ export async function postRaw(url: string, body: string | Buffer, headers: Recor
   } catch {
     // plain text answers (VK)
   }
-  return { status: response.status, text, contentType: response.headers.get('content-type'), json };
+  const contentType = response.headers.get('content-type');
+  const { origin, pathname } = new URL(url);
+  await checkAnswer(origin, 'POST', pathname, { status: response.status, contentType, body: contentType?.startsWith('application/json') ? json : text });
+  return { status: response.status, text, contentType, json };
 }
 
 /** Delivers a fixture to the bot's webhook, signed as the messenger signs it. */

@@ -7,10 +7,12 @@ import { CLAIM_MARK } from '../../src/store/outgoing.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/database.js';
 import { createProject } from '../../src/usecases/create-project.js';
+import { checkAnswer } from './contract.js';
 
 // Tests talk HTTP to a real server on a real database: PostgreSQL when DATABASE_URL is set (CI runs the
 // suite both ways), otherwise an in-memory PGlite. Each test makes its own project, so tests never see
-// each other's data — the same isolation the API promises between projects.
+// each other's data — the same isolation the API promises between projects. Every answer is checked
+// against the server's own OpenAPI document (./contract.ts): a test fails on an undocumented answer.
 
 export interface Answer<T = any> {
   status: number;
@@ -42,12 +44,16 @@ export function client(url: string, apiKey: string | null): Api {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // not JSON: the raw text is the answer
+    const contentType = response.headers.get('content-type');
+    let parsed: unknown = text === '' ? null : text;
+    if (text !== '' && (contentType === null || /json/.test(contentType))) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON after all: the raw text is the answer
+      }
     }
+    await checkAnswer(url, method, path, { status: response.status, contentType, body: parsed });
     return { status: response.status, body: parsed as any, headers: response.headers };
   };
 }

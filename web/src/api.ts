@@ -1,4 +1,6 @@
-// The UI's only way to the server: the public API under /v1 (SPEC §8) with the operator's API key.
+import type { components } from '../../sdk/src/schema';
+
+// The UI's only way to the server: the public API under /v1 (docs/api.md) with the operator's API key.
 // The key lives in sessionStorage (gone when the tab closes) and never in a URL.
 
 const KEY = 'omnimerge.api_key';
@@ -20,155 +22,29 @@ export class ApiError extends Error {
   }
 }
 
-export type Channel = 'telegram' | 'viber' | 'facebook' | 'whatsapp' | 'instagram' | 'vk' | 'odnoklassniki' | 'line' | 'webchat' | 'email' | 'sms';
+// The API's types, generated from its OpenAPI document into the SDK (sdk/src/schema.d.ts): the UI reads
+// exactly what the server answers.
+type Schemas = components['schemas'];
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface Bot {
-  id: string;
-  channel: Channel;
-  handle: string;
-  name: string | null;
-}
-
-export interface Contact {
-  id: string;
-  state: 'active' | 'merged';
-  merged_into: string | null;
-  name: string | null;
-  phone: string | null;
-  email: string | null;
-  external_id: string | null;
-  variables: Record<string, unknown>;
-  preferences?: Record<string, unknown>;
-  tags: string[];
-  alternates?: { phones: string[]; emails: string[] };
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Identity {
-  id: string;
-  channel: Channel;
-  bot_id: string;
-  bot_handle: string;
-  external_user_id: string;
-  name: string | null;
-  username: string | null;
-  last_inbound_at: string | null;
-  window_open: boolean;
-  window_closes_at: string | null;
-  /** false: the messenger said the client cannot be written to (blocked the bot…) and they have not written since */
-  reachable?: boolean;
-  unreachable_reason?: string | null;
-}
-
-export interface ContactCard extends Contact {
-  identities: Identity[];
-  conversations_count: number;
-  recommended_channel: Channel | null;
-}
-
-export interface Conversation {
-  id: string;
-  contact_id: string;
-  bot_id: string;
-  channel: Channel;
-  created_at: string;
-  last_message_at: string | null;
-  messages_count: number;
-  /** the latest ad or campaign referral in this conversation */
-  referral?: Referral | null;
-}
-
-/** An ad or campaign the client came from (source, ad_id, ref, headline…): a fact, not an identity. */
-export type Referral = Record<string, string>;
-
-export interface Attachment {
-  id: string;
-  type: string;
-  url: string | null;
-  file_id: string | null;
-  mime_type: string | null;
-  size: number | null;
-  name: string | null;
-}
-
-export interface Message {
-  id: string;
-  conversation_id: string;
-  identity_id: string | null;
-  direction: 'in' | 'out';
-  text: string | null;
-  delivery_state: string | null;
-  delivery_error?: string | null;
-  referral?: Referral | null;
-  attachments?: Attachment[];
-  created_at: string;
-}
-
-export interface Note {
-  id: string;
-  text: string;
-  created_at: string;
-}
-
-export interface Settings {
-  merge_mode: 'auto' | 'manual';
-  default_region: string | null;
-  link_ttl_s: number;
-  blocked_values: string[];
-  max_shared: number;
-}
-
-export type MergeCounts = Record<string, number>;
-
-export interface MergeAnswer {
-  merge_id: string | null;
-  contact: ContactCard;
-  moved: MergeCounts;
-}
-
-export interface HistoryEntry {
-  id: string;
-  kind: string;
-  contact_id: string;
-  other_contact_id: string | null;
-  data: Record<string, unknown>;
-  created_at: string;
-}
-
-export interface InviteAnswer {
-  url: string;
-  code?: string | null;
-  message: Message | string;
-}
-
-export interface MergeRule {
-  id: string;
-  fields: string[];
-  created_at?: string;
-}
-
-export interface Suggestion {
-  id: string;
-  /** what found the pair */
-  kind: 'link' | 'rule';
-  status: 'pending' | 'approved' | 'rejected';
-  from_contact_id: string;
-  to_contact_id: string;
-  /** `link` or `rule:<id>`, as the merge is recorded */
-  reason: string;
-  /** the rule with the values that matched, or the link and the identity that used it */
-  evidence: Record<string, unknown>;
-  merge_id: string | null;
-  decided_by: string | null;
-  decided_at: string | null;
-  created_at: string;
-}
+export type Channel = Schemas['Bot']['channel'];
+export type Page<T> = { items: T[]; next_cursor: string | null };
+export type Bot = Schemas['Bot'];
+export type Contact = Schemas['Contact'];
+export type Identity = Schemas['Identity'];
+export type ContactCard = Schemas['ContactCard'];
+export type Conversation = Schemas['Conversation'];
+export type Message = Schemas['Message'];
+export type Note = Schemas['Note'];
+export type Settings = Schemas['Settings'];
+export type MergeCounts = Schemas['MergeCounts'];
+export type MergeAnswer = Schemas['MergeAnswer'];
+export type HistoryEntry = Schemas['HistoryEntry'];
+export type InviteAnswer = Schemas['ConversationInvite'];
+export type MergeRule = Schemas['MergeRule'];
+export type Suggestion = Schemas['MergeSuggestion'];
+type ApprovedSuggestion = Schemas['ApprovedSuggestion'];
+type UndoneMerge = Schemas['UndoneMerge'];
+type UnmergedIdentity = Schemas['UnmergedIdentity'];
 
 function query(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter((entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== '');
@@ -217,7 +93,6 @@ export const api = {
   messages: (conversationId: string, options: { order?: 'asc' | 'desc'; limit?: number; cursor?: string } = {}) =>
     call<Page<Message>>('GET', `/conversations/${conversationId}/messages${query(options)}`),
   sendMessage: (conversationId: string, text: string) => call<Message>('POST', `/conversations/${conversationId}/messages`, { text }),
-  retryMessage: (messageId: string) => call<Message>('POST', `/messages/${messageId}/retry`),
   invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel }),
 
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),
@@ -226,8 +101,8 @@ export const api = {
   merge: (fromId: string, toId: string, dryRun: boolean) =>
     call<MergeAnswer>('POST', '/contacts/merge', { from_contact_id: fromId, to_contact_id: toId, dry_run: dryRun }),
   history: (contactId: string) => call<Page<HistoryEntry>>('GET', `/contacts/${contactId}/history?limit=200`),
-  undoMerge: (mergeId: string) => call<{ merge_id: string; contacts: ContactCard[] }>('POST', `/merges/${mergeId}/undo`),
-  unmerge: (contactId: string, identityId: string) => call<{ contact_id: string }>('POST', `/contacts/${contactId}/unmerge`, { identity_id: identityId }),
+  undoMerge: (mergeId: string) => call<UndoneMerge>('POST', `/merges/${mergeId}/undo`),
+  unmerge: (contactId: string, identityId: string) => call<UnmergedIdentity>('POST', `/contacts/${contactId}/unmerge`, { identity_id: identityId }),
 
   settings: () => call<Settings>('GET', '/settings'),
   changeSettings: (change: Partial<Settings>) => call<Settings>('PUT', '/settings', change),
@@ -238,6 +113,6 @@ export const api = {
   suggestions: (status?: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status, limit: 200 })}`),
   // The decision is recorded as the web UI's (the API has no operator accounts).
   approveSuggestion: (id: string) =>
-    call<{ suggestion: Suggestion; merge: MergeAnswer | null }>('POST', `/merge-suggestions/${id}/approve`, { actor: 'web UI' }),
+    call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, { actor: 'web UI' }),
   rejectSuggestion: (id: string) => call<Suggestion>('POST', `/merge-suggestions/${id}/reject`, { actor: 'web UI' }),
 };

@@ -4,7 +4,7 @@ import { connectBot, type BotConnections } from '../../usecases/connect-bot.js';
 import { disconnectBot } from '../../usecases/disconnect-bot.js';
 import { listBots } from '../../usecases/list-bots.js';
 import { updateBot } from '../../usecases/update-bot.js';
-import { Bot, ChannelInput, ErrorBody, errorResponses, Id, Nullable } from '../schemas.js';
+import { Bot, ChannelInput, ErrorBody, errorResponses, Id, List, Nullable } from '../schemas.js';
 
 // docs/links.md: what a plain start parameter does, and whether start data may merge by itself
 const StartParam = Type.Union([Type.Literal('external_id'), Type.Literal('ignore')], {
@@ -109,26 +109,9 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
         tags: ['bots'],
         summary: "The project's bots",
         querystring: Type.Object({ include_disconnected: Type.Optional(Type.Boolean({ description: 'list disconnected bots too (with disconnected_at)' })) }),
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref(Bot)) }), 400: Type.Ref(ErrorBody), 401: Type.Ref(ErrorBody) },
+        response: { 200: List(Type.Ref(Bot), 'BotList'), ...errorResponses },
       },
     },
     async (request) => listBots(store, request.projectId, { includeDisconnected: request.query.include_disconnected === true }),
-  );
-
-  app.delete(
-    '/bots/:id',
-    {
-      schema: {
-        operationId: 'deleteBot',
-        tags: ['bots'],
-        summary: 'Disconnect a bot: unregister its webhook, keep its contacts and history',
-        description:
-          "Telegram's deleteWebhook or Viber's set_webhook with an empty url is called when the bot has a token; the bot's webhooks then answer 404 as for an unknown bot, nothing more is sent through it, " +
-          'and its token and secrets are forgotten. Contacts, identities, conversations and messages stay readable. GET /v1/bots no longer lists it (include_disconnected=true does).',
-        params: Type.Object({ id: Id }),
-        response: { 200: DisconnectedBot, ...errorResponses },
-      },
-    },
-    async (request) => disconnectBot(store, connections.accounts, request.projectId, request.params.id),
   );
 };

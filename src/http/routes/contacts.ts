@@ -50,7 +50,7 @@ const Erasure = Type.Object({
 export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
     '/contacts',
-    { schema: { tags: ['contacts'], summary: 'Create a contact', body: ContactInput, response: { 201: Type.Ref(ContactCard), ...errorResponses } } },
+    { schema: { operationId: 'createContact', tags: ['contacts'], summary: 'Create a contact', body: ContactInput, response: { 201: Type.Ref(ContactCard), ...errorResponses } } },
     async (request, reply) => reply.status(201).send(await createContact(store, request.projectId, request.body)),
   );
 
@@ -58,6 +58,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/contacts',
     {
       schema: {
+        operationId: 'listContacts',
         tags: ['contacts'],
         summary: 'Find active contacts',
         description: 'Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames.',
@@ -71,7 +72,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
           },
           { additionalProperties: false },
         ),
-        response: { 200: Page(Type.Ref(Contact)), ...errorResponses },
+        response: { 200: Page(Type.Ref(Contact), 'ContactPage'), ...errorResponses },
       },
     },
     async (request) => listContacts(store.db, request.projectId, request.query),
@@ -81,6 +82,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/contacts/:id',
     {
       schema: {
+        operationId: 'getContact',
         tags: ['contacts'],
         summary: 'The contact card with its identities ("related dialogs")',
         description: 'A merged contact answers 200 with state "merged" and merged_into.',
@@ -95,6 +97,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/contacts/:id',
     {
       schema: {
+        operationId: 'updateContact',
         tags: ['contacts'],
         summary: 'Change a contact',
         description: 'Only the fields given change; null clears one; variables and tags are replaced whole.',
@@ -110,11 +113,12 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/contacts/:id/conversations',
     {
       schema: {
+        operationId: 'listConversations',
         tags: ['conversations'],
         summary: "A contact's conversations, newest first",
         params: ContactParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: Page(Type.Ref(Conversation)), ...errorResponses },
+        response: { 200: Page(Type.Ref(Conversation), 'ConversationPage'), ...errorResponses },
       },
     },
     async (request) => listConversations(store.db, request.projectId, request.params.id, request.query),

@@ -13,6 +13,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbo
     '/conversations/:id/messages',
     {
       schema: {
+        operationId: 'listMessages',
         tags: ['conversations'],
         summary: "A conversation's messages, oldest first",
         params: Type.Object({ id: Id }),
@@ -20,7 +21,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbo
           { ...PageQuery, order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' })) },
           { additionalProperties: false },
         ),
-        response: { 200: Page(Type.Ref(Message)), ...errorResponses },
+        response: { 200: Page(Type.Ref(Message), 'MessagePage'), ...errorResponses },
       },
     },
     async (request) => listMessages(store.db, request.projectId, request.params.id, request.query),
@@ -30,8 +31,8 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbo
     '/conversations/:id/messages',
     {
       schema: {
-        tags: ['conversations'],
         operationId: 'sendMessage',
+        tags: ['conversations'],
         summary: 'Send a text to the person in the conversation',
         description:
           "Goes to the identity that last wrote in the conversation. With a bot token the message is stored `queued` and sent by the server's sending worker " +

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { resolveInbound } from '../../usecases/resolve-inbound.js';
-import { AttachmentInput, errorResponses, Id, Nullable, RuleOutcome } from '../schemas.js';
+import { AttachmentInput, ChannelName, errorResponses, Id, Nullable, RuleOutcome } from '../schemas.js';
 
 export const InboundBody = Type.Object(
   {
@@ -32,6 +32,42 @@ export const InboundBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Linked = Type.Object(
+  {
+    link_id: Id,
+    contact_id: Type.String({ format: 'uuid', description: "the link's contact" }),
+    identity_id: Id,
+    status: Type.Union([Type.Literal('completed'), Type.Literal('suggested')], { description: 'suggested: manual mode, an operator decides' }),
+    channel: Type.Optional(ChannelName),
+    tag: Type.Optional(Nullable(Type.String())),
+    merge_id: Type.Optional(Type.String({ format: 'uuid', description: 'completed: the merge that joined the arriving contact' })),
+    suggestion_id: Type.Optional(Type.String({ format: 'uuid', description: 'suggested: the suggestion waiting for an operator' })),
+  },
+  { title: 'InboundLink', description: 'the merge link this message completed (or left for approval, status "suggested")' },
+);
+
+const Merged = Type.Object(
+  { merge_id: Id, from_contact_id: Id, to_contact_id: Id },
+  { title: 'InboundMerge', description: "the contact the client wrote from was merged into the link's contact" },
+);
+
+const Invite = Type.Object(
+  {
+    p: Type.Optional(Type.String({ description: 'phone' })),
+    e: Type.Optional(Type.String({ description: 'e-mail' })),
+    eId: Type.Optional(Type.String({ description: 'external id (also a payload that is not invite data)' })),
+    v: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'variables' })),
+    signed: Type.Boolean({ description: 'the payload carries this project\'s signature (a link made by POST /v1/bots/{id}/invite-link)' }),
+    trusted: Type.Boolean({ description: 'signed, or the bot trusts its start data: only trusted values may merge the contact by themselves' }),
+  },
+  { title: 'InboundInvite', description: 'the invite data written to the contact (docs/links.md)' },
+);
+
+const SendMessageAction = Type.Object(
+  { type: Type.Literal('send_message'), channel: ChannelName, bot_id: Id, identity_id: Id, text: Type.String() },
+  { title: 'SendMessageAction', description: "send this text to the client (a merge link's tag) through the bot" },
+);
+
 export const InboundAnswer = Type.Object({
   contact_id: Id,
   identity_id: Id,
@@ -39,21 +75,22 @@ export const InboundAnswer = Type.Object({
   message_id: Nullable(Id),
   created: Type.Boolean({ description: 'a new contact was created for this identity' }),
   duplicate: Type.Boolean({ description: 'this message id was seen before; nothing new was stored' }),
-  linked: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the merge link this message completed (or left for approval, status "suggested")' })),
-  merged: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "the contact merged into the link's contact" })),
-  invite: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'invite data written to the contact (SPEC §3.3)' })),
+  linked: Type.Optional(Linked),
+  merged: Type.Optional(Merged),
+  invite: Type.Optional(Invite),
   rules: Type.Optional(Type.Ref(RuleOutcome)),
-  actions: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'what the caller should do, e.g. send the tag message' }),
-  errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
-});
+  actions: Type.Array(SendMessageAction, { description: 'what the caller should do, e.g. send the tag message' }),
+  errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { description: 'wrong, expired or foreign codes: reported, nothing changed' }),
+}, { title: 'InboundAnswer', description: 'the contact the message belongs to, and what it linked, merged or applied' });
 
 export const inboundRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
     '/inbound',
     {
       schema: {
+        operationId: 'receiveInbound',
         tags: ['inbound'],
-        summary: 'Resolve an inbound message to a contact (SPEC §2)',
+        summary: 'Resolve an inbound message to a contact',
         body: InboundBody,
         response: { 200: InboundAnswer, ...errorResponses },
       },

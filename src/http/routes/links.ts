@@ -6,7 +6,7 @@ import { inviteFromConversation } from '../../usecases/invite-from-conversation.
 import type { Outbound } from '../../usecases/send-message.js';
 import { ChannelInput, errorResponses, Id, Message, Timestamp } from '../schemas.js';
 
-// SPEC §3.1, §3.3, §3.4: merge links and codes, invite links with data, invites sent into a conversation.
+// Merge links and codes, invite links with data, invites sent into a conversation (docs/links.md).
 
 const MergeLinkBody = Type.Object(
   {
@@ -18,13 +18,13 @@ const MergeLinkBody = Type.Object(
 );
 
 const MergeLink = Type.Object({
-  url: Type.String(),
+  url: Type.String({ description: 'the link to give the client' }),
   channel: Type.String(),
   bot_id: Id,
   token: Type.Optional(Type.String({ description: 'the token the link carries (telegram, facebook, instagram, viber, vk)' })),
   code: Type.Optional(Type.String({ description: 'the code the client sends (whatsapp, instagram, line); also in variables.text_to_merge_contact' })),
   expires_at: Timestamp,
-});
+}, { title: 'MergeLink', description: 'a link that moves the contact to another messenger' });
 
 const InviteData = Type.Object(
   {
@@ -41,8 +41,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Out
     '/contacts/:id/merge-link',
     {
       schema: {
+        operationId: 'createMergeLink',
         tags: ['links'],
-        summary: 'A link that moves the contact to another messenger (SPEC §3.1)',
+        summary: 'A link that moves the contact to another messenger',
         description:
           'When the client follows it, the identity they arrive with joins this contact (auto mode) or a suggestion waits for an operator ' +
           "(manual mode). Expires after the project's link_ttl_s. A new code replaces the contact's previous one.",
@@ -58,15 +59,19 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Out
     '/bots/:id/invite-link',
     {
       schema: {
+        operationId: 'createInviteLink',
         tags: ['links'],
-        summary: 'An invite link carrying data into the bot (SPEC §3.3)',
+        summary: 'An invite link carrying data into the bot',
         description: 'data is encoded as Base64URL JSON without padding; the payload may be at most 64 characters (422 payload_too_long says by how much).',
         params: Type.Object({ id: Id }),
         body: Type.Object(
           { data: Type.Optional(InviteData), payload: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'a raw payload: the client arrives with it as external_id' })) },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ url: Type.String(), payload: Type.String() }), ...errorResponses },
+        response: {
+          201: Type.Object({ url: Type.String(), payload: Type.String({ description: 'the start parameter the link carries' }) }, { title: 'InviteLink', description: 'a deep link carrying data into the bot' }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await createInviteLink(store, request.projectId, request.params.id, request.body)),
@@ -76,12 +81,19 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Out
     '/conversations/:id/invite',
     {
       schema: {
+        operationId: 'inviteFromConversation',
         tags: ['links'],
-        summary: 'Invite the client in this conversation to another messenger (SPEC §3.4)',
+        summary: 'Invite the client in this conversation to another messenger',
         description: 'Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages.',
         params: Type.Object({ id: Id }),
         body: MergeLinkBody,
-        response: { 201: Type.Object({ url: Type.String(), code: Type.Optional(Type.String()), message: Type.Ref(Message) }), ...errorResponses },
+        response: {
+          201: Type.Object(
+            { url: Type.String(), code: Type.Optional(Type.String()), message: Type.Ref(Message) },
+            { title: 'ConversationInvite', description: 'the merge link (and code) and the message that carried it into the conversation' },
+          ),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await inviteFromConversation(outbound, request.projectId, request.params.id, request.body)),

@@ -2,15 +2,15 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { Store } from '../../store/database.js';
 import { dedupeContacts } from '../../usecases/dedupe-contacts.js';
 import { createMergeRule, deleteMergeRule, listMergeRules, reportSharedValues } from '../../usecases/merge-rules.js';
-import { ErrorBody, errorResponses, Id, SharedValue } from '../schemas.js';
+import { errorResponses, Id, List, SharedValue } from '../schemas.js';
 
-// SPEC §5, §8: merge rules, the shared-values report and the bulk dedupe.
+// Merge rules, the shared-values report and the bulk dedupe (docs/rules.md).
 
 const Rule = Type.Object({
   id: Id,
   fields: Type.Array(Type.String(), { description: 'phone, email, external_id or variables.<name>; all must be equal' }),
   created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }),
-});
+}, { title: 'MergeRule', description: 'contacts equal on every field are one person' });
 
 const Cluster = Type.Object({
   survivor: Id,
@@ -20,7 +20,7 @@ const Cluster = Type.Object({
 export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.get(
     '/merge-rules',
-    { schema: { tags: ['rules'], summary: 'The merge rules (OR-ed)', response: { 200: Type.Object({ items: Type.Array(Rule) }), ...errorResponses } } },
+    { schema: { operationId: 'listMergeRules', tags: ['rules'], summary: 'The merge rules (OR-ed)', response: { 200: List(Rule, 'MergeRuleList'), ...errorResponses } } },
     async (request) => listMergeRules(store.db, request.projectId),
   );
 
@@ -28,12 +28,13 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
     '/merge-rules',
     {
       schema: {
+        operationId: 'createMergeRule',
         tags: ['rules'],
         summary: 'Add a merge rule',
         description:
           'Contacts equal on every field of a rule are one person. Values are compared normalized (E.164 phones, lower-cased e-mails, trimmed variables), also against alternates. Existing duplicates are merged by POST /v1/dedupe. The first rule on a variable builds an index of it (about a second per million contacts, writes to contacts wait meanwhile); should a long transaction hold contacts for more than 5 s, the rule is refused with 503 contacts_busy and nothing changes.',
         body: Type.Object({ fields: Type.Array(Type.String({ maxLength: 120 }), { maxItems: 50 }) }, { additionalProperties: false }),
-        response: { 201: Rule, ...errorResponses, 503: Type.Ref(ErrorBody) },
+        response: { 201: Rule, ...errorResponses },
       },
     },
     async (request, reply) => reply.status(201).send(await createMergeRule(store, request.projectId, request.body.fields)),
@@ -41,7 +42,7 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
 
   app.delete(
     '/merge-rules/:id',
-    { schema: { tags: ['rules'], summary: 'Remove a merge rule', params: Type.Object({ id: Id }), response: { 204: Type.Null({ description: 'removed (and the index of a variable no rule reads any more)' }), ...errorResponses } } },
+    { schema: { operationId: 'deleteMergeRule', tags: ['rules'], summary: 'Remove a merge rule', params: Type.Object({ id: Id }), response: { 204: Type.Null({ description: 'removed (and the index of a variable no rule reads any more)' }), ...errorResponses } } },
     async (request, reply) => {
       await deleteMergeRule(store, request.projectId, request.params.id);
       return reply.status(204).send(null);
@@ -52,10 +53,17 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
     '/merge-rules/report',
     {
       schema: {
+        operationId: 'reportSharedValues',
         tags: ['rules'],
         summary: 'Values shared by more than max_shared contacts',
         description: 'These values are not used for automatic merges; blocked values are left out altogether.',
-        response: { 200: Type.Object({ max_shared: Type.Integer(), shared_values: Type.Array(Type.Ref(SharedValue)) }), ...errorResponses },
+        response: {
+          200: Type.Object(
+            { max_shared: Type.Integer(), shared_values: Type.Array(Type.Ref(SharedValue)) },
+            { title: 'SharedValuesReport', description: 'values too shared to merge on' },
+          ),
+          ...errorResponses,
+        },
       },
     },
     async (request) => reportSharedValues(store.db, request.projectId),
@@ -65,6 +73,7 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
     '/dedupe',
     {
       schema: {
+        operationId: 'dedupeContacts',
         tags: ['rules'],
         summary: 'Apply every rule to the whole base at once',
         description: 'Clusters of matching contacts (chains included) are merged into their oldest contact, or suggested in manual mode. dry_run reports the clusters and changes nothing.',
@@ -78,7 +87,7 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
             clusters: Type.Array(Cluster, { description: 'the first 100 clusters' }),
             shared_values: Type.Array(Type.Ref(SharedValue)),
             failed: Type.Array(Type.Object({ survivor: Id, reason: Type.String() })),
-          }),
+          }, { title: 'DedupeResult', description: 'the clusters found and what was done with them' }),
           ...errorResponses,
         },
       },

@@ -7,7 +7,7 @@ import { errorResponses, Settings, SettingsChange } from '../schemas.js';
 export const settingsRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.get(
     '/settings',
-    { schema: { tags: ['settings'], summary: "The project's settings", response: { 200: Type.Ref(Settings) } } },
+    { schema: { operationId: 'getSettings', tags: ['settings'], summary: "The project's settings", response: { 200: Type.Ref(Settings), ...errorResponses } } },
     async (request) => getSettings(store.db, request.projectId),
   );
 
@@ -15,6 +15,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/settings',
     {
       schema: {
+        operationId: 'changeSettings',
         tags: ['settings'],
         summary: 'Change settings',
         description: 'Only the fields given change.',

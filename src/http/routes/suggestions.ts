@@ -6,7 +6,7 @@ import { rejectMergeSuggestion } from '../../usecases/reject-merge-suggestion.js
 import { errorResponses, Id, MergeSuggestion as Suggestion, Nullable, Page, PageQuery } from '../schemas.js';
 import { MergeAnswer } from './merges.js';
 
-// SPEC §3.2: the queue of merges waiting for an operator in manual mode.
+// The queue of merges waiting for an operator in manual mode.
 
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]);
 
@@ -21,10 +21,11 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/merge-suggestions',
     {
       schema: {
+        operationId: 'listMergeSuggestions',
         tags: ['merges'],
         summary: 'Merges waiting for an operator (manual mode), newest first',
         querystring: Type.Object({ status: Type.Optional(Status), contact_id: Type.Optional(Id), ...PageQuery }, { additionalProperties: false }),
-        response: { 200: Page(Type.Ref(Suggestion)), ...errorResponses },
+        response: { 200: Page(Type.Ref(Suggestion), 'MergeSuggestionPage'), ...errorResponses },
       },
     },
     async (request) => listMergeSuggestions(store.db, request.projectId, request.query),
@@ -34,11 +35,18 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/merge-suggestions/:id/approve',
     {
       schema: {
+        operationId: 'approveMergeSuggestion',
         tags: ['merges'],
         summary: 'Approve: run the merge the suggestion describes',
         params: Params,
         body: Type.Union([Decision, Type.Null()]),
-        response: { 200: Type.Object({ suggestion: Type.Ref(Suggestion), merge: Nullable(MergeAnswer) }), ...errorResponses },
+        response: {
+          200: Type.Object(
+            { suggestion: Type.Ref(Suggestion), merge: Nullable(MergeAnswer) },
+            { title: 'ApprovedSuggestion', description: 'the decided suggestion and the merge it ran (null when the pair was one contact already)' },
+          ),
+          ...errorResponses,
+        },
       },
     },
     async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api'),
@@ -48,6 +56,7 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/merge-suggestions/:id/reject',
     {
       schema: {
+        operationId: 'rejectMergeSuggestion',
         tags: ['merges'],
         summary: 'Reject: keep both contacts; the pair is not suggested again',
         params: Params,

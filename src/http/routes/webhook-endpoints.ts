@@ -6,9 +6,9 @@ import { deleteWebhookEndpoint } from '../../usecases/delete-webhook-endpoint.js
 import { listWebhookDeliveries } from '../../usecases/list-webhook-deliveries.js';
 import { listWebhookEndpoints } from '../../usecases/list-webhook-endpoints.js';
 import { retryWebhookDelivery } from '../../usecases/retry-webhook-delivery.js';
-import { errorResponses, Id, Nullable, Page, PageQuery } from '../schemas.js';
+import { errorResponses, Id, List, Nullable, Page, PageQuery } from '../schemas.js';
 
-// Webhook endpoints and their delivery log (SPEC §8; docs/events.md).
+// Webhook endpoints and their delivery log (docs/events.md).
 
 const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 
@@ -18,7 +18,7 @@ const WebhookEndpoint = Type.Object({
   events: Type.Array(Type.String()),
   created_at: Timestamp,
   secret: Type.Optional(Type.String({ description: 'signs the deliveries; shown only when the endpoint is created' })),
-});
+}, { title: 'WebhookEndpoint', description: 'a URL subscribed to events' });
 
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]);
 
@@ -45,7 +45,7 @@ const WebhookDelivery = Type.Object({
   ),
   delivered_at: Nullable(Timestamp),
   created_at: Timestamp,
-});
+}, { title: 'WebhookDelivery', description: 'one event on its way to one endpoint, with its attempts' });
 
 const EndpointParams = Type.Object({ id: Id });
 const DeliveryParams = Type.Object({ id: Id, delivery_id: Type.String() });
@@ -55,6 +55,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store; al
     '/webhook-endpoints',
     {
       schema: {
+        operationId: 'createWebhookEndpoint',
         tags: ['webhooks'],
         summary: 'Subscribe a URL to events',
         description:
@@ -78,13 +79,28 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store; al
 
   app.get(
     '/webhook-endpoints',
-    { schema: { tags: ['webhooks'], summary: "The project's webhook endpoints (without secrets)", response: { 200: Type.Object({ items: Type.Array(WebhookEndpoint) }) } } },
+    {
+      schema: {
+        operationId: 'listWebhookEndpoints',
+        tags: ['webhooks'],
+        summary: "The project's webhook endpoints (without secrets)",
+        response: { 200: List(WebhookEndpoint, 'WebhookEndpointList'), ...errorResponses },
+      },
+    },
     async (request) => listWebhookEndpoints(store, request.projectId),
   );
 
   app.delete(
     '/webhook-endpoints/:id',
-    { schema: { tags: ['webhooks'], summary: 'Stop delivering to an endpoint', params: EndpointParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'deleteWebhookEndpoint',
+        tags: ['webhooks'],
+        summary: 'Stop delivering to an endpoint',
+        params: EndpointParams,
+        response: { 204: Type.Null({ description: 'deleted: nothing more is delivered to it' }), ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await deleteWebhookEndpoint(store, request.projectId, request.params.id);
       return reply.status(204).send(null);
@@ -95,11 +111,12 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store; al
     '/webhook-endpoints/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags: ['webhooks'],
         summary: "An endpoint's deliveries, newest first, with their attempts",
         params: EndpointParams,
         querystring: Type.Object({ status: Type.Optional(DeliveryStatus), ...PageQuery }, { additionalProperties: false }),
-        response: { 200: Page(WebhookDelivery), ...errorResponses },
+        response: { 200: Page(WebhookDelivery, 'WebhookDeliveryPage'), ...errorResponses },
       },
     },
     async (request) => listWebhookDeliveries(store, request.projectId, request.params.id, request.query),
@@ -109,6 +126,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<{ store: Store; al
     '/webhook-endpoints/:id/deliveries/:delivery_id/retry',
     {
       schema: {
+        operationId: 'retryWebhookDelivery',
         tags: ['webhooks'],
         summary: 'Send a delivery again now (a dead one too)',
         params: DeliveryParams,

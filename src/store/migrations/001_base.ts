@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// Projects, keys, bots, contacts, identities, conversations, messages, the outbox (SPEC §1, §2, §8).
+// Projects, keys, bots, contacts, identities, conversations, messages, the outbox (docs/concepts.md, docs/api.md).
 // Every table keys on project_id first so it can be distributed by project on Citus; api_keys, looked up
 // by the key's hash before the project is known, is meant to be a Citus reference table.
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// The merge engine (SPEC §4, §3.5): what a contact carries besides its fields (alternates, preferences,
+// The merge engine (docs/merging.md): what a contact carries besides its fields (alternates, preferences,
 // notes, events, references, attachments), the merge record with its journal, and a general history.
 
 export async function up(db: Kysely<unknown>): Promise<void> {

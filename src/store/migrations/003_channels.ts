@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// Messenger webhooks and connectors (SPEC §6, §7).
+// Messenger webhooks and connectors (docs/messengers.md).
 // - bots_by_id: a messenger's webhook names the bot by id alone (it cannot send our API key). Not
 //   unique, so it stays valid when bots are distributed by project on Citus; ids are UUIDv7.
 // - bots.verify_token (Meta's hub.verify_token), confirmation_code (VK's confirmation string) and

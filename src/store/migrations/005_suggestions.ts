@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// SPEC §3.2: in manual mode a completed link or a rule match becomes a suggestion an operator decides.
+// docs/merging.md: in manual mode a completed link or a rule match becomes a suggestion an operator decides.
 // One suggestion per pair of contacts and kind: a rejected pair is not suggested again by the same kind.
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// SPEC §3.1: merge links and codes. Tokens and codes are kept only as their SHA-256 (src/links/secrets.ts).
+// docs/links.md: merge links and codes. Tokens and codes are kept only as their SHA-256 (src/links/secrets.ts).
 // A link is claimed by the first identity that brings it back (`used_by_identity_id`), completed when its
 // merge is done (at once in auto mode, on approval in manual mode). Wrong codes are counted per identity
 // for the rate limit.

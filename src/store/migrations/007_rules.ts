@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// SPEC §5 merge rules. Matching goes through contact_match_keys: per active contact and rule, one key
+// docs/rules.md merge rules. Matching goes through contact_match_keys: per active contact and rule, one key
 // per combination of its normalized values (md5 of the values, as a uuid: 16 bytes), so a match is an
 // equality probe and the bulk dedupe a GROUP BY. vals keeps the values for the history and the
 // shared-values report. No foreign keys on the keys: an import writes millions of them, and a check per

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { syncVariableIndexes } from '../match-keys.js';
 import { runDdl } from './ddl.js';
 
-// SPEC §5 at the size of a whole base: rules match through the indexes of the contacts' own fields (and
+// docs/rules.md at the size of a whole base: rules match through the indexes of the contacts' own fields (and
 // an expression index per variable a rule reads) instead of a table of match keys, which cost an import
 // of a million contacts three million key rows in two random-order indexes, and every merge a rewrite.
 

@@ -8,8 +8,8 @@ function text(value: unknown): string {
 }
 
 /**
- * Why a merge was suggested: the rule and the values that matched, in the rule's field order (SPEC §5),
- * or the merge link the client used (SPEC §3).
+ * Why a merge was suggested: the rule and the values that matched, in the rule's field order (docs/rules.md),
+ * or the merge link the client used (docs/links.md).
  */
 export function Evidence({ suggestion }: { suggestion: Suggestion }) {
   const { fields, values, channel, tag } = suggestion.evidence as { fields?: unknown; values?: unknown; channel?: unknown; tag?: unknown };

@@ -13,8 +13,7 @@ const KIND_WORDS: Record<string, string> = {
 };
 
 function mergeIdOf(entry: HistoryEntry): string | null {
-  const id = entry.data.merge_id;
-  return typeof id === 'string' ? id : null;
+  return 'merge_id' in entry.data ? entry.data.merge_id : null;
 }
 
 /** Merges, unmerges and undos of the contact, newest first, each merge with its Undo button. */
@@ -33,7 +32,7 @@ export function HistoryPanel({ contactId, version, onChanged }: { contactId: str
       <ul className="list history">
         {entries.map((entry) => {
           const mergeId = mergeIdOf(entry);
-          const reason = typeof entry.data.reason === 'string' ? entry.data.reason : null;
+          const reason = 'reason' in entry.data ? entry.data.reason : null;
           return (
             <li key={entry.id}>
               <strong>{KIND_WORDS[entry.kind] ?? entry.kind}</strong> <span className="muted">{formatTime(entry.created_at)}</span>

@@ -29,7 +29,7 @@ function windowText(identity: Identity): string {
   return identity.window_closes_at ? `Window closed ${formatTime(identity.window_closes_at)}` : 'Window closed';
 }
 
-/** The identity to mark: the most recently active one on the recommended channel (SPEC §6). */
+/** The identity to mark: the most recently active one on the recommended channel (docs/messengers.md). */
 function recommendedIdentity(card: ContactCard): string | null {
   const candidates = card.identities.filter((i) => i.channel === card.recommended_channel);
   candidates.sort((a, b) => (b.last_inbound_at ?? '').localeCompare(a.last_inbound_at ?? ''));

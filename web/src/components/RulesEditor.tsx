@@ -11,7 +11,7 @@ const PLAIN_FIELDS = [
   { field: 'external_id', label: 'External id' },
 ];
 
-/** Merge rules (SPEC §5): a rule's fields must all match (AND); any one rule is enough (OR). */
+/** Merge rules (docs/rules.md): a rule's fields must all match (AND); any one rule is enough (OR). */
 export function RulesEditor() {
   const rules = useLoad(() => api.rules(), []);
   const change = useAction();

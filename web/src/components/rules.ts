@@ -1,4 +1,4 @@
-// Merge rules in plain words (SPEC §5): the fields of one rule are AND-ed, the rules are OR-ed.
+// Merge rules in plain words (docs/rules.md): the fields of one rule are AND-ed, the rules are OR-ed.
 
 const FIELD_WORDS: Record<string, string> = { phone: 'phone', email: 'e-mail', external_id: 'external id' };
 

@@ -8,7 +8,7 @@ import { InviteResult } from '../components/InviteResult';
 import { contactTitle, formatTime, referralText } from '../format';
 import { useAction, useLoad } from '../hooks';
 
-// The channels a merge link can be made for (SPEC §3.1).
+// The channels a merge link can be made for (docs/links.md).
 const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line'];
 const PAGE = 100;
 
@@ -24,8 +24,8 @@ async function loadConversation(contactId: string, conversationId: string) {
   return { card, conversation, inviteChannels, messages };
 }
 
-// Outbound delivery states in words (SPEC §3.4: without credentials the host delivers the message;
-// issue 23: a queued message is retried through a messenger outage).
+// Outbound delivery states in words (docs/links.md: without credentials the host delivers the message;
+// a queued message is retried through a messenger outage, docs/messengers.md).
 const DELIVERY_WORDS: Record<string, string> = {
   queued: 'waiting to be sent',
   sending: 'sending',
@@ -76,7 +76,7 @@ function MessageItem({ message, onRetry, retrying }: { message: Message; onRetry
   );
 }
 
-/** One dialog: its messages, a reply box, and invites to the client's other messengers (SPEC §3.4). */
+/** One dialog: its messages, a reply box, and invites to the client's other messengers (docs/links.md). */
 export function ConversationScreen() {
   const { contactId = '', conversationId = '' } = useParams();
   const view = useLoad(() => loadConversation(contactId, conversationId), [contactId, conversationId]);

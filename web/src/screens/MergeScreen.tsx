@@ -8,7 +8,7 @@ import { useAction, useLoad } from '../hooks';
 
 type Slot = 'a' | 'b';
 
-// What the preview compares, field by field: which value the survivor ends with (SPEC §4).
+// What the preview compares, field by field: which value the survivor ends with (docs/merging.md).
 const COMPARED: Array<{ label: string; value: (c: Contact) => string }> = [
   { label: 'Name', value: (c) => c.name ?? '' },
   { label: 'Phone', value: (c) => c.phone ?? '' },
@@ -90,7 +90,7 @@ function Preview({ from, to, answer }: { from: Contact; to: Contact; answer: Mer
   );
 }
 
-/** Merge two contacts: pick both, choose the survivor, look at the dry run, confirm (SPEC §4). */
+/** Merge two contacts: pick both, choose the survivor, look at the dry run, confirm (docs/merging.md). */
 export function MergeScreen() {
   const [params, setParams] = useSearchParams();
   const ids = { a: params.get('a') ?? '', b: params.get('b') ?? '' };

@@ -30,7 +30,7 @@ function ContactRef({ id, contacts }: { id: string; contacts: Map<string, Contac
   return <Link to={`/contacts/${id}`}>{titleOf(id, contacts)}</Link>;
 }
 
-/** Manual merge mode's queue (SPEC §3.2): each suggested merge with its evidence, to approve or reject. */
+/** Manual merge mode's queue (docs/merging.md): each suggested merge with its evidence, to approve or reject. */
 export function SuggestionsScreen() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? 'pending';
