@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics in the Prometheus text format
+         * @description HTTP requests by route and status with latency histograms, inbound resolutions, merges by reason, links completed, the outbox backlog and the age of its oldest event, webhook delivery attempts by result, database pool use, and the Node.js process. No API key: the figures are process-wide and name no project or contact. `OMNIMERGE_METRICS=off` removes this route.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -11,8 +31,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready to serve */
+        /** The process runs (liveness) */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ready to serve: the database answers and has every migration (503 otherwise) */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -31,12 +68,32 @@ export interface paths {
         /** The project's bots */
         get: operations["listBots"];
         put?: never;
-        /** Connect a messenger account (bot) to the project */
+        /**
+         * Connect a messenger account (bot) to the project
+         * @description With a Telegram token the handle is read from getMe (a refused token answers 422 invalid_bot_token). When the server knows its public URL (OMNIMERGE_PUBLIC_URL), Telegram's setWebhook (with a secret_token made here) and Viber's set_webhook are called at once; for facebook, instagram and whatsapp the answer's setup holds the callback URL and the verify token to paste. A messenger that cannot be reached or refuses answers 502 and nothing is kept.
+         */
         post: operations["createBot"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/bots/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a bot's name and what its start parameters may do */
+        patch: operations["updateBot"];
         trace?: never;
     };
     "/v1/inbound": {
@@ -91,7 +148,11 @@ export interface paths {
         get: operations["getContact"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a person for good (erase=true)
+         * @description Deletes the contact, the contacts merged into it, their identities, conversations, messages, history, merge journals, suggestions and links; leaves an audit entry without personal data and emits contact.erased. A merged contact answers 409: erase its survivor. See docs/privacy.md.
+         */
+        delete: operations["eraseContact"];
         options?: never;
         head?: never;
         /**
@@ -118,6 +179,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything stored about a person, as one JSON document
+         * @description The contact card, then every stored row about the person and the contacts merged into it; see docs/privacy.md.
+         */
+        get: operations["exportContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -130,9 +211,29 @@ export interface paths {
         put?: never;
         /**
          * Send a text to the person in the conversation
-         * @description Goes to the identity that last wrote in the conversation, through the messenger's API when the bot has a token (delivery_state `sent`, or `failed` with delivery_error), otherwise as a `message.outbound` event (`handed_over`). A closed messaging window (docs/messengers.md) answers 422 window_closed naming the channels that are open.
+         * @description Goes to the identity that last wrote in the conversation. With a bot token the message is stored `queued` and sent by the server's sending worker (`sending`, then `sent` with external_message_id, or `failed` with delivery_error in the messenger's words); transient failures are retried with backoff for OMNIMERGE_SEND_GIVE_UP_MS. Answers 202 while the message is queued or sending; with `wait=true` it waits up to OMNIMERGE_SEND_WAIT_MS for the outcome and answers 201 once the message is sent or failed. Without a token (or a connector for the channel) the message is handed to your system as a `message.outbound` event (`handed_over`, 201). A closed messaging window answers 422 window_closed, a client the messenger says cannot be written to 422 recipient_unreachable, a text over the messenger's limit 422 text_too_long.
          */
         post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a failed outgoing message again
+         * @description Queues a `failed` message again as it was written, with a fresh time to give up; 409 message_not_failed for any other message. The messaging window must be open, as for a new message.
+         */
+        post: operations["retryMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -392,7 +493,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to events
-         * @description Deliveries are signed POSTs, retried with backoff for at least 24 hours, in order per contact; see docs/events.md.
+         * @description Deliveries are signed POSTs, retried with backoff for at least 24 hours, in order per contact; see docs/events.md. A URL whose host is a loopback, private, link-local, unique-local or metadata address is refused (422 invalid_webhook_url) unless the server runs with OMNIMERGE_WEBHOOK_ALLOW_PRIVATE=true.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -625,7 +726,7 @@ export interface paths {
         put?: never;
         /**
          * A messenger's own webhook
-         * @description Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks — verified with the bot's secret, then resolved like POST /v1/inbound. No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.
+         * @description Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks — verified with the bot's secret, then resolved like POST /v1/inbound; the tag message of a link completed here is sent through the bot (queued like any outgoing message). No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.
          */
         post: operations["receiveChannelWebhook"];
         delete?: never;
@@ -692,8 +793,13 @@ export interface components {
             has_token: boolean;
             webhook_path: string | null;
             account_id: string | null;
+            /** @description what a plain start parameter does */
+            start_param: "external_id" | "ignore";
+            /** @description whether start-parameter and unsigned invite fields may merge contacts automatically */
+            trust_start_data: boolean;
             /** Format: date-time */
             created_at: string;
+            disconnected_at: string | null;
         };
         /** @description a person: one contact across all their messenger identities */
         Contact: {
@@ -749,6 +855,11 @@ export interface components {
             /** @description whether the channel's customer-service window is open (docs/messengers.md) */
             window_open: boolean;
             window_closes_at: string | null;
+            /** @description false once the bot is disconnected (DELETE /v1/bots/{id}): nothing can be sent there, the window shows closed */
+            bot_connected: boolean;
+            /** @description false when the messenger refused a message because the client cannot be written to (e.g. blocked the bot) and the client has not written since; the window is then closed */
+            reachable: boolean;
+            unreachable_reason: string | null;
         };
         /** @description values held by more than max_shared contacts: not used for automatic merges */
         SharedValue: {
@@ -878,17 +989,34 @@ export interface components {
             created_at: string;
             last_message_at: string | null;
             messages_count: number;
+            referral: components["schemas"]["Referral"] | null;
+            last_message: {
+                text: string | null;
+                direction: "in" | "out";
+                /** @description types of its attachments, e.g. ["photo"] */
+                attachment_types: string[];
+                /** Format: date-time */
+                created_at: string;
+            } | null;
         };
-        /** @description a file, image or location that came with a message */
+        /** @description a file, image, location or shared contact; its caption is the message's text */
         Attachment: {
             /**
              * Format: uuid
              * @description an id this API gave out
              */
             id: string;
+            /** @description photo, video, voice, audio, document, sticker, animation, location, contact, file, … */
             type: string;
-            url: string;
+            url: string | null;
+            file_id: string | null;
+            mime_type: string | null;
+            size: number | null;
             name: string | null;
+        };
+        /** @description an ad or campaign the client came from, as the messenger reported it (source, type, ref, ad_id, headline, body, source_url…): a fact about the conversation, never written to the contact */
+        Referral: {
+            [key: string]: string;
         };
         /** @description a message in a conversation, in or out, with its delivery state */
         Message: {
@@ -909,6 +1037,7 @@ export interface components {
             external_message_id: string | null;
             delivery_state: string | null;
             delivery_error: string | null;
+            referral: components["schemas"]["Referral"] | null;
             attachments: components["schemas"]["Attachment"][];
             /** Format: date-time */
             created_at: string;
@@ -918,7 +1047,7 @@ export interface components {
             /** @description auto completes links and rule matches at once; manual makes suggestions */
             merge_mode: "auto" | "manual";
             default_region: string | null;
-            /** @description how long merge links and codes stay valid, in seconds */
+            /** @description how long merge links and codes stay valid, in seconds (a minute to a year) */
             link_ttl_s: number;
             /** @description values that never match a merge rule */
             blocked_values: string[];
@@ -944,11 +1073,48 @@ export interface components {
         };
         /**
          * Health
-         * @description the server is up and its database answers
+         * @description the process runs (GET /healthz) or is ready to serve (GET /readyz)
          */
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        /**
+         * ConnectedBot
+         * @description the bot, connected, with what is left to do to receive its messages
+         */
+        ConnectedBot: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            client_type: number | null;
+            handle: string;
+            name: string | null;
+            has_secret: boolean;
+            has_token: boolean;
+            webhook_path: string | null;
+            account_id: string | null;
+            /** @description what a plain start parameter does */
+            start_param: "external_id" | "ignore";
+            /** @description whether start-parameter and unsigned invite fields may merge contacts automatically */
+            trust_start_data: boolean;
+            /** Format: date-time */
+            created_at: string;
+            disconnected_at: string | null;
+            /** @description how the messenger reaches omnimerge; shown once, in this answer */
+            setup: {
+                callback_url: string | null;
+                /** @description omnimerge registered the webhook itself (Telegram setWebhook, Viber set_webhook) */
+                webhook_registered: boolean;
+                verify_token: string | null;
+                /** @description the account was disconnected before: the same bot (id, contacts, history) is connected again */
+                reconnected: boolean;
+                /** @description what is left to do to receive the bot’s messages */
+                next_step: string;
+            };
         };
         /**
          * BotList
@@ -1028,6 +1194,10 @@ export interface components {
             v?: {
                 [key: string]: unknown;
             };
+            /** @description the payload carries this project's signature (a link made by POST /v1/bots/{id}/invite-link) */
+            signed: boolean;
+            /** @description signed, or the bot trusts its start data: only trusted values may merge the contact by themselves */
+            trusted: boolean;
         };
         /**
          * SendMessageAction
@@ -1095,12 +1265,114 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * ContactErasure
+         * @description what was erased: ids and counts only, no personal data
+         */
+        ContactErasure: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            erasure_id: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            contact_id: string;
+            /** @description the contact and the contacts that had been merged into it */
+            erased_contact_ids: string[];
+            /** @description rows deleted, per table */
+            erased: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            erased_at: string;
+        };
+        /**
          * ConversationPage
          * @description a page of the list, with the cursor of the next one
          */
         ConversationPage: {
             items: components["schemas"]["Conversation"][];
             next_cursor: string | null;
+        };
+        /**
+         * ContactExport
+         * @description everything stored about the person, as one document
+         */
+        ContactExport: {
+            /** Format: date-time */
+            exported_at: string;
+            contact: components["schemas"]["ContactCard"];
+            /** @description the contact and every contact merged into it, as stored */
+            contacts: {
+                [key: string]: unknown;
+            }[];
+            /** @description every messenger account of the person */
+            identities: {
+                [key: string]: unknown;
+            }[];
+            conversations: {
+                [key: string]: unknown;
+            }[];
+            /** @description every message in those conversations or from those identities */
+            messages: {
+                [key: string]: unknown;
+            }[];
+            attachments: {
+                [key: string]: unknown;
+            }[];
+            conversation_events: {
+                [key: string]: unknown;
+            }[];
+            notes: {
+                [key: string]: unknown;
+            }[];
+            tags: {
+                [key: string]: unknown;
+            }[];
+            /** @description secondary phones and e-mails */
+            alternates: {
+                [key: string]: unknown;
+            }[];
+            contact_events: {
+                [key: string]: unknown;
+            }[];
+            references: {
+                [key: string]: unknown;
+            }[];
+            /** @description merges, unmerges, links and rule matches */
+            history: {
+                [key: string]: unknown;
+            }[];
+            /** @description merges the person took part in */
+            merges: {
+                [key: string]: unknown;
+            }[];
+            /** @description what each of those merges moved, as kept for undo */
+            merge_journal: {
+                [key: string]: unknown;
+            }[];
+            merge_suggestions: {
+                [key: string]: unknown;
+            }[];
+            /** @description merge links and codes made for the person (without their secrets) */
+            merge_links: {
+                [key: string]: unknown;
+            }[];
+            merge_code_failures: {
+                [key: string]: unknown;
+            }[];
+            /** @description webhook events about the person still kept */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** @description rows of further tables that name the person, by table */
+            other: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
         };
         /**
          * MessagePage
@@ -1934,6 +2206,136 @@ export interface components {
             };
         };
         /**
+         * MessageSentEvent
+         * @description an outgoing message was accepted by the messenger
+         */
+        MessageSentEvent: {
+            /** @description event id (digits); increases in the order events are published; the same on every delivery attempt */
+            id: string;
+            /** @enum {string} */
+            type: "message.sent";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            project_id: string;
+            contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                message_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                conversation_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                contact_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                bot_id: string;
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                identity_id: string;
+                text: string;
+                external_message_id: string | null;
+            };
+        };
+        /**
+         * MessageFailedEvent
+         * @description an outgoing message failed for good: refused by the messenger, or not through before its time to give up
+         */
+        MessageFailedEvent: {
+            /** @description event id (digits); increases in the order events are published; the same on every delivery attempt */
+            id: string;
+            /** @enum {string} */
+            type: "message.failed";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            project_id: string;
+            contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                message_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                conversation_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                contact_id: string;
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                bot_id: string;
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                identity_id: string;
+                text: string;
+                error: string | null;
+                /** @description the messenger says the client cannot be written to (blocked the bot…) */
+                unreachable: boolean;
+            };
+        };
+        /**
+         * ContactErasedEvent
+         * @description a person was erased (DELETE /v1/contacts/{id}?erase=true); ids only, no personal data: drop what you keep about them
+         */
+        ContactErasedEvent: {
+            /** @description event id (digits); increases in the order events are published; the same on every delivery attempt */
+            id: string;
+            /** @enum {string} */
+            type: "contact.erased";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            project_id: string;
+            contact_id: string | null;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                contact_id: string;
+                /** @description the contact and the contacts that had been merged into it */
+                erased_contact_ids: string[];
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                erasure_id: string;
+            };
+        };
+        /**
          * SwitchToChannelEvent
          * @description switch_to_<channel>: a client followed a merge link to that channel; data.tag is the message to send them
          */
@@ -1955,7 +2357,7 @@ export interface components {
          * Event
          * @description what happened; `type` says which payload `data` holds
          */
-        Event: components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ContactMergedEvent"] | components["schemas"]["ContactUnmergedEvent"] | components["schemas"]["IdentityLinkedEvent"] | components["schemas"]["MergeSuggestedEvent"] | components["schemas"]["MergeRejectedEvent"] | components["schemas"]["MessageOutboundEvent"] | components["schemas"]["SwitchToChannelEvent"];
+        Event: components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ContactMergedEvent"] | components["schemas"]["ContactUnmergedEvent"] | components["schemas"]["IdentityLinkedEvent"] | components["schemas"]["MergeSuggestedEvent"] | components["schemas"]["MergeRejectedEvent"] | components["schemas"]["MessageOutboundEvent"] | components["schemas"]["MessageSentEvent"] | components["schemas"]["MessageFailedEvent"] | components["schemas"]["ContactErasedEvent"] | components["schemas"]["SwitchToChannelEvent"];
         /**
          * EventPage
          * @description events after the one given, oldest first
@@ -2087,6 +2489,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -2096,7 +2518,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the server is up and its database answers */
+            /** @description the process runs (GET /healthz) or is ready to serve (GET /readyz) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,7 +2527,27 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the process runs (GET /healthz) or is ready to serve (GET /readyz) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2118,7 +2560,10 @@ export interface operations {
     };
     listBots: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description list disconnected bots too (with disconnected_at) */
+                include_disconnected?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2197,7 +2642,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,25 +2674,152 @@ export interface operations {
                 "application/json": {
                     /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
                     channel: string | number;
-                    /** @description Telegram bot username, Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id */
-                    handle: string;
+                    /** @description Telegram bot username (read from getMe when a token is given), Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id */
+                    handle?: string;
                     name?: string;
-                    /** @description verifies its webhooks; never returned. Telegram: setWebhook's secret_token; facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret */
+                    /** @description verifies its webhooks; never returned. Telegram: setWebhook's secret_token (made when the webhook is registered without one); facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret */
                     secret?: string;
                     /** @description sends messages (bot token, page or access token, Viber authentication token); never returned */
                     token?: string;
-                    /** @description Meta: the Verify Token typed in the app's webhook settings; the secret when unset; never returned */
+                    /** @description Meta: the Verify Token typed in the app's webhook settings; made and shown in setup when unset; never returned later */
                     verify_token?: string;
                     /** @description VK: the string the Callback API settings ask the server to return */
                     confirmation_code?: string;
                     /** @description WhatsApp: the phone-number ID the Cloud API sends from */
                     account_id?: string;
+                    /** @description what a plain start parameter (not a merge token, not invite data) does: "external_id" (default) stores it as the contact's external_id, "ignore" drops it */
+                    start_param?: "external_id" | "ignore";
+                    /** @description false (default): fields that arrive through a start parameter or unsigned invite data are written to the contact but never merge it automatically (a merge suggestion instead); true for bots whose links only the business hands out. Signed invite links (POST /v1/bots/{id}/invite-link) are always trusted. */
+                    trust_start_data?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description the bot, connected, with what is left to do to receive its messages */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectedBot"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description what went wrong and what to fix */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateBot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string | null;
+                    /** @description what a plain start parameter (not a merge token, not invite data) does: "external_id" (default) stores it as the contact's external_id, "ignore" drops it */
+                    start_param?: "external_id" | "ignore";
+                    /** @description false (default): fields that arrive through a start parameter or unsigned invite data are written to the contact but never merge it automatically (a merge suggestion instead); true for bots whose links only the business hands out. Signed invite links (POST /v1/bots/{id}/invite-link) are always trusted. */
+                    trust_start_data?: boolean;
                 };
             };
         };
         responses: {
             /** @description a connected messenger account (its secrets are never returned) */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2309,7 +2890,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2350,11 +2940,21 @@ export interface operations {
                     };
                     /** @description files, images, locations that came with the message */
                     attachments?: {
-                        /** @description image, video, audio, file, location, … */
+                        /** @description photo, video, voice, audio, document, sticker, location, contact, file, … */
                         type: string;
-                        url: string;
+                        /** @description where the file is; a geo: or tel: URI for a location or a shared contact */
+                        url?: string;
+                        /** @description the messenger's own id of the file; give it or url */
+                        file_id?: string;
+                        mime_type?: string;
+                        /** @description bytes */
+                        size?: number;
                         name?: string;
                     }[];
+                    /** @description an ad or campaign the client came from (source, ad_id, ref, headline…): kept on the message, never written to the contact */
+                    referral?: {
+                        [key: string]: string;
+                    };
                 };
             };
         };
@@ -2431,7 +3031,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2530,7 +3139,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2555,7 +3173,7 @@ export interface operations {
                     phone?: string | null;
                     email?: string | null;
                     external_id?: string | null;
-                    /** @description free JSON object */
+                    /** @description free JSON object; at most 32 levels deep, 1000 keys and 64 KB as JSON */
                     variables?: {
                         [key: string]: unknown;
                     };
@@ -2636,7 +3254,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,7 +3358,123 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    eraseContact: {
+        parameters: {
+            query?: {
+                /** @description must be true: erasing cannot be undone */
+                erase?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what was erased: ids and counts only, no personal data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactErasure"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2759,7 +3502,7 @@ export interface operations {
                     phone?: string | null;
                     email?: string | null;
                     external_id?: string | null;
-                    /** @description free JSON object */
+                    /** @description free JSON object; at most 32 levels deep, 1000 keys and 64 KB as JSON */
                     variables?: {
                         [key: string]: unknown;
                     };
@@ -2840,7 +3583,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,7 +3690,120 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description everything stored about the person, as one document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactExport"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3037,7 +3902,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3050,7 +3924,10 @@ export interface operations {
     };
     sendMessage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description wait a short while for the message to be sent or to fail */
+                wait?: boolean;
+            };
             header?: never;
             path: {
                 /** @description an id this API gave out */
@@ -3061,13 +3938,23 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description at most the messenger's own limit (docs/messengers.md) */
                     text: string;
                 };
             };
         };
         responses: {
-            /** @description a message in a conversation, in or out, with its delivery state */
+            /** @description sent, failed or handed over */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description queued or sending: the outcome comes as message.sent or message.failed */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3138,7 +4025,120 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a message in a conversation, in or out, with its delivery state */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3230,7 +4230,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3254,7 +4263,7 @@ export interface operations {
                     /** @description auto completes links and rule matches at once; manual makes suggestions */
                     merge_mode?: "auto" | "manual";
                     default_region?: string | null;
-                    /** @description how long merge links and codes stay valid, in seconds */
+                    /** @description how long merge links and codes stay valid, in seconds (a minute to a year) */
                     link_ttl_s?: number;
                     /** @description values that never match a merge rule */
                     blocked_values?: string[];
@@ -3336,7 +4345,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3445,7 +4463,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3540,7 +4567,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3645,7 +4681,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3743,7 +4788,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,7 +4895,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3942,7 +5005,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4040,7 +5112,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4065,7 +5146,7 @@ export interface operations {
             content: {
                 "application/json": {
                     type: string;
-                    /** @description free JSON object */
+                    /** @description free JSON object; at most 32 levels deep, 1000 keys and 64 KB as JSON */
                     data?: {
                         [key: string]: unknown;
                     };
@@ -4145,7 +5226,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4243,7 +5333,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,7 +5371,7 @@ export interface operations {
                     kind: "integration" | "agent_session" | "sequence_run" | "campaign" | "scheduled_message";
                     /** @description the other system's id */
                     ref: string;
-                    /** @description free JSON object */
+                    /** @description free JSON object; at most 32 levels deep, 1000 keys and 64 KB as JSON */
                     data?: {
                         [key: string]: unknown;
                     };
@@ -4357,7 +5456,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4378,7 +5486,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description free JSON object */
+        /** @description communication preferences, a free JSON object; at most 32 levels deep, 1000 keys and 64 KB as JSON */
         requestBody: {
             content: {
                 "application/json": {
@@ -4459,7 +5567,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4557,7 +5674,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4582,7 +5708,7 @@ export interface operations {
             content: {
                 "application/json": {
                     type: string;
-                    /** @description free JSON object */
+                    /** @description free JSON object; at most 32 levels deep, 1000 keys and 64 KB as JSON */
                     data?: {
                         [key: string]: unknown;
                     };
@@ -4662,7 +5788,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4760,7 +5895,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4862,7 +6006,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4964,7 +6117,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5056,7 +6218,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,7 +6250,7 @@ export interface operations {
                 "application/json": {
                     /** @description http or https URL that receives the POSTs */
                     url: string;
-                    /** @description "*" (the default) or any of contact.created, contact.updated, contact.merged, contact.unmerged, identity.linked, merge.suggested, merge.rejected, message.outbound, switch_to_telegram, switch_to_viber, switch_to_facebook, switch_to_whatsapp, switch_to_instagram, switch_to_vk, switch_to_odnoklassniki, switch_to_line, switch_to_webchat, switch_to_email, switch_to_sms */
+                    /** @description "*" (the default) or any of contact.created, contact.updated, contact.merged, contact.unmerged, contact.erased, identity.linked, merge.suggested, merge.rejected, message.outbound, message.sent, message.failed, switch_to_telegram, switch_to_viber, switch_to_facebook, switch_to_whatsapp, switch_to_instagram, switch_to_vk, switch_to_odnoklassniki, switch_to_line, switch_to_webchat, switch_to_email, switch_to_sms */
                     events?: string[];
                     /** @description signs the deliveries; generated when not given */
                     secret?: string;
@@ -5159,7 +6330,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5252,7 +6432,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5351,7 +6540,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5447,7 +6645,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5543,7 +6750,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5652,7 +6868,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5766,7 +6991,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5875,7 +7109,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5967,7 +7210,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6065,7 +7317,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6158,7 +7419,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6250,7 +7520,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6348,7 +7627,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6433,7 +7721,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6512,7 +7800,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the server is shutting down or the database is busy (contacts_busy); try again */
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
             503: {
                 headers: {
                     [name: string]: unknown;

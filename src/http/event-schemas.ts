@@ -39,6 +39,17 @@ export const MergeRecord = Type.Object(
   { title: 'MergeRecord', description: 'a merge: who, why and what moved' },
 );
 
+/** What message.sent and message.failed say about the message. */
+const OutgoingMessageData = {
+  message_id: Id,
+  conversation_id: Id,
+  contact_id: Id,
+  bot_id: Id,
+  channel: ChannelName,
+  identity_id: Id,
+  text: Type.String(),
+};
+
 const PAYLOADS: Array<{ type: string; title: string; summary: string; data: TSchema }> = [
   {
     type: 'contact.created',
@@ -110,6 +121,35 @@ const PAYLOADS: Array<{ type: string; title: string; summary: string; data: TSch
       identity_id: Id,
       external_user_id: Type.String(),
       text: Type.String(),
+    }),
+  },
+  {
+    type: 'message.sent',
+    title: 'MessageSentEvent',
+    summary: 'an outgoing message was accepted by the messenger',
+    data: Type.Object({
+      ...OutgoingMessageData,
+      external_message_id: Nullable(Type.String({ description: "the messenger's id of the sent message" })),
+    }),
+  },
+  {
+    type: 'message.failed',
+    title: 'MessageFailedEvent',
+    summary: 'an outgoing message failed for good: refused by the messenger, or not through before its time to give up',
+    data: Type.Object({
+      ...OutgoingMessageData,
+      error: Nullable(Type.String({ description: "why, in the messenger's words" })),
+      unreachable: Type.Boolean({ description: 'the messenger says the client cannot be written to (blocked the bot…)' }),
+    }),
+  },
+  {
+    type: 'contact.erased',
+    title: 'ContactErasedEvent',
+    summary: 'a person was erased (DELETE /v1/contacts/{id}?erase=true); ids only, no personal data: drop what you keep about them',
+    data: Type.Object({
+      contact_id: Id,
+      erased_contact_ids: Type.Array(Id, { description: 'the contact and the contacts that had been merged into it' }),
+      erasure_id: Id,
     }),
   },
 ];

@@ -34,6 +34,8 @@ export type Identity = Schemas['Identity'];
 export type ContactCard = Schemas['ContactCard'];
 export type Conversation = Schemas['Conversation'];
 export type Message = Schemas['Message'];
+export type Attachment = Schemas['Attachment'];
+export type Referral = Schemas['Referral'];
 export type Note = Schemas['Note'];
 export type Settings = Schemas['Settings'];
 export type MergeCounts = Schemas['MergeCounts'];
@@ -93,6 +95,7 @@ export const api = {
   messages: (conversationId: string, options: { order?: 'asc' | 'desc'; limit?: number; cursor?: string } = {}) =>
     call<Page<Message>>('GET', `/conversations/${conversationId}/messages${query(options)}`),
   sendMessage: (conversationId: string, text: string) => call<Message>('POST', `/conversations/${conversationId}/messages`, { text }),
+  retryMessage: (messageId: string) => call<Message>('POST', `/messages/${messageId}/retry`),
   invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel }),
 
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),

@@ -27,7 +27,7 @@ const ConnectedBot = Type.Object({
     },
     { description: 'how the messenger reaches omnimerge; shown once, in this answer' },
   ),
-});
+}, { title: 'ConnectedBot', description: 'the bot, connected, with what is left to do to receive its messages' });
 
 const DisconnectedBot = Type.Object({
   ...Bot.properties,
@@ -35,7 +35,7 @@ const DisconnectedBot = Type.Object({
     removed: Nullable(Type.Boolean({ description: 'true: the messenger was told to stop; false: it could not be (see message); null: nothing to tell' })),
     message: Type.String(),
   }),
-});
+}, { title: 'DisconnectedBot', description: 'the bot, disconnected: its contacts and history stay' });
 
 const messengerErrors = { 502: Type.Ref(ErrorBody) };
 

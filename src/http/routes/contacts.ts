@@ -37,7 +37,7 @@ const ContactExport = Type.Object({
   merge_code_failures: Rows,
   events: ExportRows('webhook events about the person still kept'),
   other: Type.Record(Type.String(), Rows, { description: 'rows of further tables that name the person, by table' }),
-});
+}, { title: 'ContactExport', description: 'everything stored about the person, as one document' });
 
 const Erasure = Type.Object({
   erasure_id: Id,
@@ -45,7 +45,7 @@ const Erasure = Type.Object({
   erased_contact_ids: Type.Array(Id, { description: 'the contact and the contacts that had been merged into it' }),
   erased: Type.Record(Type.String(), Type.Integer(), { description: 'rows deleted, per table' }),
   erased_at: Timestamp,
-});
+}, { title: 'ContactErasure', description: 'what was erased: ids and counts only, no personal data' });
 
 export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
