@@ -94,7 +94,7 @@ describe('connecting a Meta bot (facebook, instagram, whatsapp)', () => {
 
     const anonymous = client(server.url, null);
     const handshake = await anonymous('GET', `${created.body.webhook_path}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=1158201444`);
-    expect({ status: handshake.status, body: handshake.body }).toEqual({ status: 200, body: 1158201444 });
+    expect({ status: handshake.status, body: handshake.body }).toEqual({ status: 200, body: '1158201444' });
     const wrong = await anonymous('GET', `${created.body.webhook_path}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1158201444`);
     expect(wrong.status).toBe(403);
   });

@@ -133,11 +133,34 @@ describe('a Telegram bot connected in one step, through the emulator', () => {
     const card = await api('GET', `/v1/contacts/${contact.id}`);
     expect(card.body.identities).toEqual([expect.objectContaining({ channel: 'telegram', bot_id: bot.id, external_user_id: '52011', username: 'ann_t' })]);
 
-    const reply = await api('POST', `/v1/conversations/${conversation.id}/messages`, { text: 'Yes, in blue too.' });
+    const reply = await api('POST', `/v1/conversations/${conversation.id}/messages?wait=true`, { text: 'Yes, in blue too.' });
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ direction: 'out', text: 'Yes, in blue too.', delivery_state: 'sent', external_message_id: expect.stringMatching(/^\d+$/) });
     const inChat = telegram.server.getUpdatesHistory(token).filter((u: object) => 'message' in u && (u.message as { text?: string }).text === 'Yes, in blue too.');
     expect(inChat).toEqual([expect.objectContaining({ message: expect.objectContaining({ chat_id: '52011' }) })]);
+  });
+
+  it("sends a completed link's tag message into the client's Telegram chat and records it in the conversation (issue 12.6)", async () => {
+    const { api } = await server.project();
+    const token = newToken();
+    const bot = (await api('POST', '/v1/bots', { channel: 'telegram', token })).body;
+    const contact = (await api('POST', '/v1/contacts', { name: 'Ann from the website', email: 'ann@example.com' })).body;
+    const tag = 'Welcome to our Telegram, Ann!';
+    const link = (await api('POST', `/v1/contacts/${contact.id}/merge-link`, { channel: 'telegram', bot_id: bot.id, tag })).body;
+
+    await clientWrites(token, `/start ${link.token}`, 52077);
+    const arrived = await eventually(async () =>
+      telegram.server.getUpdatesHistory(token).find((u: object) => 'message' in u && (u.message as { text?: string }).text === tag),
+    );
+    expect(arrived).toMatchObject({ message: expect.objectContaining({ chat_id: '52077' }) });
+    const card = (await api('GET', `/v1/contacts/${contact.id}`)).body;
+    expect(card.identities).toEqual([expect.objectContaining({ channel: 'telegram', bot_id: bot.id, external_user_id: '52077' })]);
+    const [conversation] = (await api('GET', `/v1/contacts/${contact.id}/conversations`)).body.items;
+    const recorded = await eventually(async () => {
+      const messages = (await api('GET', `/v1/conversations/${conversation.id}/messages`)).body.items as { direction: string; text: string; delivery_state: string }[];
+      return messages.find((m) => m.direction === 'out' && m.text === tag && m.delivery_state === 'sent');
+    });
+    expect(recorded).toBeDefined();
   });
 
   it('refuses a webhook call without the secret header and stores nothing', async () => {
@@ -156,7 +179,7 @@ describe('disconnecting a Telegram bot (DELETE /v1/bots/{id})', () => {
     const bot = (await api('POST', '/v1/bots', { channel: 'telegram', token })).body;
     await clientWrites(token, 'Where is my order?', 52012);
     const { contact, conversation } = await conversationWith(api, 'Where is my order?');
-    expect((await api('POST', `/v1/conversations/${conversation.id}/messages`, { text: 'On its way.' })).body.delivery_state).toBe('sent');
+    expect((await api('POST', `/v1/conversations/${conversation.id}/messages?wait=true`, { text: 'On its way.' })).body.delivery_state).toBe('sent');
 
     const removed = await api('DELETE', `/v1/bots/${bot.id}`);
 

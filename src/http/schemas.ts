@@ -252,6 +252,8 @@ export const errorResponses = {
   404: ErrorAnswer('not found in this project (contact_not_found, bot_not_found, …)'),
   409: ErrorAnswer('conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …)'),
   413: ErrorAnswer('payload_too_large: the body is over 1 MB'),
+  414: ErrorAnswer('uri_too_long: a path segment is over 100 characters'),
+  431: ErrorAnswer('header_too_large: the request headers are over 16 KB'),
   415: ErrorAnswer('unsupported_media_type: send the body as application/json'),
   422: ErrorAnswer('understood but refused (invalid_phone, window_closed, payload_too_long, …)'),
   429: ErrorAnswer('rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds'),

@@ -114,4 +114,21 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
     },
     async (request) => listBots(store, request.projectId, { includeDisconnected: request.query.include_disconnected === true }),
   );
+
+  app.delete(
+    '/bots/:id',
+    {
+      schema: {
+        operationId: 'deleteBot',
+        tags: ['bots'],
+        summary: 'Disconnect a bot: unregister its webhook, keep its contacts and history',
+        description:
+          "Telegram's deleteWebhook or Viber's set_webhook with an empty url is called when the bot has a token; the bot's webhooks then answer 404 as for an unknown bot, nothing more is sent through it, " +
+          'and its token and secrets are forgotten. Contacts, identities, conversations and messages stay readable. GET /v1/bots no longer lists it (include_disconnected=true does).',
+        params: Type.Object({ id: Id }),
+        response: { 200: DisconnectedBot, ...errorResponses },
+      },
+    },
+    async (request) => disconnectBot(store, connections.accounts, request.projectId, request.params.id),
+  );
 };
