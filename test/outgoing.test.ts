@@ -292,7 +292,7 @@ describe.skipIf(!process.env.DATABASE_URL)('two servers on one PostgreSQL (issue
     const { api, projectId } = await server.project();
     const other = await startServer({ messengerApiUrls: { telegram: `${fake.url}/telegram` }, sending: { projects: new Set([projectId]), pollMs: 50 } });
     try {
-      const bot = await api('POST', '/v1/bots', { channel: 'telegram', handle: 'shared_bot', token: TG_TOKEN });
+      const bot = await api('POST', '/v1/bots', { channel: 'telegram', handle: 'shop', token: TG_TOKEN });
       const people = ['8101', '8102', '8103', '8104'];
       const chats = await Promise.all(people.map(async (id) => (await api('POST', '/v1/inbound', { bot_id: bot.body.id, external_user_id: id, text: 'hi' })).body));
       fake.requests.length = 0;

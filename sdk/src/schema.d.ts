@@ -89,7 +89,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Disconnect a bot: unregister its webhook, keep its contacts and history
+         * @description Telegram's deleteWebhook or Viber's set_webhook with an empty url is called when the bot has a token; the bot's webhooks then answer 404 as for an unknown bot, nothing more is sent through it, and its token and secrets are forgotten. Contacts, identities, conversations and messages stay readable. GET /v1/bots no longer lists it (include_disconnected=true does).
+         */
+        delete: operations["deleteBot"];
         options?: never;
         head?: never;
         /** Change a bot's name and what its start parameters may do */
@@ -1122,6 +1126,36 @@ export interface components {
          */
         BotList: {
             items: components["schemas"]["Bot"][];
+        };
+        /**
+         * DisconnectedBot
+         * @description the bot, disconnected: its contacts and history stay
+         */
+        DisconnectedBot: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            client_type: number | null;
+            handle: string;
+            name: string | null;
+            has_secret: boolean;
+            has_token: boolean;
+            webhook_path: string | null;
+            account_id: string | null;
+            /** @description what a plain start parameter does */
+            start_param: "external_id" | "ignore";
+            /** @description whether start-parameter and unsigned invite fields may merge contacts automatically */
+            trust_start_data: boolean;
+            /** Format: date-time */
+            created_at: string;
+            disconnected_at: string | null;
+            webhook: {
+                removed: boolean | null;
+                message: string;
+            };
         };
         /**
          * InboundLink
@@ -2624,6 +2658,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -2644,6 +2687,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2749,6 +2801,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -2776,8 +2837,139 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description what went wrong and what to fix */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteBot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bot, disconnected: its contacts and history stay */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisconnectedBot"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2872,6 +3064,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -2892,6 +3093,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3013,6 +3223,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3033,6 +3252,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3121,6 +3349,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3141,6 +3378,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3236,6 +3482,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3256,6 +3511,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3340,6 +3604,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3360,6 +3633,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3447,6 +3729,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3467,6 +3758,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3565,6 +3865,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3585,6 +3894,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3672,6 +3990,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3692,6 +4019,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3776,6 +4112,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3796,6 +4141,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3884,6 +4238,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -3904,6 +4267,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4007,6 +4379,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4027,6 +4408,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4111,6 +4501,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4131,6 +4530,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4212,6 +4620,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4232,6 +4649,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4327,6 +4753,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4347,6 +4782,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4445,6 +4889,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4465,6 +4918,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4549,6 +5011,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4569,6 +5040,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4663,6 +5143,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4683,6 +5172,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4770,6 +5268,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4790,6 +5297,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4877,6 +5393,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -4897,6 +5422,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4987,6 +5521,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5007,6 +5550,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5094,6 +5646,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5114,6 +5675,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5208,6 +5778,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5228,6 +5807,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5315,6 +5903,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5335,6 +5932,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5438,6 +6044,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5458,6 +6073,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5549,6 +6173,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5569,6 +6202,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5656,6 +6298,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5676,6 +6327,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5770,6 +6430,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5790,6 +6459,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5877,6 +6555,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -5897,6 +6584,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5988,6 +6684,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6008,6 +6713,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6099,6 +6813,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6119,6 +6842,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6200,6 +6932,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6220,6 +6961,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6312,6 +7062,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6332,6 +7091,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6414,6 +7182,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6434,6 +7211,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6522,6 +7308,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6542,6 +7337,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6627,6 +7431,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6647,6 +7460,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6732,6 +7554,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6752,6 +7583,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6850,6 +7690,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6870,6 +7719,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6973,6 +7831,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -6993,6 +7860,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7091,6 +7967,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -7111,6 +7996,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7192,6 +8086,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -7212,6 +8115,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7299,6 +8211,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -7319,6 +8240,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7401,6 +8331,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -7421,6 +8360,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7502,6 +8450,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -7522,6 +8479,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7609,6 +8575,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
@@ -7629,6 +8604,15 @@ export interface operations {
             };
             /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
