@@ -4,6 +4,7 @@ import type { Store } from '../store/database.js';
 import { publishEvents } from '../store/outbox.js';
 import { claimDeliveries, recordAttempts, type AttemptOutcome, type ClaimedDelivery } from '../store/webhooks.js';
 import { loopFaults } from './background-loop.js';
+import { millisecondsFromEnv } from './env.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from './signature.js';
 import { webhookClient, type WebhookClient } from './webhook-http.js';
@@ -30,13 +31,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = { retry: DEFAULT_RETRY, timeout
 
 /** The options from OMNIMERGE_WEBHOOK_* variables (docs/events.md), defaults for the rest. */
 export function deliveryOptionsFromEnv(env: NodeJS.ProcessEnv): DeliveryOptions {
-  const number = (name: string, fallback: number) => {
-    const text = env[name];
-    if (text === undefined || text === '') return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, not "${text}"`);
-    return value;
-  };
+  const number = (name: string, fallback: number) => millisecondsFromEnv(env, name, fallback);
   return {
     retry: {
       baseMs: number('OMNIMERGE_WEBHOOK_RETRY_BASE_MS', DEFAULT_RETRY.baseMs),

@@ -4,6 +4,7 @@ import type { Store } from '../store/database.js';
 import { claimOutgoing, recordSendOutcome, type ClaimedMessage, type SendOutcome } from '../store/outgoing.js';
 import type { Connectors } from '../usecases/send-message.js';
 import { loopFaults } from './background-loop.js';
+import { millisecondsFromEnv } from './env.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 
 // The sending worker (issue 23): every outgoing message is written `queued` first and sent from here, so
@@ -44,13 +45,7 @@ export const DEFAULT_SENDING: SendingOptions = {
 
 /** The options from OMNIMERGE_SEND_* variables (docs/messengers.md), defaults for the rest. */
 export function sendingOptionsFromEnv(env: NodeJS.ProcessEnv): SendingOptions {
-  const number = (name: string, fallback: number) => {
-    const text = env[name];
-    if (text === undefined || text === '') return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, not "${text}"`);
-    return value;
-  };
+  const number = (name: string, fallback: number) => millisecondsFromEnv(env, name, fallback);
   return {
     retry: { baseMs: number('OMNIMERGE_SEND_RETRY_BASE_MS', DEFAULT_SENDING.retry.baseMs), maxDelayMs: number('OMNIMERGE_SEND_RETRY_MAX_MS', DEFAULT_SENDING.retry.maxDelayMs) },
     giveUpMs: number('OMNIMERGE_SEND_GIVE_UP_MS', DEFAULT_SENDING.giveUpMs),
