@@ -218,6 +218,26 @@ describe('merging contacts (docs/merging.md)', () => {
     expect(await expectOk(api('GET', `/v1/contacts/${c.id}`))).toMatchObject({ state: 'active', name: 'c' });
   });
 
+  it('answers every write to a merged contact with 409 contact_already_merged, naming the survivor to use', async () => {
+    const { api } = await server.project();
+    const a = await expectOk(api('POST', '/v1/contacts', { name: 'a' }));
+    const b = await expectOk(api('POST', '/v1/contacts', { name: 'b' }));
+    await merge(api, a.id, b.id);
+    const writes: Array<[string, string, unknown]> = [
+      ['PATCH', `/v1/contacts/${a.id}`, { name: 'x' }],
+      ['POST', `/v1/contacts/${a.id}/notes`, { text: 'x' }],
+      ['PUT', `/v1/contacts/${a.id}/preferences`, { preferences: { x: 1 } }],
+      ['POST', `/v1/contacts/${a.id}/unmerge`, {}],
+      ['DELETE', `/v1/contacts/${a.id}?erase=true`, undefined],
+    ];
+    for (const [method, path, body] of writes) {
+      const answer = await api(method, path, body);
+      expect({ path, status: answer.status, code: answer.body.error?.code }).toEqual({ path, status: 409, code: 'contact_already_merged' });
+      expect(answer.body.error.message).toContain(a.id);
+    }
+    expect(await expectOk(api('GET', `/v1/contacts/${a.id}`))).toMatchObject({ state: 'merged', name: 'a' });
+  });
+
   it('resolves a chain A→B, B→C so that A answers C, and shows both merges in the history of C', async () => {
     const { api } = await server.project();
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map(async (name) => (await expectOk(api('POST', '/v1/contacts', { name }))).id));

@@ -156,5 +156,8 @@ describe('contract check of the test client', () => {
     await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 200, contentType: json, body: { items: 'none' } })).rejects.toThrow(/schema refuses/);
     await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 418, contentType: json, body: {} })).rejects.toThrow(/does not list/);
     await expect(checkAnswer(server.url, 'GET', '/v1/contacts', { status: 200, contentType: 'text/html', body: '' })).rejects.toThrow(/not application\/json/);
+    const error = (code: string) => ({ status: 404, contentType: json, body: { error: { code, message: 'x' } } });
+    await expect(checkAnswer(server.url, 'GET', '/v1/contacts/x', error('contact_not_found'))).resolves.toBeUndefined();
+    await expect(checkAnswer(server.url, 'GET', '/contacts/x', error('no_such_code'))).rejects.toThrow(/error table does not list/);
   });
 });

@@ -31,7 +31,7 @@ function describeValidation(context: string, issues: AjvIssue[]): string {
   }
 }
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
   return reply.status(status).send({ error: { code, message } });
 }
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { assertActiveContact, contactNotFound } from '../domain/contact-errors.js';
 import { DomainError } from '../domain/errors.js';
 import { contactExists, lockContact, selectContactCard } from '../store/contacts.js';
 import {
@@ -21,9 +22,7 @@ import { decodeCursor, toPage, type Page } from './page.js';
 const MAX_ATTEMPTS = 5;
 
 async function lockActiveContact(tx: Tx, projectId: string, contactId: string): Promise<void> {
-  const locked = await lockContact(tx, projectId, contactId);
-  if (!locked) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
-  if (locked.state !== 'active') throw new DomainError('contact_already_merged', `contact ${contactId} was merged into another contact; write to the one GET /v1/contacts/${contactId} names in merged_into`);
+  assertActiveContact(contactId, await lockContact(tx, projectId, contactId), `write to the one GET /v1/contacts/${contactId} names in merged_into`);
 }
 
 export type ContactRecordKind = Exclude<RecordKind, 'conversation_events'>;
@@ -61,7 +60,7 @@ export async function listRecords<K extends RecordKind>(db: Db, projectId: strin
   if (!exists) {
     throw kind === 'conversation_events'
       ? new DomainError('conversation_not_found', `no conversation ${parentId} in this project`)
-      : new DomainError('contact_not_found', `no contact ${parentId} in this project`);
+      : contactNotFound(parentId);
   }
   const limit = query.limit ?? 50;
   return toPage(await selectRecords(db, projectId, kind, parentId, { after: decodeCursor(query.cursor), limit: limit + 1 }), limit);

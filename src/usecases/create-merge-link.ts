@@ -10,6 +10,7 @@ import { insertMergeLink, selectFirstBotOfChannel } from '../store/links.js';
 import { selectSettings } from '../store/projects.js';
 import { requireChannel } from './connect-bot.js';
 import { findBot } from './find-bot.js';
+import { assertActiveContact } from '../domain/contact-errors.js';
 
 // docs/links.md `get_merge_link(client_type, tag, group)`: a link that moves a known contact to another
 // messenger. Token channels carry a 192-bit token in the link; WhatsApp and LINE pre-fill a code the client
@@ -38,9 +39,7 @@ export async function createMergeLink(store: Store, projectId: string, contactId
   const tag = request.tag?.trim() || null;
 
   const link = await store.transaction(async (tx) => {
-    const contact = await lockContact(tx, projectId, contactId);
-    if (!contact) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
-    if (contact.state !== 'active') throw new DomainError('contact_already_merged', `contact ${contactId} was merged into another contact; make the link for that one`);
+    assertActiveContact(contactId, await lockContact(tx, projectId, contactId), 'make the link for that one');
     const { link_ttl_s } = await selectSettings(tx, projectId);
     return insertMergeLink(tx, projectId, {
       id: newId(), contactId, botId: bot.id, channel, tag,

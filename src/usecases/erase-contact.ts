@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors.js';
+import { assertActiveContact } from '../domain/contact-errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
 import { jsonb } from '../store/json.js';
@@ -27,13 +27,7 @@ export async function eraseContact(store: Store, projectId: string, contactId: s
     const first = await selectPersonIds(tx, projectId, contactId);
     const locked = await lockContactsInOrder(tx, projectId, first.contacts);
     const contact = locked.find((c) => c.id === contactId);
-    if (!contact) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
-    if (contact.state === 'merged') {
-      throw new DomainError(
-        'contact_already_merged',
-        `contact ${contactId} was merged into ${contact.merged_into}: erase ${contact.merged_into}, the whole person, or undo the merge first to erase only this part`,
-      );
-    }
+    assertActiveContact(contactId, contact, `erase ${contact?.merged_into}, the whole person, or undo the merge first to erase only this part`);
     // with the family locked, nothing moves in or out of it any more: read what it owns now
     const ids = await selectPersonIds(tx, projectId, contactId);
     const erased = await deletePersonRows(tx, projectId, ids);

@@ -1,7 +1,7 @@
 import { isUnreachable, messagingWindow, recommendChannel, type Channel } from '../domain/channels.js';
-import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/database.js';
 import { selectContactCard, type ContactCardRow, type ContactRow } from '../store/contacts.js';
+import { contactNotFound } from '../domain/contact-errors.js';
 
 export interface IdentityView {
   id: string;
@@ -68,6 +68,6 @@ export function contactCardView(row: ContactCardRow, now = new Date()): ContactC
 /** The contact card (docs/api.md); a merged contact answers with `state: merged` and where it went. */
 export async function getContact(db: Db, projectId: string, contactId: string): Promise<ContactCardView> {
   const row = await selectContactCard(db, projectId, contactId);
-  if (!row) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
+  if (!row) throw contactNotFound(contactId);
   return contactCardView(row);
 }

@@ -21,6 +21,7 @@ import {
 } from '../store/merges.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
+import { assertActiveContact } from '../domain/contact-errors.js';
 
 /** Why a merge happened (docs/merging.md): the API, a merge link, a merge rule, an approved suggestion. */
 export type MergeReason = 'api' | 'link' | `rule:${string}` | `suggestion:${string}`;
@@ -98,11 +99,7 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }:
 /** Refuses a merge from or into a contact that does not exist or was merged already; nothing is changed yet. */
 function requireActive(locked: LockedContact[], ids: string[]): void {
   for (const id of ids) {
-    const contact = locked.find((c) => c.id === id);
-    if (!contact) throw new DomainError('contact_not_found', `no contact ${id} in this project`);
-    if (contact.state !== 'active') {
-      throw new DomainError('contact_already_merged', `contact ${id} was already merged into ${contact.merged_into}; merge that contact instead`);
-    }
+    assertActiveContact(id, locked.find((c) => c.id === id), 'merge that contact instead');
   }
 }
 

@@ -1,3 +1,4 @@
+import { contactAlreadyMerged, contactNotFound } from '../domain/contact-errors.js';
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import { insertContact, selectContactCard } from '../store/contacts.js';
@@ -24,8 +25,8 @@ export async function unmergeIdentity(store: Store, projectId: string, contactId
   return store.transaction(async (tx) => {
     if ((await lockContactsInOrder(tx, projectId, [contactId], { activeOnly: true })).length === 0) {
       const [contact] = await selectContactStates(tx, projectId, [contactId]);
-      if (!contact) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
-      throw new DomainError('contact_already_merged', `contact ${contactId} was merged into ${contact.merged_into}; unmerge from that contact instead`);
+      if (!contact) throw contactNotFound(contactId);
+      throw contactAlreadyMerged(contactId, contact.merged_into, 'unmerge from that contact instead');
     }
     const identities = await selectIdentitiesByRecentInbound(tx, projectId, contactId);
     const identity = input.identity_id === undefined ? identities[0] : identities.find((i) => i.id === input.identity_id);

@@ -1,5 +1,5 @@
 import { normalizeContactInput, type ContactInput } from '../domain/contact.js';
-import { DomainError } from '../domain/errors.js';
+import { assertActiveContact } from '../domain/contact-errors.js';
 import type { Store } from '../store/database.js';
 import { lockContact, replaceTags, selectContactCard, updateContactFields } from '../store/contacts.js';
 import { enqueueEvents } from '../store/outbox.js';
@@ -15,11 +15,7 @@ const MATCHED_FIELDS = ['phone', 'email', 'external_id', 'variables'] as const;
  */
 export async function updateContact(store: Store, projectId: string, contactId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {
   return store.transaction(async (tx) => {
-    const locked = await lockContact(tx, projectId, contactId);
-    if (!locked) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
-    if (locked.state !== 'active') {
-      throw new DomainError('conflict', `contact ${contactId} was merged into another contact; change that one instead`);
-    }
+    assertActiveContact(contactId, await lockContact(tx, projectId, contactId), 'change that one instead');
     const settings = await selectSettings(tx, projectId);
     const { tags, ...fields } = normalizeContactInput(input, settings.default_region);
     if (Object.keys(fields).length > 0) await updateContactFields(tx, projectId, contactId, fields);

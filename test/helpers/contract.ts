@@ -3,6 +3,7 @@ import addFormatsImport from 'ajv-formats';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { ERROR_STATUS } from '../../src/domain/errors.js';
 
 // The contract test: every answer a test receives through the shared client (and the messenger helpers) is
 // checked against the OpenAPI document the server under test serves — its status must be documented for
@@ -77,6 +78,11 @@ export async function checkAnswer(
   if (!contracts.has(baseUrl)) contracts.set(baseUrl, load(baseUrl));
   const contract = await contracts.get(baseUrl)!;
   const path = url.split('?')[0];
+  // every error code the server sends, on any path, is one of the error table (docs/api.md, ERROR_STATUS)
+  const code = (answer.body as { error?: { code?: unknown } } | null)?.error?.code;
+  if (answer.status >= 400 && typeof code === 'string' && !(code in ERROR_STATUS)) {
+    throw new Error(`contract: ${method} ${path} answered ${answer.status} with the error code "${code}", which the error table does not list`);
+  }
   const op = contract.operations.find((o) => o.method === method.toUpperCase() && o.pattern.test(path));
   if (!op) return; // not an operation of the API (the UI's pages, /docs, an unknown route)
   if (!covered.has(op.id)) {
