@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './database.js';
 import { jsonb } from './json.js';
+import { recordset } from './merge-journal.js';
 
 export interface ContactFields {
   name: string | null;
@@ -81,6 +82,23 @@ export async function insertContact(tx: Tx, projectId: string, id: string, field
   await replaceTags(tx, projectId, id, tags);
 }
 
+/**
+ * Contacts as the JSON array `jsonb_to_recordset` reads (an import's batch), with their tags: only those
+ * not there yet, and the tags of those only; answers how many were new.
+ */
+export async function insertContactBatch(tx: Tx, projectId: string, contactsJson: string, tags: Array<{ contact_id: string; tag: string }>): Promise<number> {
+  const { rows } = await sql<{ id: string }>`
+    INSERT INTO contacts (project_id, id, name, phone, email, external_id, variables)
+    SELECT ${projectId}, r.id, r.name, r.phone, r.email, r.external_id, r.variables
+    FROM jsonb_to_recordset(${contactsJson}::jsonb) AS r(id uuid, name text, phone text, email text, external_id text, variables jsonb)
+    ON CONFLICT (project_id, id) DO NOTHING
+    RETURNING id
+  `.execute(tx);
+  const inserted = new Set(rows.map((row) => row.id));
+  await insertTags(tx, projectId, tags.filter((tag) => inserted.has(tag.contact_id)));
+  return rows.length;
+}
+
 export async function updateContactFields(tx: Tx, projectId: string, id: string, fields: Partial<ContactFields>): Promise<void> {
   const { variables, ...plain } = fields;
   await tx
@@ -93,12 +111,17 @@ export async function updateContactFields(tx: Tx, projectId: string, id: string,
 
 export async function replaceTags(tx: Tx, projectId: string, contactId: string, tags: string[]): Promise<void> {
   await tx.deleteFrom('contact_tags').where('project_id', '=', projectId).where('contact_id', '=', contactId).execute();
-  if (tags.length > 0) {
-    await tx
-      .insertInto('contact_tags')
-      .values(tags.map((tag) => ({ project_id: projectId, contact_id: contactId, tag })))
-      .execute();
-  }
+  await insertTags(tx, projectId, tags.map((tag) => ({ contact_id: contactId, tag })));
+}
+
+/** Tags of any number of contacts in one statement; a tag a contact has already stays once. */
+export async function insertTags(tx: Tx, projectId: string, tags: Array<{ contact_id: string; tag: string }>): Promise<void> {
+  if (tags.length === 0) return;
+  await sql`
+    INSERT INTO contact_tags (project_id, contact_id, tag)
+    SELECT ${projectId}, r.contact_id, r.tag FROM ${recordset(tags, 'r(contact_id uuid, tag text)')}
+    ON CONFLICT DO NOTHING
+  `.execute(tx);
 }
 
 /** Locks an active contact for a change; undefined when there is no such active contact. */

@@ -1,5 +1,11 @@
 import { sql } from 'kysely';
-import type { Db } from './database.js';
+import type { HistoryEntry } from '../domain/merge-records.js';
+import type { Db, Tx } from './database.js';
+import { recordset } from './merge-journal.js';
+
+// contact_history: what happened to a contact (merges, undos, unmerges, rule matches, links, suggestions).
+
+export type { HistoryEntry };
 
 export interface HistoryRow {
   id: string;
@@ -30,4 +36,20 @@ export async function selectHistory(db: Db, projectId: string, contactId: string
     LIMIT ${page.limit}
   `.execute(db);
   return rows;
+}
+
+/** History entries, one statement however many. */
+export async function insertHistory(tx: Tx, projectId: string, entries: HistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await historyInsert(projectId, entries).execute(tx);
+}
+
+/** The INSERT of history entries, to be run alone or as the last statement of a WITH. */
+export function historyInsert(projectId: string, entries: HistoryEntry[]) {
+  const rows = entries.map((e) => ({ id: e.id, kind: e.kind, contact_id: e.contactId, other_contact_id: e.otherContactId, data: e.data }));
+  return sql`
+    INSERT INTO contact_history (project_id, id, kind, contact_id, other_contact_id, data)
+    SELECT ${projectId}, r.id, r.kind, r.contact_id, r.other_contact_id, r.data
+    FROM ${recordset(rows, 'r(id uuid, kind text, contact_id uuid, other_contact_id uuid, data jsonb)')}
+  `;
 }

@@ -1,8 +1,11 @@
 import { sql } from 'kysely';
-import type { Alternates, ContactValues, MergePlan, MergeSide } from '../domain/merge-policy.js';
+import type { ContactValues, MergeSide } from '../domain/merge-policy.js';
+import type { MergeRecords, MergeRow } from '../domain/merge-records.js';
+import { insertTags } from './contacts.js';
 import type { Tx } from './database.js';
-import { jsonb } from './json.js';
-import { recordset, uuidArray } from './merge-journal.js';
+import { historyInsert } from './history.js';
+import { CONTACT_OWNED_TABLES, recordset, uuidArray } from './merge-journal.js';
+import { enqueueEvents } from './outbox.js';
 
 // Merge records and the statements of a merge (docs/merging.md) that are not journal moves. Lock order everywhere:
 // contacts first, in ascending id order, then identities, conversations, messages.
@@ -60,6 +63,22 @@ export async function selectMergeSides(tx: Tx, projectId: string, ids: string[])
   return rows;
 }
 
+/**
+ * The contacts of a batch of clusters as the merge policy sees them, each saying whether it owns rows a
+ * merge would move (those of every table the merge journal moves by contact). Read after the lock, in a
+ * statement of its own: a statement that waited for a lock still reads the snapshot it started with, and
+ * would miss a note written meanwhile (which the merge would then leave behind).
+ */
+export async function selectClusterSides(tx: Tx, projectId: string, ids: readonly string[]): Promise<Array<MergeSide & { owns_rows: boolean }>> {
+  const owned = CONTACT_OWNED_TABLES.map((table) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.project_id = c.project_id AND o.contact_id = c.id)`);
+  const { rows } = await sql<MergeSide & { owns_rows: boolean }>`
+    SELECT ${mergeSideColumns}, (${sql.join(owned, sql` OR `)}) AS owns_rows
+    FROM contacts c
+    WHERE c.project_id = ${projectId} AND c.id = ANY(${uuidArray(ids)})
+  `.execute(tx);
+  return rows;
+}
+
 export interface MergeStats {
   messages: number;
   attachments: number;
@@ -79,30 +98,58 @@ export async function countConversationContents(tx: Tx, projectId: string, conta
   return rows[0];
 }
 
-export async function writeContactValues(tx: Tx, projectId: string, contactId: string, values: ContactValues): Promise<void> {
-  await tx
-    .updateTable('contacts')
-    .set({
-      phone: values.phone,
-      email: values.email,
-      external_id: values.external_id,
-      variables: jsonb(values.variables),
-      preferences: jsonb(values.preferences),
-      updated_at: sql`now()`,
-    })
-    .where('project_id', '=', projectId)
-    .where('id', '=', contactId)
-    .execute();
+/**
+ * What merges leave besides the rows they move (domain/merge-records.ts), for one merge or ten thousand:
+ * one statement per table. A contact that survives several of them takes the values of the last.
+ */
+export async function writeMerges(tx: Tx, projectId: string, merges: MergeRecords[]): Promise<void> {
+  if (merges.length === 0) return;
+  await markMerged(tx, projectId, merges.map((m) => m.merged));
+  await writeContactValues(tx, projectId, [...new Map(merges.map((m) => [m.values.id, m.values])).values()]);
+  await sql`
+    WITH merge AS (
+      INSERT INTO merges (project_id, id, from_contact_id, to_contact_id, reason, actor, plan, moved)
+      SELECT ${projectId}, r.id, r.from_contact_id, r.to_contact_id, r.reason, r.actor, r.plan, r.moved
+      FROM ${recordset(merges.map((m) => m.merge), 'r(id uuid, from_contact_id uuid, to_contact_id uuid, reason text, actor text, plan jsonb, moved jsonb)')}
+    )
+    ${historyInsert(projectId, merges.flatMap((m) => m.history))}
+  `.execute(tx);
+  await insertAlternates(tx, projectId, merges.flatMap((m) => m.alternates));
+  await insertTags(tx, projectId, merges.flatMap((m) => m.tags));
+  await enqueueEvents(tx, projectId, merges.flatMap((m) => m.events));
 }
 
-/** FROM after a merge: `merged` into TO, its phone and e-mail given up (docs/merging.md). */
-export async function markMerged(tx: Tx, projectId: string, fromId: string, toId: string): Promise<void> {
-  await tx
-    .updateTable('contacts')
-    .set({ state: 'merged', merged_into: toId, phone: null, email: null, updated_at: sql`now()` })
-    .where('project_id', '=', projectId)
-    .where('id', '=', fromId)
-    .execute();
+/** FROM after a merge: `merged` into its survivor, its phone and e-mail given up (docs/merging.md). */
+async function markMerged(tx: Tx, projectId: string, moves: Array<{ id: string; survivor: string }>): Promise<void> {
+  await sql`
+    UPDATE contacts c SET state = 'merged', merged_into = r.survivor, phone = NULL, email = NULL, updated_at = now()
+    FROM ${recordset(moves, 'r(id uuid, survivor uuid)')}
+    WHERE c.project_id = ${projectId} AND c.id = r.id
+  `.execute(tx);
+}
+
+/** Contacts' phone, e-mail, external id, variables and preferences, each contact once. */
+export async function writeContactValues(tx: Tx, projectId: string, values: Array<ContactValues & { id: string }>): Promise<void> {
+  if (values.length === 0) return;
+  await sql`
+    UPDATE contacts c SET phone = r.phone, email = r.email, external_id = r.external_id, variables = r.variables, preferences = r.preferences, updated_at = now()
+    FROM ${recordset(values, 'r(id uuid, phone text, email text, external_id text, variables jsonb, preferences jsonb)')}
+    WHERE c.project_id = ${projectId} AND c.id = r.id
+  `.execute(tx);
+}
+
+/** Secondary phones and e-mails a merge gave its survivor, marked with the merge (an undo removes them). */
+async function insertAlternates(tx: Tx, projectId: string, added: MergeRecords['alternates']): Promise<void> {
+  const rows = added.flatMap((a) => [
+    ...a.alternates.phones.map((value) => ({ contact_id: a.contact_id, merge_id: a.merge_id, kind: 'phone', value })),
+    ...a.alternates.emails.map((value) => ({ contact_id: a.contact_id, merge_id: a.merge_id, kind: 'email', value })),
+  ]);
+  if (rows.length === 0) return;
+  await sql`
+    INSERT INTO contact_alternates (project_id, contact_id, kind, value, merge_id)
+    SELECT ${projectId}, r.contact_id, r.kind, r.value, r.merge_id FROM ${recordset(rows, 'r(contact_id uuid, kind text, value text, merge_id uuid)')}
+    ON CONFLICT DO NOTHING
+  `.execute(tx);
 }
 
 /** FROM after an undo: active again with its phone and e-mail. */
@@ -115,30 +162,8 @@ export async function markActive(tx: Tx, projectId: string, id: string, values: 
     .execute();
 }
 
-export async function addAlternates(tx: Tx, projectId: string, contactId: string, mergeId: string, alternates: Alternates): Promise<void> {
-  const rows = [
-    ...alternates.phones.map((value) => ({ kind: 'phone', value })),
-    ...alternates.emails.map((value) => ({ kind: 'email', value })),
-  ];
-  if (rows.length === 0) return;
-  await sql`
-    INSERT INTO contact_alternates (project_id, contact_id, kind, value, merge_id)
-    SELECT ${projectId}, ${contactId}, a.kind, a.value, ${mergeId} FROM ${recordset(rows, 'a(kind text, value text)')}
-    ON CONFLICT DO NOTHING
-  `.execute(tx);
-}
-
 export async function removeAlternatesOf(tx: Tx, projectId: string, mergeId: string): Promise<void> {
   await tx.deleteFrom('contact_alternates').where('project_id', '=', projectId).where('merge_id', '=', mergeId).execute();
-}
-
-export async function addTags(tx: Tx, projectId: string, contactId: string, tags: string[]): Promise<void> {
-  if (tags.length === 0) return;
-  await tx
-    .insertInto('contact_tags')
-    .values(tags.map((tag) => ({ project_id: projectId, contact_id: contactId, tag })))
-    .onConflict((oc) => oc.doNothing())
-    .execute();
 }
 
 export async function removeTags(tx: Tx, projectId: string, contactId: string, tags: string[]): Promise<void> {
@@ -159,47 +184,11 @@ export async function setLastActivity(tx: Tx, projectId: string, changes: Array<
   `.execute(tx);
 }
 
-export interface MergeRecord {
-  id: string;
-  from_contact_id: string;
-  to_contact_id: string;
-  reason: string;
-  actor: string;
+export interface MergeRecord extends Omit<MergeRow, 'moved'> {
   state: 'done' | 'undone';
-  plan: MergePlan;
   moved: Record<string, number>;
   created_at: Date;
   undone_at: Date | null;
-}
-
-export interface HistoryEntry {
-  id: string;
-  kind: string;
-  contactId: string;
-  otherContactId: string | null;
-  data: Record<string, unknown>;
-}
-
-/** The merge and its history entry, in one statement. */
-export async function insertMerge(tx: Tx, projectId: string, merge: Omit<MergeRecord, 'state' | 'created_at' | 'undone_at'>, history: HistoryEntry): Promise<void> {
-  await sql`
-    WITH merge AS (
-      INSERT INTO merges (project_id, id, from_contact_id, to_contact_id, reason, actor, plan, moved)
-      VALUES (${projectId}, ${merge.id}, ${merge.from_contact_id}, ${merge.to_contact_id}, ${merge.reason}, ${merge.actor}, ${jsonb(merge.plan)}, ${jsonb(merge.moved)})
-    )
-    ${historyInsert(projectId, history)}
-  `.execute(tx);
-}
-
-export async function insertHistory(tx: Tx, projectId: string, entry: HistoryEntry): Promise<void> {
-  await historyInsert(projectId, entry).execute(tx);
-}
-
-function historyInsert(projectId: string, e: HistoryEntry) {
-  return sql`
-    INSERT INTO contact_history (project_id, id, kind, contact_id, other_contact_id, data)
-    VALUES (${projectId}, ${e.id}, ${e.kind}, ${e.contactId}, ${e.otherContactId}, ${jsonb(e.data)})
-  `;
 }
 
 export async function selectMerge(tx: Tx, projectId: string, mergeId: string): Promise<MergeRecord | undefined> {

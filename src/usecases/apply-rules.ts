@@ -1,9 +1,7 @@
 import { blockedForms } from '../domain/merge-rules.js';
 import type { Settings } from '../domain/settings.js';
-import { newId } from '../ids.js';
 import type { Tx } from '../store/database.js';
 import { lockMatchKeys, selectKeyMatches, selectRules, type KeyMatch, type MergeRuleRow } from '../store/match-keys.js';
-import { insertHistory } from '../store/merges.js';
 import { selectSettings } from '../store/projects.js';
 import { mergeContacts } from './merge-contacts.js';
 import { suggestMerge } from './suggest-merge.js';
@@ -102,7 +100,7 @@ async function mergeAll(tx: Tx, projectId: string, outcome: RuleOutcome, others:
 }
 
 /**
- * One merge a rule found, through the merge engine with reason `rule:<id>`, and a history entry that says
+ * One merge a rule found, through the merge engine with reason `rule:<id>`, with a history entry that says
  * which rule and which values matched (docs/rules.md).
  */
 export async function mergeByRule(
@@ -110,14 +108,8 @@ export async function mergeByRule(
   projectId: string,
   match: { fromId: string; toId: string; ruleId: string; fields: string[]; values: string[]; actor: string },
 ): Promise<{ merge_id: string }> {
-  const merge = await mergeContacts(tx, projectId, { fromId: match.fromId, toId: match.toId, reason: `rule:${match.ruleId}`, actor: match.actor });
-  await insertHistory(tx, projectId, {
-    id: newId(),
-    kind: 'rule_match',
-    contactId: match.toId,
-    otherContactId: match.fromId,
-    data: { rule_id: match.ruleId, fields: match.fields, values: match.values, merge_id: merge.merge_id },
-  });
+  const rule = { rule_id: match.ruleId, fields: match.fields, values: match.values };
+  const merge = await mergeContacts(tx, projectId, { fromId: match.fromId, toId: match.toId, reason: `rule:${match.ruleId}`, actor: match.actor, rule });
   return { merge_id: merge.merge_id! };
 }
 

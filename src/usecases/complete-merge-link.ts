@@ -13,7 +13,7 @@ import {
   selectMessageConversation,
   type MergeLinkRow,
 } from '../store/links.js';
-import { insertHistory } from '../store/merges.js';
+import { insertHistory } from '../store/history.js';
 import type { OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
 import { selectSurvivors } from '../store/contacts.js';
@@ -126,7 +126,7 @@ export async function finishLink(tx: Tx, projectId: string, link: MergeLinkRow, 
     merge_id: done.mergeId,
     from_contact_id: done.fromContactId,
   };
-  await insertHistory(tx, projectId, { id: newId(), kind: 'link', contactId: done.contactId, otherContactId: done.fromContactId, data });
+  await insertHistory(tx, projectId, [{ id: newId(), kind: 'link', contactId: done.contactId, otherContactId: done.fromContactId, data }]);
   afterCommit(tx, () => linksCompleted.inc({ channel: link.channel }));
   return [
     { type: 'identity.linked', contactId: done.contactId, data },

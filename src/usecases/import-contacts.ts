@@ -1,11 +1,10 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import { Piscina } from 'piscina';
 import type { ContactInput } from '../domain/contact.js';
 import { newId } from '../ids.js';
-import type { Store, Tx } from '../store/database.js';
-import { recordset } from '../store/merge-journal.js';
+import type { Store } from '../store/database.js';
+import { insertContactBatch } from '../store/contacts.js';
 import { selectSettings } from '../store/projects.js';
 import type { NormalizedRows, RowsToNormalize } from '../workers/normalize-contacts.js';
 import { dedupeContacts, type DedupeReport } from './dedupe-contacts.js';
@@ -114,7 +113,7 @@ const WORKER = new URL(`../workers/normalize-contacts${extname(fileURLToPath(imp
 async function writeBatch(store: Store, projectId: string, batch: NormalizedRows, refused: ImportSummary['refused']): Promise<{ created: number; existing: number }> {
   if (batch.lines.length === 0) return { created: 0, existing: 0 };
   try {
-    const created = await store.transaction((tx) => insertContacts(tx, projectId, batch));
+    const created = await store.transaction((tx) => insertContactBatch(tx, projectId, batch.contacts, batch.tags.map((t) => ({ contact_id: t.id, tag: t.tag }))));
     return { created, existing: batch.lines.length - created };
   } catch (err) {
     if (batch.lines.length === 1) {
@@ -133,21 +132,4 @@ async function writeBatch(store: Store, projectId: string, batch: NormalizedRows
     }
     return written;
   }
-}
-
-/** Inserts the batch's contacts that are not there yet, and the tags of those only; returns how many were new. */
-async function insertContacts(tx: Tx, projectId: string, batch: NormalizedRows): Promise<number> {
-  const { rows } = await sql<{ id: string }>`
-    INSERT INTO contacts (project_id, id, name, phone, email, external_id, variables)
-    SELECT ${projectId}, r.id, r.name, r.phone, r.email, r.external_id, r.variables
-    FROM jsonb_to_recordset(${batch.contacts}::jsonb) AS r(id uuid, name text, phone text, email text, external_id text, variables jsonb)
-    ON CONFLICT (project_id, id) DO NOTHING
-    RETURNING id
-  `.execute(tx);
-  const inserted = new Set(rows.map((row) => row.id));
-  const tags = batch.tags.filter((tag) => inserted.has(tag.id));
-  if (tags.length > 0) {
-    await sql`INSERT INTO contact_tags (project_id, contact_id, tag) SELECT ${projectId}, r.id, r.tag FROM ${recordset(tags, 'r(id uuid, tag text)')}`.execute(tx);
-  }
-  return rows.length;
 }

@@ -1,27 +1,25 @@
 import { sql } from 'kysely';
+import { assertActiveContact } from '../domain/contact-errors.js';
 import { DomainError } from '../domain/errors.js';
 import { planMerge, type MergePlan } from '../domain/merge-policy.js';
+import { mergeRecords, type MergeCounts, type MovedRows, type RuleEvidence } from '../domain/merge-records.js';
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
 import { mergeReasonLabel, merges } from '../metrics.js';
 import { afterCommit, type Tx } from '../store/database.js';
 import { deleteKept, moveRows, uuidArray, type JournalScope } from '../store/merge-journal.js';
 import {
-  addAlternates,
-  addTags,
   countConversationContents,
-  insertMerge,
   lockContactsInOrder,
-  markMerged,
   selectContactStates,
   selectMergeSides,
   setLastActivity,
-  writeContactValues,
+  writeMerges,
   type LockedContact,
 } from '../store/merges.js';
-import { enqueueEvents } from '../store/outbox.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
-import { assertActiveContact } from '../domain/contact-errors.js';
+
+export type { MergeCounts };
 
 /** Why a merge happened (docs/merging.md): the API, a merge link, a merge rule, an approved suggestion. */
 export type MergeReason = 'api' | 'link' | `rule:${string}` | `suggestion:${string}`;
@@ -34,21 +32,8 @@ export interface MergeRequest {
   actor: string;
   /** answer what the merge would do and change nothing */
   dryRun?: boolean;
-}
-
-export interface MergeCounts {
-  identities: number;
-  conversations: number;
-  conversations_joined: number;
-  messages: number;
-  attachments: number;
-  contact_events: number;
-  conversation_events: number;
-  notes: number;
-  references: number;
-  scheduled_messages_deleted: number;
-  tags_added: number;
-  alternates_added: number;
+  /** the rule and values that found the pair, kept in the history beside the merge */
+  rule?: RuleEvidence;
 }
 
 export interface MergeResult {
@@ -71,7 +56,7 @@ export async function mergeContacts(tx: Tx, projectId: string, request: MergeReq
   return result;
 }
 
-async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }: MergeRequest): Promise<MergeResult> {
+async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor, rule }: MergeRequest): Promise<MergeResult> {
   if (fromId === toId) throw new DomainError('merge_into_itself', `contact ${fromId} cannot be merged into itself; pick two different contacts`);
   const locked = await lockContactsInOrder(tx, projectId, [fromId, toId], { activeOnly: true });
   if (locked.length < 2) {
@@ -82,18 +67,11 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }:
   const sides = await selectMergeSides(tx, projectId, [fromId, toId]);
   const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from');
   const mergeId = newId();
-  const moved = await applyPlan(tx, { projectId, mergeId }, plan);
-
-  const record = { merge_id: mergeId, from_contact_id: fromId, to_contact_id: toId, reason, actor, moved };
-  await insertMerge(
-    tx,
-    projectId,
-    { id: mergeId, from_contact_id: fromId, to_contact_id: toId, reason, actor, plan, moved: { ...moved } },
-    { id: newId(), kind: 'merge', contactId: toId, otherContactId: fromId, data: record },
-  );
-  await enqueueEvents(tx, projectId, [{ type: 'contact.merged', contactId: toId, data: record }]);
+  const moved = await moveRowsOf(tx, { projectId, mergeId }, plan);
+  const records = mergeRecords({ mergeId, plan, reason, actor, moved, rule }, newId);
+  await writeMerges(tx, projectId, [records]);
   const contact = contactCardView((await selectContactCard(tx, projectId, toId))!);
-  return { merge_id: mergeId, dry_run: false, contact, moved };
+  return { merge_id: mergeId, dry_run: false, contact, moved: records.merge.moved };
 }
 
 /** Refuses a merge from or into a contact that does not exist or was merged already; nothing is changed yet. */
@@ -103,8 +81,8 @@ function requireActive(locked: LockedContact[], ids: string[]): void {
   }
 }
 
-/** The plan as set-based SQL: a fixed number of statements whatever FROM holds. */
-async function applyPlan(tx: Tx, scope: JournalScope, plan: MergePlan): Promise<MergeCounts> {
+/** The rows the plan moves, as set-based SQL and journaled: a fixed number of statements whatever FROM holds. */
+async function moveRowsOf(tx: Tx, scope: JournalScope, plan: MergePlan): Promise<MovedRows> {
   const { projectId: p } = scope;
   const from = plan.from_contact_id;
   const to = plan.to_contact_id;
@@ -130,7 +108,7 @@ async function applyPlan(tx: Tx, scope: JournalScope, plan: MergePlan): Promise<
   }
   await setLastActivity(tx, p, plan.conversations_bumped);
 
-  const moved: MergeCounts = {
+  return {
     identities: await moveRows(tx, scope, 'identity', contactMove),
     conversations: await moveRows(tx, scope, 'conversation', contactMove, plan.conversations_moved),
     conversations_joined: joinedIds.length,
@@ -141,15 +119,7 @@ async function applyPlan(tx: Tx, scope: JournalScope, plan: MergePlan): Promise<
     notes: await moveRows(tx, scope, 'note', contactMove),
     references: await moveRows(tx, scope, 'reference', contactMove),
     scheduled_messages_deleted: scheduledDeleted,
-    tags_added: plan.tags_added.length,
-    alternates_added: plan.alternates_added.phones.length + plan.alternates_added.emails.length,
   };
-
-  await markMerged(tx, p, from, to);
-  await writeContactValues(tx, p, to, plan.after);
-  await addAlternates(tx, p, to, scope.mergeId, plan.alternates_added);
-  await addTags(tx, p, to, plan.tags_added);
-  return moved;
 }
 
 /** Runs `work` and undoes its writes, keeping the caller's transaction. */

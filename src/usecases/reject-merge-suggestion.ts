@@ -1,6 +1,6 @@
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
-import { insertHistory } from '../store/merges.js';
+import { insertHistory } from '../store/history.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { decideSuggestion, type SuggestionRow } from '../store/suggestions.js';
 import { lockPendingSuggestion } from './approve-merge-suggestion.js';
@@ -11,7 +11,7 @@ export async function rejectMergeSuggestion(store: Store, projectId: string, id:
     const suggestion = await lockPendingSuggestion(tx, projectId, id);
     const decided = await decideSuggestion(tx, projectId, id, { status: 'rejected', decidedBy: actor, mergeId: null });
     const data = { suggestion_id: id, kind: suggestion.kind, reason: suggestion.reason, decided_by: actor };
-    await insertHistory(tx, projectId, { id: newId(), kind: 'merge_rejected', contactId: suggestion.from_contact_id, otherContactId: suggestion.to_contact_id, data });
+    await insertHistory(tx, projectId, [{ id: newId(), kind: 'merge_rejected', contactId: suggestion.from_contact_id, otherContactId: suggestion.to_contact_id, data }]);
     await enqueueEvents(tx, projectId, [
       { type: 'merge.rejected', contactId: suggestion.to_contact_id, data: { ...data, from_contact_id: suggestion.from_contact_id, to_contact_id: suggestion.to_contact_id } },
     ]);

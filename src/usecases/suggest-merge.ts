@@ -1,6 +1,6 @@
 import { newId } from '../ids.js';
 import type { Tx } from '../store/database.js';
-import { insertHistory } from '../store/merges.js';
+import { insertHistory } from '../store/history.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { insertSuggestion, type SuggestionRow } from '../store/suggestions.js';
 
@@ -23,7 +23,7 @@ export async function suggestMerge(tx: Tx, projectId: string, proposal: MergePro
   const { row, created } = await insertSuggestion(tx, projectId, { id: newId(), ...proposal });
   if (created) {
     const data = { suggestion_id: row.id, kind: row.kind, reason: row.reason, evidence: row.evidence };
-    await insertHistory(tx, projectId, { id: newId(), kind: 'merge_suggested', contactId: row.from_contact_id, otherContactId: row.to_contact_id, data });
+    await insertHistory(tx, projectId, [{ id: newId(), kind: 'merge_suggested', contactId: row.from_contact_id, otherContactId: row.to_contact_id, data }]);
     await enqueueEvents(tx, projectId, [
       { type: 'merge.suggested', contactId: row.to_contact_id, data: { ...data, from_contact_id: row.from_contact_id, to_contact_id: row.to_contact_id } },
     ]);

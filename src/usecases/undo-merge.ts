@@ -5,7 +5,6 @@ import { selectContactCard } from '../store/contacts.js';
 import type { Store, Tx } from '../store/database.js';
 import { journaledKinds, moveBack, MOVE_KINDS, restoreDeleted, type JournalScope } from '../store/merge-journal.js';
 import {
-  insertHistory,
   lockContactsInOrder,
   markActive,
   markUndone,
@@ -18,6 +17,7 @@ import {
   writeContactValues,
   type MergeRecord,
 } from '../store/merges.js';
+import { insertHistory } from '../store/history.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
 
@@ -43,7 +43,7 @@ export async function undoMerge(store: Store, projectId: string, mergeId: string
     await putBack(tx, scope, merge);
     await markUndone(tx, projectId, mergeId);
     const data = { merge_id: mergeId, from_contact_id: merge.from_contact_id, to_contact_id: merge.to_contact_id, actor };
-    await insertHistory(tx, projectId, { id: newId(), kind: 'undo', contactId: merge.to_contact_id, otherContactId: merge.from_contact_id, data });
+    await insertHistory(tx, projectId, [{ id: newId(), kind: 'undo', contactId: merge.to_contact_id, otherContactId: merge.from_contact_id, data }]);
     await enqueueEvents(tx, projectId, [{ type: 'contact.unmerged', contactId: merge.from_contact_id, data: { ...data, contact_id: merge.from_contact_id, undo: true } }]);
 
     const contacts = [];
@@ -77,7 +77,7 @@ async function putBack(tx: Tx, scope: JournalScope, merge: MergeRecord): Promise
   await setLastActivity(tx, p, plan.conversations_bumped.map((b) => ({ id: b.id, from: b.to, to: b.from })));
 
   const [to] = await selectMergeSides(tx, p, [merge.to_contact_id]);
-  await writeContactValues(tx, p, merge.to_contact_id, revertContact(to, plan));
+  await writeContactValues(tx, p, [{ id: merge.to_contact_id, ...revertContact(to, plan) }]);
   await removeAlternatesOf(tx, p, mergeId);
   await removeTags(tx, p, merge.to_contact_id, plan.tags_added);
   await markActive(tx, p, merge.from_contact_id, plan.before.from);

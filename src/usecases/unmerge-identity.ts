@@ -3,7 +3,8 @@ import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import { insertContact, selectContactCard } from '../store/contacts.js';
 import type { Store } from '../store/database.js';
-import { insertHistory, lockContactsInOrder, selectContactStates } from '../store/merges.js';
+import { insertHistory } from '../store/history.js';
+import { lockContactsInOrder, selectContactStates } from '../store/merges.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectIdentitiesByRecentInbound, untieIdentity } from '../store/unmerges.js';
 import { contactCardView, type ContactCardView } from './get-contact.js';
@@ -45,7 +46,7 @@ export async function unmergeIdentity(store: Store, projectId: string, contactId
     const moved = await untieIdentity(tx, { projectId, fromContactId: contactId, toContactId: newContactId, identity, newConversationId: newId() });
 
     const data = { contact_id: contactId, new_contact_id: newContactId, identity_id: identity.id, actor: input.actor, moved, undo: false };
-    await insertHistory(tx, projectId, { id: newId(), kind: 'unmerge', contactId, otherContactId: newContactId, data });
+    await insertHistory(tx, projectId, [{ id: newId(), kind: 'unmerge', contactId, otherContactId: newContactId, data }]);
     await enqueueEvents(tx, projectId, [{ type: 'contact.unmerged', contactId, data }]);
     const contact = contactCardView((await selectContactCard(tx, projectId, newContactId))!);
     return { contact_id: newContactId, from_contact_id: contactId, identity_id: identity.id, moved, contact };
