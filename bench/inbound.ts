@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type RawBuilder } from 'kysely';
-import { insertInboundMessageQuery } from '../src/store/conversations.js';
+import { insertInboundMessageQuery } from '../src/store/messages.js';
 import { touchKnownIdentityQuery } from '../src/store/identities.js';
 import type { Bench } from './run.js';
 import { freshDatabase } from './lib/database.js';

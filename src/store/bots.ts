@@ -74,3 +74,11 @@ export async function updateBotRow(db: Db, projectId: string, botId: string, cha
   if (Object.keys(change).length === 0) return selectBot(db, projectId, botId);
   return db.updateTable('bots').set(change).where('project_id', '=', projectId).where('id', '=', botId).returningAll().executeTakeFirst();
 }
+
+/**
+ * The connected bot a messenger's webhook names by id alone: it cannot send our API key, so no project
+ * yet. A disconnected bot is not found: its webhooks answer as for an unknown bot.
+ */
+export async function selectBotById(db: Db, botId: string): Promise<BotRow | undefined> {
+  return db.selectFrom('bots').selectAll().where('id', '=', botId).where('disconnected_at', 'is', null).executeTakeFirst();
+}

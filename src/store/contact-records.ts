@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { newId } from '../ids.js';
 import type { Db, Tx } from './database.js';
-import { jsonb } from './json.js';
+import { jsonb } from './sql.js';
 
 // What a contact carries besides its fields (docs/concepts.md, docs/merging.md): notes, contact events, references (integrations,
 // agent sessions, sequence runs, campaigns, scheduled message jobs) and the events of its conversations.

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './database.js';
-import { jsonb } from './json.js';
-import { recordset } from './merge-journal.js';
+import { jsonb, recordset } from './sql.js';
 
 export interface ContactFields {
   name: string | null;

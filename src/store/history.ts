@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { HistoryEntry } from '../domain/merge-records.js';
 import type { Db, Tx } from './database.js';
-import { recordset } from './merge-journal.js';
+import { recordset } from './sql.js';
 
 // contact_history: what happened to a contact (merges, undos, unmerges, rule matches, links, suggestions).
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Tx } from './database.js';
+import type { Db, Tx } from './database.js';
 
 // inbound resolution step 1–2 (docs/concepts.md), the hot path of inbound resolution: one statement for a known identity, one for a
 // new one. Lock order everywhere: contacts, then identities, conversations, messages.
@@ -94,4 +94,21 @@ export async function insertIdentityWithContact(
     SELECT identity.id AS identity_id, identity.contact_id FROM identity
   `.execute(tx);
   return result.rows[0];
+}
+
+/** Records who subscribed to or left a bot (Viber's window is open while subscribed), in one statement. */
+export async function recordSubscriptions(
+  db: Db,
+  projectId: string,
+  botId: string,
+  changes: ReadonlyArray<{ externalUserId: string; subscribed: boolean }>,
+): Promise<void> {
+  const latest = new Map(changes.map((c) => [c.externalUserId, c.subscribed]));
+  if (latest.size === 0) return;
+  const rows = sql.join([...latest].map(([user, subscribed]) => sql`(${user}::text, ${subscribed}::boolean)`));
+  await sql`
+    UPDATE identities i SET subscribed = v.subscribed
+    FROM (VALUES ${rows}) AS v (external_user_id, subscribed)
+    WHERE i.project_id = ${projectId} AND i.bot_id = ${botId} AND i.external_user_id = v.external_user_id
+  `.execute(db);
 }

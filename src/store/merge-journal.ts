@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from './database.js';
+import { recordset, uuidArray } from './sql.js';
 
 // The journal of a merge (docs/merging.md, undo): every row a merge moves is written down by kind and old
 // parent, every row it deletes is kept whole, so an undo puts them back. One statement per kind, whatever
@@ -33,16 +34,6 @@ export interface JournalScope {
 export interface Move {
   old: string;
   new: string;
-}
-
-/** A list of uuids as one parameter, read the same way by pg and PGlite. */
-export function uuidArray(ids: readonly string[]): RawBuilder<string[]> {
-  return sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`;
-}
-
-/** Rows as one parameter: `FROM ${recordset(rows, 'x(id uuid, at text)')}`. */
-export function recordset(rows: readonly object[], shape: string): RawBuilder<unknown> {
-  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS ${sql.raw(shape)}`;
 }
 
 /**

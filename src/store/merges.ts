@@ -4,7 +4,8 @@ import type { MergeRecords, MergeRow } from '../domain/merge-records.js';
 import { insertTags } from './contacts.js';
 import type { Tx } from './database.js';
 import { historyInsert } from './history.js';
-import { CONTACT_OWNED_TABLES, recordset, uuidArray } from './merge-journal.js';
+import { CONTACT_OWNED_TABLES } from './merge-journal.js';
+import { recordset, uuidArray } from './sql.js';
 import { enqueueEvents } from './outbox.js';
 
 // Merge records and the statements of a merge (docs/merging.md) that are not journal moves. Lock order everywhere:

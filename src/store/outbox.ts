@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Store, Tx } from './database.js';
-import { jsonb } from './json.js';
+import { jsonb } from './sql.js';
 
 /** An event to deliver (docs/api.md): written in the transaction of the change it describes. */
 export interface OutboxEvent {

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { Channel } from '../domain/channels.js';
 import type { BotRow } from './bots.js';
-import type { MessageRow } from './conversations.js';
+import { MESSAGE_COLUMNS, type MessageRow } from './messages.js';
 import type { Db, Store } from './database.js';
-import { MESSAGE_COLUMNS } from './messaging.js';
 import { enqueueEvents } from './outbox.js';
 
 // The queue of outgoing messages (issue 23): rows of `messages` in state `queued` or `sending`. The

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from './database.js';
-import { uuidArray } from './merge-journal.js';
+import { uuidArray } from './sql.js';
 
 // Everything stored about one person (docs/privacy.md): the rows an export reads and an erasure
 // deletes. A person is a contact with every contact merged into it (they are the same person), their

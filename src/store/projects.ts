@@ -1,6 +1,6 @@
 import type { Settings } from '../domain/settings.js';
 import type { Db } from './database.js';
-import { jsonb } from './json.js';
+import { jsonb } from './sql.js';
 
 export async function insertProject(db: Db, project: { projectId: string; name: string }): Promise<void> {
   await db.insertInto('projects').values({ project_id: project.projectId, name: project.name, blocked_values: jsonb([]) }).execute();

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './database.js';
-import { jsonb } from './json.js';
+import { jsonb } from './sql.js';
 
 export interface SuggestionRow {
   id: string;

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
-import { jsonb } from './json.js';
+import { jsonb } from './sql.js';
 import type { PublishedEvent } from './outbox.js';
 import type { DeliveryStatus, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js';
 

@@ -1,7 +1,8 @@
 import { blockedForms } from '../domain/merge-rules.js';
 import type { Settings } from '../domain/settings.js';
 import type { Tx } from '../store/database.js';
-import { lockMatchKeys, selectKeyMatches, selectRules, type KeyMatch, type MergeRuleRow } from '../store/match-keys.js';
+import { selectRules, type MergeRuleRow } from '../store/merge-rules.js';
+import { lockMatchKeys, selectKeyMatches, type KeyMatch } from '../store/rule-matches.js';
 import { selectSettings } from '../store/projects.js';
 import { mergeContacts } from './merge-contacts.js';
 import { suggestMerge } from './suggest-merge.js';

@@ -1,7 +1,7 @@
 import { assertActiveContact } from '../domain/contact-errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
-import { jsonb } from '../store/json.js';
+import { jsonb } from '../store/sql.js';
 import { lockContactsInOrder } from '../store/merges.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { deletePersonRows, selectPersonIds } from '../store/person-data.js';

@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.js';
-import type { MessageRow } from '../store/conversations.js';
-import { selectRecipient } from '../store/messaging.js';
+import type { MessageRow } from '../store/messages.js';
+import { selectRecipient } from '../store/recipients.js';
 import { createMergeLink, requireLinkable, type MergeLinkRequest, type MergeLinkView } from './create-merge-link.js';
 import { sendMessage, type Outbound } from './send-message.js';
 

@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/database.js';
-import { selectConversation, selectMessages, type MessageRow } from '../store/conversations.js';
+import { selectConversation } from '../store/conversations.js';
+import { selectMessages, type MessageRow } from '../store/messages.js';
 import { decodeCursor, toPage, type Page } from './page.js';
 
 /** A conversation's messages, oldest first unless `order=desc`. */

@@ -6,7 +6,7 @@ import { newId } from '../ids.js';
 import { merges as mergesCounted } from '../metrics.js';
 import { afterCommit, type Tx } from '../store/database.js';
 import { lockContactsInOrder, selectClusterSides, writeMerges } from '../store/merges.js';
-import type { MergeRuleRow } from '../store/match-keys.js';
+import type { MergeRuleRow } from '../store/merge-rules.js';
 import { mergeByRule } from './apply-rules.js';
 
 /**

@@ -7,7 +7,8 @@ import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
 import { mergeReasonLabel, merges } from '../metrics.js';
 import { afterCommit, type Tx } from '../store/database.js';
-import { deleteKept, moveRows, uuidArray, type JournalScope } from '../store/merge-journal.js';
+import { deleteKept, moveRows, type JournalScope } from '../store/merge-journal.js';
+import { uuidArray } from '../store/sql.js';
 import {
   countConversationContents,
   lockContactsInOrder,

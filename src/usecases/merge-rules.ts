@@ -2,7 +2,8 @@ import { DomainError } from '../domain/errors.js';
 import { blockedForms, parseRuleFields } from '../domain/merge-rules.js';
 import { newId } from '../ids.js';
 import type { Db, Store } from '../store/database.js';
-import { deleteRule, insertRule, selectRules, selectWidelySharedKeys, type MergeRuleRow } from '../store/match-keys.js';
+import { deleteRule, insertRule, selectRules, type MergeRuleRow } from '../store/merge-rules.js';
+import { selectWidelySharedKeys } from '../store/rule-matches.js';
 import { selectSettings } from '../store/projects.js';
 
 // docs/rules.md, docs/api.md `GET/POST /v1/merge-rules`, `DELETE /v1/merge-rules/{id}`.

@@ -1,8 +1,8 @@
 import type { Channel } from '../domain/channels.js';
 import { DomainError } from '../domain/errors.js';
-import type { BotRow } from '../store/bots.js';
 import type { Store } from '../store/database.js';
-import { recordSubscriptions, selectBotById } from '../store/messaging.js';
+import { selectBotById, type BotRow } from '../store/bots.js';
+import { recordSubscriptions } from '../store/identities.js';
 import { DEFAULT_STEPS, resolveInbound, type InboundInput, type InboundResult, type InboundStep } from './resolve-inbound.js';
 import { queueMessage, type Outbound } from './send-message.js';
 

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import { requireEmail, requirePhone } from '../domain/normalize.js';
 import { newId } from '../ids.js';
 import type { BotRow } from '../store/bots.js';
-import { insertAttachments, insertInboundMessage } from '../store/conversations.js';
+import { insertAttachments, insertInboundMessage } from '../store/messages.js';
 import type { Store, Tx } from '../store/database.js';
 import { inboundResolutions } from '../metrics.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';

@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.js';
-import type { MessageRow } from '../store/conversations.js';
-import { selectMessageRecipient } from '../store/messaging.js';
+import type { MessageRow } from '../store/messages.js';
+import { selectMessageRecipient } from '../store/recipients.js';
 import { requeueFailedMessage } from '../store/outgoing.js';
 import { requireOpenWindow, type Outbound } from './send-message.js';
 

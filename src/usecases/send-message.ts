@@ -2,9 +2,9 @@ import { CHANNELS, isUnreachable, messagingWindow, openChannels, type Channel } 
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import type { BotRow } from '../store/bots.js';
-import type { MessageRow } from '../store/conversations.js';
+import { insertOutboundMessage, type MessageRow } from '../store/messages.js';
 import type { Store, Tx } from '../store/database.js';
-import { insertOutboundMessage, selectRecipient, selectWindowStates, type Recipient } from '../store/messaging.js';
+import { selectRecipient, selectWindowStates, type Recipient } from '../store/recipients.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectMessage } from '../store/outgoing.js';
 import { findBot } from './find-bot.js';

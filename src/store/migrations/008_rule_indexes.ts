@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { syncVariableIndexes } from '../match-keys.js';
+import { syncVariableIndexes } from '../variable-indexes.js';
 import { runDdl } from './ddl.js';
 
 // docs/rules.md at the size of a whole base: rules match through the indexes of the contacts' own fields (and

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
-import { DomainError } from '../domain/errors.js';
 import { variableName, type KeyGroup, type RuleField } from '../domain/merge-rules.js';
 import type { Db, Tx } from './database.js';
+import type { MergeRuleRow } from './merge-rules.js';
+import { textArray } from './sql.js';
+import { variableKey, variableValue } from './variable-indexes.js';
 
 // docs/rules.md merge rules and their matches. A contact's match keys under a rule are the combinations of its
 // normalized values of the rule's fields (phone and e-mail also from its alternates). They are not
@@ -12,112 +13,6 @@ import type { Db, Tx } from './database.js';
 // key rows at all; the bulk dedupe is one GROUP BY per rule over the same values.
 // Stored values are normalized on write (E.164, lower-cased e-mail); variables are trimmed here, in the
 // same expression as their index.
-
-export interface MergeRuleRow {
-  id: string;
-  fields: RuleField[];
-  created_at: Date;
-}
-
-export async function insertRule(tx: Tx, projectId: string, rule: { id: string; fields: RuleField[] }): Promise<MergeRuleRow> {
-  const row = (await tx
-    .insertInto('merge_rules')
-    .values({ project_id: projectId, id: rule.id, fields: textArray(rule.fields) })
-    .returning(['id', 'fields', 'created_at'])
-    .executeTakeFirstOrThrow()) as MergeRuleRow;
-  await syncVariableIndexes(tx);
-  return row;
-}
-
-export async function selectRules(db: Db | Tx, projectId: string): Promise<MergeRuleRow[]> {
-  return (await db
-    .selectFrom('merge_rules')
-    .select(['id', 'fields', 'created_at'])
-    .where('project_id', '=', projectId)
-    .orderBy('id')
-    .execute()) as MergeRuleRow[];
-}
-
-/** Deletes the rule (and the index of a variable no rule reads any more); false when there was no such rule. */
-export async function deleteRule(tx: Tx, projectId: string, id: string): Promise<boolean> {
-  const result = await tx.deleteFrom('merge_rules').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-  if (result.numDeletedRows === 0n) return false;
-  await syncVariableIndexes(tx);
-  return true;
-}
-
-export function textArray(values: readonly string[]): RawBuilder<string[]> {
-  return sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
-}
-
-// ---- variable indexes -------------------------------------------------------------------------------
-
-/** A variable's value as rules compare it. */
-function variableValue(alias: string, name: string): RawBuilder<string | null> {
-  return sql`nullif(btrim(${sql.raw(alias)}.variables ->> ${sql.lit(name)}), '')`;
-}
-
-/**
- * What a variable's index holds: the md5 of its value, not the value, whose length no one bounds (a
- * btree entry over about 2.7 kB is refused, which would refuse the contact in every project). Lookups
- * compare the hash through the index and then the value itself.
- */
-function variableKey(alias: string, name: string): RawBuilder<string | null> {
-  return sql`md5(${variableValue(alias, name)})`;
-}
-
-function variableIndexName(name: string): string {
-  return `contacts_by_variable_${createHash('sha1').update(name).digest('hex').slice(0, 16)}`;
-}
-
-/**
- * Makes the expression index of every variable some rule reads (of any project: indexes are shared, their
- * first column is project_id) and drops those of variables no rule reads any more, so contacts pay for
- * no index that no rule uses. Serialized across processes by an advisory lock held to the commit; the
- * index is built inside the rule's transaction, holding writes to contacts meanwhile (about a second
- * per million contacts).
- */
-export async function syncVariableIndexes(db: Db | Tx): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended('omnimerge:variable-indexes', 0))`.execute(db);
-  // an index waits for every open transaction on contacts, and while it waits every other project's
-  // writes queue behind it: wait a few seconds at most, then give up (see below)
-  await sql`SET LOCAL lock_timeout = '5s'`.execute(db);
-  const { rows: wanted } = await sql<{ name: string }>`
-    SELECT DISTINCT substr(f, length('variables.') + 1) AS name FROM merge_rules, unnest(fields) f WHERE f LIKE 'variables.%'
-  `.execute(db);
-  const { rows: present } = await sql<{ indexname: string }>`
-    SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'contacts' AND indexname LIKE 'contacts_by_variable_%'
-  `.execute(db);
-  const want = new Map(wanted.map((w) => [variableIndexName(w.name), w.name]));
-  const have = new Set(present.map((p) => p.indexname));
-  for (const [index, name] of want) {
-    if (have.has(index)) continue;
-    try {
-      await sql`
-        CREATE INDEX ${sql.id(index)} ON contacts (project_id, ${variableKey('contacts', name)})
-        WHERE state = 'active' AND variables ? ${sql.lit(name)}
-      `.execute(db);
-    } catch (err) {
-      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
-      throw new DomainError('contacts_busy', `a long transaction on contacts kept the index of variables.${name} from being built; try again in a moment`);
-    }
-  }
-  // an index no rule reads is dropped when that takes no wait; otherwise it stays until a later change of rules
-  for (const index of have) {
-    if (want.has(index)) continue;
-    await sql`SAVEPOINT drop_variable_index`.execute(db);
-    try {
-      await sql`SET LOCAL lock_timeout = '200ms'`.execute(db);
-      await sql`DROP INDEX ${sql.id(index)}`.execute(db);
-      await sql`RELEASE SAVEPOINT drop_variable_index`.execute(db);
-    } catch (err) {
-      if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
-      await sql`ROLLBACK TO SAVEPOINT drop_variable_index`.execute(db);
-    }
-  }
-}
-
-const LOCK_NOT_AVAILABLE = '55P03';
 
 // ---- the values of a field, and who holds a value ----------------------------------------------------
 

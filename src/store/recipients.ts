@@ -1,35 +1,8 @@
 import { sql } from 'kysely';
 import type { Channel } from '../domain/channels.js';
-import type { BotRow } from './bots.js';
-import type { MessageRow } from './conversations.js';
-import type { Db, Tx } from './database.js';
+import type { Db } from './database.js';
 
-// Messenger webhooks and outbound messages (docs/messengers.md, docs/links.md).
-
-/**
- * The connected bot a messenger's webhook names by id alone: it cannot send our API key, so no project
- * yet. A disconnected bot is not found: its webhooks answer as for an unknown bot.
- */
-export async function selectBotById(db: Db, botId: string): Promise<BotRow | undefined> {
-  return db.selectFrom('bots').selectAll().where('id', '=', botId).where('disconnected_at', 'is', null).executeTakeFirst();
-}
-
-/** Records who subscribed to or left a bot (Viber's window is open while subscribed), in one statement. */
-export async function recordSubscriptions(
-  db: Db,
-  projectId: string,
-  botId: string,
-  changes: ReadonlyArray<{ externalUserId: string; subscribed: boolean }>,
-): Promise<void> {
-  const latest = new Map(changes.map((c) => [c.externalUserId, c.subscribed]));
-  if (latest.size === 0) return;
-  const rows = sql.join([...latest].map(([user, subscribed]) => sql`(${user}::text, ${subscribed}::boolean)`));
-  await sql`
-    UPDATE identities i SET subscribed = v.subscribed
-    FROM (VALUES ${rows}) AS v (external_user_id, subscribed)
-    WHERE i.project_id = ${projectId} AND i.bot_id = ${botId} AND i.external_user_id = v.external_user_id
-  `.execute(db);
-}
+// Who an outgoing message goes to, and which channels' windows are open (docs/messengers.md).
 
 export interface Recipient {
   conversation_id: string;
@@ -100,35 +73,4 @@ export async function selectWindowStates(db: Db, projectId: string, contactId: s
     .where('i.project_id', '=', projectId)
     .where('i.contact_id', '=', contactId)
     .execute() as Promise<Array<{ channel: Channel; last_inbound_at: Date | null; subscribed: boolean | null; unreachable_at: Date | null }>>;
-}
-
-export interface OutboundMessage {
-  projectId: string;
-  id: string;
-  conversationId: string;
-  identityId: string;
-  text: string;
-  /** `queued` for the sending worker (given up after `giveUpMs`), `handed_over` to the host */
-  deliveryState: 'queued' | 'handed_over';
-  giveUpMs?: number;
-}
-
-// Outbound texts carry no attachments yet; the answer has the same shape as a listed message.
-export const MESSAGE_COLUMNS = sql.raw("id, conversation_id, identity_id, direction, text, payload, external_message_id, delivery_state, delivery_error, referral, created_at, '[]'::json AS attachments");
-
-/** Stores an outbound message and marks the conversation active, in one statement. */
-export async function insertOutboundMessage(db: Db | Tx, m: OutboundMessage): Promise<MessageRow> {
-  const queued = m.deliveryState === 'queued';
-  const result = await sql<MessageRow>`
-    WITH stored AS (
-      INSERT INTO messages (project_id, id, conversation_id, identity_id, direction, text, delivery_state, send_next_at, send_give_up_at)
-      VALUES (${m.projectId}, ${m.id}, ${m.conversationId}, ${m.identityId}, 'out', ${m.text}, ${m.deliveryState},
-        ${queued ? sql`now()` : null}, ${queued ? sql`now() + ${m.giveUpMs ?? 0}::int * interval '1 millisecond'` : null})
-      RETURNING ${MESSAGE_COLUMNS}
-    ), bumped AS (
-      UPDATE conversations SET last_message_at = now() WHERE project_id = ${m.projectId} AND id = ${m.conversationId}
-    )
-    SELECT ${MESSAGE_COLUMNS} FROM stored
-  `.execute(db);
-  return result.rows[0];
 }
