@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/store/database.js';
-import { ensureProjectForKey, generateApiKey } from '../src/usecases/create-project.js';
+import { generateApiKey } from '../src/domain/api-keys.js';
+import { ensureProjectForKey } from '../src/usecases/create-project.js';
 import { runCli, spawnCli } from './helpers/process.js';
 
 // `omnimerge import` killed with SIGKILL in the middle and run again on the same file writes no second

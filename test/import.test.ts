@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/store/database.js';
-import { generateApiKey, ensureProjectForKey } from '../src/usecases/create-project.js';
+import { generateApiKey } from '../src/domain/api-keys.js';
+import { ensureProjectForKey } from '../src/usecases/create-project.js';
 import { createMergeRule } from '../src/usecases/merge-rules.js';
 import { runCli } from './helpers/process.js';
 

@@ -3,7 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES, CHANNELS, messagingWindow, parseChannel, recommendChannel, type Channel } from '../src/domain/channels.js';
 import { normalizeEmail, normalizePhone } from '../src/domain/normalize.js';
-import { decodeCursor, toPage } from '../src/usecases/page.js';
+import { decodeCursor, toPage } from '../src/usecases/views/page.js';
 import { newId } from '../src/ids.js';
 
 // Valid numbers of a few regions, built from their national significant numbers.

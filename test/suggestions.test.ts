@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestMerge, type MergeProposal } from '../src/usecases/suggest-merge.js';
+import { suggestMerge, type MergeProposal } from '../src/usecases/steps/suggest-merge.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;

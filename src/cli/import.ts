@@ -7,7 +7,7 @@ import { importContactId } from '../domain/import-ids.js';
 import { openStore, type Store } from '../store/database.js';
 import { beginImport, finishImport } from '../store/imports.js';
 import { findProjectIdByKeyHash } from '../store/projects.js';
-import { hashApiKey } from '../usecases/create-project.js';
+import { hashApiKey } from '../domain/api-keys.js';
 import { dedupeContacts } from '../usecases/dedupe-contacts.js';
 import { importContacts } from '../usecases/import-contacts.js';
 import { openContactFile } from './contact-file.js';

@@ -52,7 +52,9 @@ export async function selectRecords<K extends RecordKind>(db: Db, projectId: str
 }
 
 /** True when the message is in one of the contact's conversations (a scheduled job must be the contact's own). */
-export function messageOfContact(projectId: string, contactId: string, messageId: string): RawBuilder<unknown> {
+/** The guard of a record that names a message of the contact (always true when it names none). */
+export function messageOfContact(projectId: string, contactId: string, messageId: string | undefined): RawBuilder<unknown> {
+  if (messageId === undefined) return sql`true`;
   return sql`EXISTS (
     SELECT 1 FROM messages m JOIN conversations v ON v.project_id = m.project_id AND v.id = m.conversation_id
     WHERE m.project_id = ${projectId} AND m.id = ${messageId} AND v.contact_id = ${contactId})`;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Driver, type LogEvent, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type LogEvent, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
@@ -158,6 +158,16 @@ export function afterCommit(tx: Tx, hook: CommitHook): void {
   const hooks = commitHooks.get(tx);
   if (hooks) hooks.push(hook);
   else hook();
+}
+
+/** Runs `work` and undoes its writes (a savepoint rolled back), keeping the caller's transaction. */
+export async function rolledBack<T>(tx: Tx, savepoint: string, work: () => Promise<T>): Promise<T> {
+  await sql`SAVEPOINT ${sql.id(savepoint)}`.execute(tx);
+  try {
+    return await work();
+  } finally {
+    await sql`ROLLBACK TO SAVEPOINT ${sql.id(savepoint)}`.execute(tx);
+  }
 }
 
 /**

@@ -60,7 +60,7 @@ export async function moveRows(tx: Tx, scope: JournalScope, kind: MoveKind, move
 }
 
 /** Deletes the rows `where` picks (alias `t`), keeping them whole in the journal; answers how many. */
-export async function deleteKept(tx: Tx, scope: JournalScope, kind: DeleteKind, move: Move, using: RawBuilder<unknown> | null, where: RawBuilder<unknown>): Promise<number> {
+async function deleteKept(tx: Tx, scope: JournalScope, kind: DeleteKind, move: Move, using: RawBuilder<unknown> | null, where: RawBuilder<unknown>): Promise<number> {
   const { projectId: p, mergeId } = scope;
   const { rows } = await sql<{ n: number }>`
     WITH gone AS (
@@ -73,6 +73,25 @@ export async function deleteKept(tx: Tx, scope: JournalScope, kind: DeleteKind, 
     RETURNING cardinality(ids) AS n
   `.execute(tx);
   return rows.reduce((sum, r) => sum + Number(r.n), 0);
+}
+
+/** Deletes the scheduled jobs (references of kind scheduled_message) of the messages of FROM's conversations, kept for an undo. */
+export async function deleteScheduledMessages(tx: Tx, scope: JournalScope, move: Move): Promise<number> {
+  return deleteKept(
+    tx,
+    scope,
+    'scheduled_message',
+    move,
+    sql`messages m, conversations v`,
+    sql`t.kind = 'scheduled_message' AND m.project_id = t.project_id AND m.id = t.message_id
+        AND v.project_id = m.project_id AND v.id = m.conversation_id AND v.contact_id = ${move.old}`,
+  );
+}
+
+/** Deletes FROM's conversations emptied into TO's, kept for an undo. */
+export async function deleteJoinedConversations(tx: Tx, scope: JournalScope, move: Move, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await deleteKept(tx, scope, 'joined_conversation', move, null, sql`t.id = ANY(${uuidArray(ids)})`);
 }
 
 /** The kinds a merge journaled, so an undo sends statements only for those. */

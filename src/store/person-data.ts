@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from './database.js';
-import { uuidArray } from './sql.js';
+import { jsonb, uuidArray } from './sql.js';
 
 // Everything stored about one person (docs/privacy.md): the rows an export reads and an erasure
 // deletes. A person is a contact with every contact merged into it (they are the same person), their
@@ -166,4 +166,24 @@ export async function deletePersonRows(tx: Tx, projectId: string, ids: PersonIds
     if (deleted > 0) counts[table.table] = deleted;
   }
   return counts;
+}
+
+/** The audit entry of an erasure: ids and counts, no personal data. */
+export async function insertErasure(
+  tx: Tx,
+  projectId: string,
+  e: { id: string; contactId: string; erasedContactIds: string[]; erased: Record<string, number>; actor: string; at: Date },
+): Promise<void> {
+  await tx
+    .insertInto('contact_erasures')
+    .values({
+      project_id: projectId,
+      id: e.id,
+      contact_id: e.contactId,
+      erased_contact_ids: jsonb(e.erasedContactIds),
+      erased: jsonb(e.erased),
+      actor: e.actor,
+      created_at: e.at,
+    })
+    .execute();
 }

@@ -4,7 +4,7 @@ import { completeSuggestedLinks } from '../store/links.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectSurvivors } from '../store/contacts.js';
 import { decideSuggestion, lockSuggestion, type SuggestionRow } from '../store/suggestions.js';
-import { finishLink } from './complete-merge-link.js';
+import { finishLink } from './steps/complete-merge-link.js';
 import { mergeContacts, type MergeResult } from './merge-contacts.js';
 
 /** The suggestion, refused unless it still waits for a decision. */

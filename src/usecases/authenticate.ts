@@ -1,6 +1,6 @@
 import type { Store } from '../store/database.js';
 import { findProjectIdByKeyHash } from '../store/projects.js';
-import { hashApiKey } from './create-project.js';
+import { hashApiKey } from '../domain/api-keys.js';
 
 const REMEMBER_MS = 60_000;
 

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { assertActiveContact, contactNotFound } from '../domain/contact-errors.js';
 import { DomainError } from '../domain/errors.js';
 import { contactExists, lockContact, selectContactCard } from '../store/contacts.js';
@@ -13,8 +12,8 @@ import {
 } from '../store/contact-records.js';
 import { selectConversation } from '../store/conversations.js';
 import type { Db, Store, Tx } from '../store/database.js';
-import { contactCardView, type ContactCardView } from './get-contact.js';
-import { decodeCursor, toPage, type Page } from './page.js';
+import { contactCardView, type ContactCardView } from './views/contact-card.js';
+import { decodeCursor, toPage, type Page } from './views/page.js';
 
 // Notes, contact events, references, conversation events and preferences: written to an active contact
 // under its lock, so a merge running at the same time cannot leave them behind on the merged one.
@@ -34,8 +33,7 @@ export async function addContactRecord<K extends ContactRecordKind>(store: Store
     if (kind === 'references' && (values.kind === 'scheduled_message') !== (messageId !== undefined)) {
       throw new DomainError('invalid_request', 'a reference of kind scheduled_message needs the message_id of the message it sends; other kinds take none');
     }
-    const guard = messageId === undefined ? sql`true` : messageOfContact(projectId, contactId, messageId);
-    const row = await insertRecord(tx, projectId, kind, contactId, values, guard);
+    const row = await insertRecord(tx, projectId, kind, contactId, values, messageOfContact(projectId, contactId, messageId));
     if (!row) throw new DomainError('message_not_found', `no message ${messageId} in the conversations of contact ${contactId}`);
     return row;
   });

@@ -4,8 +4,8 @@ import type { Store } from '../store/database.js';
 import { insertContact, selectContactCard } from '../store/contacts.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
-import { contactCardView, type ContactCardView } from './get-contact.js';
+import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './steps/apply-rules.js';
+import { contactCardView, type ContactCardView } from './views/contact-card.js';
 
 /** A new contact; the merge rules run on it (docs/rules.md), so the answer may be the older contact it joined. */
 export async function createContact(store: Store, projectId: string, input: ContactInput): Promise<ContactCardView & { rules?: RuleOutcome }> {

@@ -5,7 +5,7 @@ import { isMergeToken } from '../links/secrets.js';
 import type { Store } from '../store/database.js';
 import { selectInviteSecret } from '../store/projects.js';
 import { requireLinkable } from './create-merge-link.js';
-import { findBot } from './find-bot.js';
+import { findBot } from './steps/find-bot.js';
 
 // docs/links.md: an invite link for a bot carrying data (`p`, `e`, `eId`, `v`) or a raw payload (the client's
 // external id), at most 64 characters of Base64URL — signature included: links made here are signed with

@@ -9,7 +9,7 @@ import type { Store } from '../store/database.js';
 import { insertMergeLink, selectFirstBotOfChannel } from '../store/links.js';
 import { selectSettings } from '../store/projects.js';
 import { requireChannel } from './connect-bot.js';
-import { findBot } from './find-bot.js';
+import { findBot } from './steps/find-bot.js';
 import { assertActiveContact } from '../domain/contact-errors.js';
 
 // docs/links.md `get_merge_link(client_type, tag, group)`: a link that moves a known contact to another

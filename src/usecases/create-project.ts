@@ -1,16 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { generateApiKey, hashApiKey } from '../domain/api-keys.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
 import { findProjectIdByKeyHash, insertApiKey, insertProject } from '../store/projects.js';
-
-/** Keys are stored as their SHA-256: a key is 256 random bits, so a fast hash is enough to make a leak useless. */
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-export function generateApiKey(): string {
-  return `om_${randomBytes(32).toString('base64url')}`;
-}
 
 /** A new project with its first API key; the key is shown only here. */
 export async function createProject(store: Store, name: string): Promise<{ project_id: string; api_key: string }> {

@@ -5,8 +5,8 @@ import type { Store, Tx } from '../store/database.js';
 import { selectRules, type MergeRuleRow } from '../store/merge-rules.js';
 import { analyzeContactTables, selectSharedKeys } from '../store/rule-matches.js';
 import { selectSettings } from '../store/projects.js';
-import { mergeClusters } from './merge-clusters.js';
-import { suggestMerge } from './suggest-merge.js';
+import { mergeClusters } from './steps/merge-clusters.js';
+import { suggestMerge } from './steps/suggest-merge.js';
 
 // docs/rules.md bulk dedupe: all rules over the whole base at once. Finding the clusters is set-based (one
 // GROUP BY per rule over the contacts' values, then connected components in memory); each cluster is

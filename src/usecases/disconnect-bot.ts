@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { markBotDisconnected, selectBot } from '../store/bots.js';
 import type { Store } from '../store/database.js';
 import { botView, type BotView, type MessengerAccounts } from './connect-bot.js';
-import { forgetBot } from './find-bot.js';
+import { forgetBot } from './steps/find-bot.js';
 
 export interface WebhookRemoval {
   /** true: the messenger was told to stop; false: it could not be (see message); null: nothing to tell */

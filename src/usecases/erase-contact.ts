@@ -1,10 +1,9 @@
 import { assertActiveContact } from '../domain/contact-errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
-import { jsonb } from '../store/sql.js';
 import { lockContactsInOrder } from '../store/merges.js';
 import { enqueueEvents } from '../store/outbox.js';
-import { deletePersonRows, selectPersonIds } from '../store/person-data.js';
+import { deletePersonRows, insertErasure, selectPersonIds } from '../store/person-data.js';
 
 // `DELETE /v1/contacts/{id}?erase=true` (docs/privacy.md): the person is erased for good — the contact,
 // the contacts merged into it, their identities, conversations, messages, notes, tags, events, references,
@@ -32,18 +31,7 @@ export async function eraseContact(store: Store, projectId: string, contactId: s
     const ids = await selectPersonIds(tx, projectId, contactId);
     const erased = await deletePersonRows(tx, projectId, ids);
     const view: ErasureView = { erasure_id: newId(), contact_id: contactId, erased_contact_ids: ids.contacts, erased, erased_at: new Date() };
-    await tx
-      .insertInto('contact_erasures')
-      .values({
-        project_id: projectId,
-        id: view.erasure_id,
-        contact_id: contactId,
-        erased_contact_ids: jsonb(ids.contacts),
-        erased: jsonb(erased),
-        actor,
-        created_at: view.erased_at,
-      })
-      .execute();
+    await insertErasure(tx, projectId, { id: view.erasure_id, contactId, erasedContactIds: ids.contacts, erased, actor, at: view.erased_at });
     await enqueueEvents(tx, projectId, [
       { type: 'contact.erased', contactId, data: { contact_id: contactId, erased_contact_ids: ids.contacts, erasure_id: view.erasure_id } },
     ]);

@@ -1,6 +1,7 @@
 import type { Store } from '../store/database.js';
 import { selectPersonIds, selectPersonRows } from '../store/person-data.js';
-import { getContact, type ContactCardView } from './get-contact.js';
+import { getContact } from './get-contact.js';
+import type { ContactCardView } from './views/contact-card.js';
 
 // `GET /v1/contacts/{id}/export` (docs/privacy.md): everything stored about one person as one JSON
 // document — the card, then every row of every table that holds the person's data, read in one

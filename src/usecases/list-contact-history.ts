@@ -1,7 +1,7 @@
 import { contactExists } from '../store/contacts.js';
 import type { Db } from '../store/database.js';
 import { selectHistory, type HistoryRow } from '../store/history.js';
-import { decodeCursor, toPage, type Page } from './page.js';
+import { decodeCursor, toPage, type Page } from './views/page.js';
 import { contactNotFound } from '../domain/contact-errors.js';
 
 /** Merges (both directions), unmerges and undos of a contact and of the contacts merged into it, newest first. */

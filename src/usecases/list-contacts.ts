@@ -2,7 +2,7 @@ import { normalizeEmail, normalizePhone } from '../domain/normalize.js';
 import type { Db } from '../store/database.js';
 import { selectContacts, type ContactRow } from '../store/contacts.js';
 import { selectSettings } from '../store/projects.js';
-import { decodeCursor, toPage, type Page } from './page.js';
+import { decodeCursor, toPage, type Page } from './views/page.js';
 
 export interface ContactQuery {
   phone?: string;

@@ -1,7 +1,7 @@
 import type { Db } from '../store/database.js';
 import { contactExists } from '../store/contacts.js';
 import { selectConversations, type ConversationRow } from '../store/conversations.js';
-import { decodeCursor, toPage, type Page } from './page.js';
+import { decodeCursor, toPage, type Page } from './views/page.js';
 import { contactNotFound } from '../domain/contact-errors.js';
 
 /** A contact's conversations, newest first. */

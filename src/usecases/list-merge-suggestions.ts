@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import { selectSuggestions, type SuggestionRow } from '../store/suggestions.js';
-import { decodeCursor, toPage, type Page } from './page.js';
+import { decodeCursor, toPage, type Page } from './views/page.js';
 
 /** Suggestions newest first, by status (`pending`, `approved`, `rejected`) and contact when asked. */
 export async function listMergeSuggestions(

@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/database.js';
 import { selectConversation } from '../store/conversations.js';
 import { selectMessages, type MessageRow } from '../store/messages.js';
-import { decodeCursor, toPage, type Page } from './page.js';
+import { decodeCursor, toPage, type Page } from './views/page.js';
 
 /** A conversation's messages, oldest first unless `order=desc`. */
 export async function listMessages(

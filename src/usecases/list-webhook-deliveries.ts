@@ -3,7 +3,7 @@ import type { Store } from '../store/database.js';
 import type { DeliveryStatus } from '../store/schema.js';
 import { selectDeliveries, type DeliveryRow } from '../store/webhooks.js';
 import { requireEndpoint } from './create-webhook-endpoint.js';
-import type { Page } from './page.js';
+import type { Page } from './views/page.js';
 
 export interface ListDeliveriesQuery {
   status?: DeliveryStatus;

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { assertActiveContact } from '../domain/contact-errors.js';
 import { DomainError } from '../domain/errors.js';
 import { planMerge, type MergePlan } from '../domain/merge-policy.js';
@@ -6,9 +5,8 @@ import { mergeRecords, type MergeCounts, type MovedRows, type RuleEvidence } fro
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
 import { mergeReasonLabel, merges } from '../metrics.js';
-import { afterCommit, type Tx } from '../store/database.js';
-import { deleteKept, moveRows, type JournalScope } from '../store/merge-journal.js';
-import { uuidArray } from '../store/sql.js';
+import { afterCommit, rolledBack, type Store, type Tx } from '../store/database.js';
+import { deleteJoinedConversations, deleteScheduledMessages, moveRows, type JournalScope } from '../store/merge-journal.js';
 import {
   countConversationContents,
   lockContactsInOrder,
@@ -18,7 +16,7 @@ import {
   writeMerges,
   type LockedContact,
 } from '../store/merges.js';
-import { contactCardView, type ContactCardView } from './get-contact.js';
+import { contactCardView, type ContactCardView } from './views/contact-card.js';
 
 export type { MergeCounts };
 
@@ -45,13 +43,18 @@ export interface MergeResult {
   moved: MergeCounts;
 }
 
+/** `POST /v1/contacts/merge`: one merge in a transaction of its own. */
+export async function mergeTwoContacts(store: Store, projectId: string, request: MergeRequest): Promise<MergeResult> {
+  return store.transaction((tx) => mergeContacts(tx, projectId, request));
+}
+
 /**
  * docs/merging.md: moves everything of FROM into TO inside the caller's transaction, so links, rules and
  * suggestions merge as one step of their own work. A dry run does the same merge and rolls it back, so it
  * answers exactly what a merge would do.
  */
 export async function mergeContacts(tx: Tx, projectId: string, request: MergeRequest): Promise<MergeResult> {
-  if (request.dryRun) return rolledBack(tx, async () => ({ ...(await merge(tx, projectId, request)), merge_id: null, dry_run: true }));
+  if (request.dryRun) return rolledBack(tx, 'merge_dry_run', async () => ({ ...(await merge(tx, projectId, request)), merge_id: null, dry_run: true }));
   const result = await merge(tx, projectId, request);
   afterCommit(tx, () => merges.inc({ reason: mergeReasonLabel(request.reason) }));
   return result;
@@ -92,21 +95,11 @@ async function moveRowsOf(tx: Tx, scope: JournalScope, plan: MergePlan): Promise
   const contents = await countConversationContents(tx, p, from);
 
   // Scheduled jobs of the messages TO inherits are dropped (kept in the journal for an undo).
-  const scheduledDeleted = await deleteKept(
-    tx,
-    scope,
-    'scheduled_message',
-    contactMove[0],
-    sql`messages m, conversations v`,
-    sql`t.kind = 'scheduled_message' AND m.project_id = t.project_id AND m.id = t.message_id
-        AND v.project_id = m.project_id AND v.id = m.conversation_id AND v.contact_id = ${from}`,
-  );
+  const scheduledDeleted = await deleteScheduledMessages(tx, scope, contactMove[0]);
   await moveRows(tx, scope, 'message', joins);
   await moveRows(tx, scope, 'conversation_event', joins);
   const joinedIds = plan.conversations_joined.map((j) => j.from);
-  if (joinedIds.length > 0) {
-    await deleteKept(tx, scope, 'joined_conversation', contactMove[0], null, sql`t.id = ANY(${uuidArray(joinedIds)})`);
-  }
+  await deleteJoinedConversations(tx, scope, contactMove[0], joinedIds);
   await setLastActivity(tx, p, plan.conversations_bumped);
 
   return {
@@ -121,14 +114,4 @@ async function moveRowsOf(tx: Tx, scope: JournalScope, plan: MergePlan): Promise
     references: await moveRows(tx, scope, 'reference', contactMove),
     scheduled_messages_deleted: scheduledDeleted,
   };
-}
-
-/** Runs `work` and undoes its writes, keeping the caller's transaction. */
-async function rolledBack<T>(tx: Tx, work: () => Promise<T>): Promise<T> {
-  await sql`SAVEPOINT merge_dry_run`.execute(tx);
-  try {
-    return await work();
-  } finally {
-    await sql`ROLLBACK TO SAVEPOINT merge_dry_run`.execute(tx);
-  }
 }

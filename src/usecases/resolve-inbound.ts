@@ -9,11 +9,11 @@ import { inboundResolutions } from '../metrics.js';
 import { insertIdentityWithContact, touchKnownIdentity, type IdentityKey, type ProfileValues } from '../store/identities.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { applyInviteData, type UntrustedSource } from './apply-invite-data.js';
-import { completeLink } from './complete-merge-link.js';
-import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
-import { findBot } from './find-bot.js';
-import { contactCreatedEvent } from './inbound-events.js';
+import { applyInviteData, type UntrustedSource } from './steps/apply-invite-data.js';
+import { completeLink } from './steps/complete-merge-link.js';
+import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './steps/apply-rules.js';
+import { findBot } from './steps/find-bot.js';
+import { contactCreatedEvent } from './steps/inbound-events.js';
 
 /** An inbound message in normalized form (docs/api.md `POST /v1/inbound`); messenger adapters produce the same. */
 export interface InboundInput {

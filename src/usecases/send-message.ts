@@ -7,7 +7,7 @@ import type { Store, Tx } from '../store/database.js';
 import { selectRecipient, selectWindowStates, type Recipient } from '../store/recipients.js';
 import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectMessage } from '../store/outgoing.js';
-import { findBot } from './find-bot.js';
+import { findBot } from './steps/find-bot.js';
 
 // docs/links.md, docs/messengers.md, docs/api.md `POST /v1/conversations/{id}/messages`: a text into a conversation, queued for the
 // messenger's API when the bot has a token (the sending worker, src/events/outgoing.ts, sends it),

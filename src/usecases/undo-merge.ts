@@ -19,7 +19,7 @@ import {
 } from '../store/merges.js';
 import { insertHistory } from '../store/history.js';
 import { enqueueEvents } from '../store/outbox.js';
-import { contactCardView, type ContactCardView } from './get-contact.js';
+import { contactCardView, type ContactCardView } from './views/contact-card.js';
 
 export interface UndoResult {
   merge_id: string;

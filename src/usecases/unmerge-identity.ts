@@ -7,7 +7,7 @@ import { insertHistory } from '../store/history.js';
 import { lockContactsInOrder, selectContactStates } from '../store/merges.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectIdentitiesByRecentInbound, untieIdentity } from '../store/unmerges.js';
-import { contactCardView, type ContactCardView } from './get-contact.js';
+import { contactCardView, type ContactCardView } from './views/contact-card.js';
 
 export interface UnmergeResult {
   /** the new contact that now owns the identity */

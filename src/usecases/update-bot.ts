@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { updateBotRow, type BotChange } from '../store/bots.js';
 import type { Store } from '../store/database.js';
 import { botView, type BotView, type StartParam } from './connect-bot.js';
-import { forgetBot } from './find-bot.js';
+import { forgetBot } from './steps/find-bot.js';
 
 export interface UpdateBotInput {
   name?: string | null;

@@ -4,8 +4,8 @@ import type { Store } from '../store/database.js';
 import { lockContact, replaceTags, selectContactCard, updateContactFields } from '../store/contacts.js';
 import { enqueueEvents } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
-import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './apply-rules.js';
-import { contactCardView, type ContactCardView } from './get-contact.js';
+import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './steps/apply-rules.js';
+import { contactCardView, type ContactCardView } from './views/contact-card.js';
 
 const MATCHED_FIELDS = ['phone', 'email', 'external_id', 'variables'] as const;
 

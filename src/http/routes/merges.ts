@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { listContactHistory } from '../../usecases/list-contact-history.js';
-import { mergeContacts } from '../../usecases/merge-contacts.js';
+import { mergeTwoContacts } from '../../usecases/merge-contacts.js';
 import { undoMerge } from '../../usecases/undo-merge.js';
 import { unmergeIdentity } from '../../usecases/unmerge-identity.js';
 import { LinkData, MergeRecord } from '../event-schemas.js';
@@ -95,9 +95,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     },
     async (request) => {
       const { from_contact_id, to_contact_id, dry_run } = request.body;
-      return store.transaction((tx) =>
-        mergeContacts(tx, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run }),
-      );
+      return mergeTwoContacts(store, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run });
     },
   );
 

@@ -1,8 +1,8 @@
-import { newId } from '../ids.js';
-import type { Tx } from '../store/database.js';
-import { insertHistory } from '../store/history.js';
-import { enqueueEvents } from '../store/outbox.js';
-import { insertSuggestion, type SuggestionRow } from '../store/suggestions.js';
+import { newId } from '../../ids.js';
+import type { Tx } from '../../store/database.js';
+import { insertHistory } from '../../store/history.js';
+import { enqueueEvents } from '../../store/outbox.js';
+import { insertSuggestion, type SuggestionRow } from '../../store/suggestions.js';
 
 export interface MergeProposal {
   /** what found the pair: a completed link or a merge rule */

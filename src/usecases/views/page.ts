@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 // Cursors are opaque to callers: the id of the last item of the page, encoded.
 

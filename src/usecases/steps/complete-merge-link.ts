@@ -1,10 +1,10 @@
-import type { Channel } from '../domain/channels.js';
-import { judgeLink, MAX_WRONG_CODES_PER_HOUR, type LinkVerdict } from '../links/link-policy.js';
-import { startParameter } from '../links/link-table.js';
-import { findMergeCodes, hashSecret, isMergeToken } from '../links/secrets.js';
-import { newId } from '../ids.js';
-import { linksCompleted } from '../metrics.js';
-import { afterCommit, type Tx } from '../store/database.js';
+import type { Channel } from '../../domain/channels.js';
+import { judgeLink, MAX_WRONG_CODES_PER_HOUR, type LinkVerdict } from '../../links/link-policy.js';
+import { startParameter } from '../../links/link-table.js';
+import { findMergeCodes, hashSecret, isMergeToken } from '../../links/secrets.js';
+import { newId } from '../../ids.js';
+import { linksCompleted } from '../../metrics.js';
+import { afterCommit, type Tx } from '../../store/database.js';
 import {
   claimLink,
   countRecentCodeFailures,
@@ -12,13 +12,13 @@ import {
   lockLinksBySecret,
   selectMessageConversation,
   type MergeLinkRow,
-} from '../store/links.js';
-import { insertHistory } from '../store/history.js';
-import type { OutboxEvent } from '../store/outbox.js';
-import { selectSettings } from '../store/projects.js';
-import { selectSurvivors } from '../store/contacts.js';
-import { mergeContacts } from './merge-contacts.js';
-import type { InboundContext, InboundStep } from './resolve-inbound.js';
+} from '../../store/links.js';
+import { insertHistory } from '../../store/history.js';
+import type { OutboxEvent } from '../../store/outbox.js';
+import { selectSettings } from '../../store/projects.js';
+import { selectSurvivors } from '../../store/contacts.js';
+import { mergeContacts } from '../merge-contacts.js';
+import type { InboundContext, InboundStep } from '../resolve-inbound.js';
 import { suggestMerge } from './suggest-merge.js';
 
 // inbound resolution step 3 (docs/concepts.md) and merge links (docs/links.md): a merge token or code came back, so the identity that brought it is the person

@@ -1,7 +1,7 @@
-import { selectContactCard } from '../store/contacts.js';
-import type { OutboxEvent } from '../store/outbox.js';
-import { contactCardView } from './get-contact.js';
-import type { InboundContext } from './resolve-inbound.js';
+import { selectContactCard } from '../../store/contacts.js';
+import type { OutboxEvent } from '../../store/outbox.js';
+import { contactCardView } from '../views/contact-card.js';
+import type { InboundContext } from '../resolve-inbound.js';
 
 /**
  * `contact.created` for the contact an inbound message made: the same shape as for a contact made by the

@@ -1,10 +1,10 @@
-import { blockedForms } from '../domain/merge-rules.js';
-import type { Settings } from '../domain/settings.js';
-import type { Tx } from '../store/database.js';
-import { selectRules, type MergeRuleRow } from '../store/merge-rules.js';
-import { lockMatchKeys, selectKeyMatches, type KeyMatch } from '../store/rule-matches.js';
-import { selectSettings } from '../store/projects.js';
-import { mergeContacts } from './merge-contacts.js';
+import { blockedForms } from '../../domain/merge-rules.js';
+import type { Settings } from '../../domain/settings.js';
+import type { Tx } from '../../store/database.js';
+import { selectRules, type MergeRuleRow } from '../../store/merge-rules.js';
+import { lockMatchKeys, selectKeyMatches, type KeyMatch } from '../../store/rule-matches.js';
+import { selectSettings } from '../../store/projects.js';
+import { mergeContacts } from '../merge-contacts.js';
 import { suggestMerge } from './suggest-merge.js';
 
 /** What the rules did for one changed contact (docs/rules.md), returned with the contact. */

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DomainError } from '../domain/errors.js';
-import { requireEmail, requirePhone } from '../domain/normalize.js';
-import { decodeInvitePayload, verifySignedPayload, type DecodedPayload } from '../links/invite-payload.js';
-import { LINKS, startParameter } from '../links/link-table.js';
-import { isMergeToken } from '../links/secrets.js';
-import { writeInviteValues, type InviteValues } from '../store/links.js';
-import { selectInviteSecret, selectSettings } from '../store/projects.js';
-import type { InboundContext, InboundStep } from './resolve-inbound.js';
+import { DomainError } from '../../domain/errors.js';
+import { requireEmail, requirePhone } from '../../domain/normalize.js';
+import { decodeInvitePayload, verifySignedPayload, type DecodedPayload } from '../../links/invite-payload.js';
+import { LINKS, startParameter } from '../../links/link-table.js';
+import { isMergeToken } from '../../links/secrets.js';
+import { writeInviteValues, type InviteValues } from '../../store/links.js';
+import { selectInviteSecret, selectSettings } from '../../store/projects.js';
+import type { InboundContext, InboundStep } from '../resolve-inbound.js';
 
 // inbound resolution step 4 (docs/concepts.md), invite links and the bot settings start_param, trust_start_data (docs/links.md): the data an invite link carried is
 // written to the contact (the phone normalized); a payload that is not such JSON is the client's

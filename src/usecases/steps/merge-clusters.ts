@@ -1,12 +1,12 @@
-import { DomainError } from '../domain/errors.js';
-import { planMerge, type MergeSide } from '../domain/merge-policy.js';
-import { mergeRecords, NOTHING_MOVED, type MergeRecords } from '../domain/merge-records.js';
-import type { Cluster } from '../domain/merge-rules.js';
-import { newId } from '../ids.js';
-import { merges as mergesCounted } from '../metrics.js';
-import { afterCommit, type Tx } from '../store/database.js';
-import { lockContactsInOrder, selectClusterSides, writeMerges } from '../store/merges.js';
-import type { MergeRuleRow } from '../store/merge-rules.js';
+import { DomainError } from '../../domain/errors.js';
+import { planMerge, type MergeSide } from '../../domain/merge-policy.js';
+import { mergeRecords, NOTHING_MOVED, type MergeRecords } from '../../domain/merge-records.js';
+import type { Cluster } from '../../domain/merge-rules.js';
+import { newId } from '../../ids.js';
+import { merges as mergesCounted } from '../../metrics.js';
+import { afterCommit, type Tx } from '../../store/database.js';
+import { lockContactsInOrder, selectClusterSides, writeMerges } from '../../store/merges.js';
+import type { MergeRuleRow } from '../../store/merge-rules.js';
 import { mergeByRule } from './apply-rules.js';
 
 /**

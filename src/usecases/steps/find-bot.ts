@@ -1,6 +1,6 @@
-import { DomainError } from '../domain/errors.js';
-import type { Store } from '../store/database.js';
-import { selectBot, type BotRow } from '../store/bots.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Store } from '../../store/database.js';
+import { selectBot, type BotRow } from '../../store/bots.js';
 
 const REMEMBER_MS = 30_000;
 const remembered = new WeakMap<Store, Map<string, { bot: BotRow; until: number }>>();
