@@ -12,14 +12,6 @@ export interface Settings {
   max_shared: number;
 }
 
-export const DEFAULT_SETTINGS: Settings = {
-  merge_mode: 'auto',
-  default_region: null,
-  link_ttl_s: 7 * 24 * 3600,
-  blocked_values: [],
-  max_shared: 20,
-};
-
 /** Applies a partial change, refusing values that make no sense; returns the whole new settings. */
 export function changeSettings(current: Settings, change: Partial<Settings>): Settings {
   const next = { ...current, ...change };

@@ -13,7 +13,7 @@ import {
 import { selectConversation } from '../store/conversations.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { contactCardView, type ContactCardView } from './views/contact-card.js';
-import { decodeCursor, toPage, type Page } from './views/page.js';
+import { readPage, type Page } from './views/page.js';
 
 // Notes, contact events, references, conversation events and preferences: written to an active contact
 // under its lock, so a merge running at the same time cannot leave them behind on the merged one.
@@ -60,8 +60,7 @@ export async function listRecords<K extends RecordKind>(db: Db, projectId: strin
       ? new DomainError('conversation_not_found', `no conversation ${parentId} in this project`)
       : contactNotFound(parentId);
   }
-  const limit = query.limit ?? 50;
-  return toPage(await selectRecords(db, projectId, kind, parentId, { after: decodeCursor(query.cursor), limit: limit + 1 }), limit);
+  return readPage(query, (page) => selectRecords(db, projectId, kind, parentId, page));
 }
 
 /** Replaces the contact's communication preferences whole. */

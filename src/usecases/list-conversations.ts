@@ -1,7 +1,7 @@
 import type { Db } from '../store/database.js';
 import { contactExists } from '../store/contacts.js';
 import { selectConversations, type ConversationRow } from '../store/conversations.js';
-import { decodeCursor, toPage, type Page } from './views/page.js';
+import { readPage, type Page } from './views/page.js';
 import { contactNotFound } from '../domain/contact-errors.js';
 
 /** A contact's conversations, newest first. */
@@ -12,6 +12,5 @@ export async function listConversations(
   query: { cursor?: string; limit?: number },
 ): Promise<Page<ConversationRow>> {
   if (!(await contactExists(db, projectId, contactId))) throw contactNotFound(contactId);
-  const limit = query.limit ?? 50;
-  return toPage(await selectConversations(db, projectId, contactId, { after: decodeCursor(query.cursor), limit: limit + 1 }), limit);
+  return readPage(query, (page) => selectConversations(db, projectId, contactId, page));
 }

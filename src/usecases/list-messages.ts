@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/database.js';
 import { selectConversation } from '../store/conversations.js';
 import { selectMessages, type MessageRow } from '../store/messages.js';
-import { decodeCursor, toPage, type Page } from './views/page.js';
+import { readPage, type Page } from './views/page.js';
 
 /** A conversation's messages, oldest first unless `order=desc`. */
 export async function listMessages(
@@ -13,7 +13,5 @@ export async function listMessages(
 ): Promise<Page<MessageRow>> {
   const conversation = await selectConversation(db, projectId, conversationId);
   if (!conversation) throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
-  const limit = query.limit ?? 50;
-  const rows = await selectMessages(db, projectId, conversationId, { after: decodeCursor(query.cursor), limit: limit + 1, order: query.order ?? 'asc' });
-  return toPage(rows, limit);
+  return readPage(query, (page) => selectMessages(db, projectId, conversationId, { ...page, order: query.order ?? 'asc' }));
 }

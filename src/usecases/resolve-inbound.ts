@@ -11,7 +11,7 @@ import { enqueueEvents, type OutboxEvent } from '../store/outbox.js';
 import { selectSettings } from '../store/projects.js';
 import { applyInviteData, type UntrustedSource } from './steps/apply-invite-data.js';
 import { completeLink } from './steps/complete-merge-link.js';
-import { applyRules as runRules, ruleOutcomeMatters, type RuleOutcome } from './steps/apply-rules.js';
+import { applyRules, ruleOutcomeMatters, type RuleOutcome } from './steps/apply-rules.js';
 import { findBot } from './steps/find-bot.js';
 import { contactCreatedEvent } from './steps/inbound-events.js';
 
@@ -204,12 +204,12 @@ export const announceNewContact: InboundStep = async (ctx) => {
  * inbound resolution step 4 (docs/concepts.md): after the profile or invite data changed the contact, the merge rules run; when the
  * contact is merged into an older one, the answer names the survivor.
  */
-export const applyRules: InboundStep = async (ctx) => {
+export const runMergeRules: InboundStep = async (ctx) => {
   if (!ctx.contactChanged) return;
-  const outcome = await runRules(ctx.tx, ctx.projectId, ctx.result.contact_id, undefined, ctx.untrusted);
+  const outcome = await applyRules(ctx.tx, ctx.projectId, ctx.result.contact_id, undefined, ctx.untrusted);
   if (!ruleOutcomeMatters(outcome)) return;
   ctx.result.contact_id = outcome.contact_id;
   ctx.result.rules = outcome;
 };
 
-export const DEFAULT_STEPS: InboundStep[] = [announceNewContact, completeLink, applyInviteData, applyRules];
+export const DEFAULT_STEPS: InboundStep[] = [announceNewContact, completeLink, applyInviteData, runMergeRules];

@@ -1,12 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { addContactRecord, addConversationEvent, listRecords, setPreferences, type ContactRecordKind } from '../../usecases/contact-records.js';
-import { ContactCard, errorResponses, FreeJsonInput, Id, Nullable, Page, PageQuery } from '../schemas.js';
+import { ContactCard, errorResponses, FreeJsonInput, Id, Nullable, Page, PageQuery, Timestamp } from '../schemas.js';
 
 // What a contact carries besides its fields, written and read here so that every rule of a merge
 // (docs/merging.md) can be seen through the API: notes, contact events, references, conversation events, preferences.
 
-const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 const Data = Type.Record(Type.String(), Type.Unknown(), { description: 'free JSON object' });
 const DataInput = FreeJsonInput('free JSON object');
 const Params = Type.Object({ id: Id });

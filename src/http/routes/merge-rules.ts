@@ -2,14 +2,14 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { Store } from '../../store/database.js';
 import { dedupeContacts } from '../../usecases/dedupe-contacts.js';
 import { createMergeRule, deleteMergeRule, listMergeRules, reportSharedValues } from '../../usecases/merge-rules.js';
-import { errorResponses, Id, List, SharedValue } from '../schemas.js';
+import { errorResponses, Id, List, SharedValue, Timestamp } from '../schemas.js';
 
 // Merge rules, the shared-values report and the bulk dedupe (docs/rules.md).
 
 const Rule = Type.Object({
   id: Id,
   fields: Type.Array(Type.String(), { description: 'phone, email, external_id or variables.<name>; all must be equal' }),
-  created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }),
+  created_at: Timestamp,
 }, { title: 'MergeRule', description: 'contacts equal on every field are one person' });
 
 const Cluster = Type.Object({

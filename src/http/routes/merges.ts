@@ -5,7 +5,7 @@ import { mergeTwoContacts } from '../../usecases/merge-contacts.js';
 import { undoMerge } from '../../usecases/undo-merge.js';
 import { unmergeIdentity } from '../../usecases/unmerge-identity.js';
 import { LinkData, MergeRecord } from '../event-schemas.js';
-import { ContactCard, errorResponses, Id, MergeCounts, Nullable, Page, PageQuery } from '../schemas.js';
+import { ContactCard, errorResponses, Id, MergeCounts, Nullable, Page, PageQuery, Timestamp } from '../schemas.js';
 
 // Merges over HTTP (docs/merging.md): merge (or its dry run), undo a merge from its journal, untie an identity, history.
 
@@ -63,7 +63,7 @@ const HISTORY_KINDS: Array<{ kind: string; title: string; description: string; d
 const HistoryEntry = Type.Union(
   HISTORY_KINDS.map(({ kind, title, description, data }) =>
     Type.Object(
-      { id: Id, kind: Type.Literal(kind), contact_id: Id, other_contact_id: Nullable(Id), data, created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }) },
+      { id: Id, kind: Type.Literal(kind), contact_id: Id, other_contact_id: Nullable(Id), data, created_at: Timestamp },
       { title, description },
     ),
   ),

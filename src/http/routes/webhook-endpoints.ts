@@ -6,11 +6,10 @@ import { deleteWebhookEndpoint } from '../../usecases/delete-webhook-endpoint.js
 import { listWebhookDeliveries } from '../../usecases/list-webhook-deliveries.js';
 import { listWebhookEndpoints } from '../../usecases/list-webhook-endpoints.js';
 import { retryWebhookDelivery } from '../../usecases/retry-webhook-delivery.js';
-import { errorResponses, Id, List, Nullable, Page, PageQuery } from '../schemas.js';
+import { errorResponses, Id, List, Nullable, Page, PageQuery, Timestamp } from '../schemas.js';
 
 // Webhook endpoints and their delivery log (docs/events.md).
 
-const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 
 const WebhookEndpoint = Type.Object({
   id: Id,

@@ -22,3 +22,15 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number): Page
   const more = rows.length > limit;
   return { items, next_cursor: more ? Buffer.from(items[items.length - 1].id, 'utf8').toString('base64url') : null };
 }
+
+/** The page size when a list call names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** A page of a list: `read` gets the cursor's id and one row more than the page holds. */
+export async function readPage<T extends { id: string }>(
+  query: { cursor?: string; limit?: number },
+  read: (page: { after: string | null; limit: number }) => Promise<T[]>,
+): Promise<Page<T>> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  return toPage(await read({ after: decodeCursor(query.cursor), limit: limit + 1 }), limit);
+}
