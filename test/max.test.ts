@@ -107,6 +107,22 @@ describe('connecting a MAX bot with its token', () => {
     expect(max.subscriptions.get(maxBot.token) ?? []).toEqual([]);
   });
 
+  it('without a public URL still checks the token with GET /me, subscribes nothing, and says what to do', async () => {
+    const local = await startServer({ messengerApiUrls: { max: max.url } });
+    try {
+      const { api } = await local.project();
+      const maxBot = newMaxBot();
+      const created = await api('POST', '/v1/bots', { channel: 'max', token: maxBot.token });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ handle: maxBot.username, has_secret: false });
+      expect(created.body.setup).toMatchObject({ callback_url: null, webhook_registered: false });
+      expect(created.body.setup.next_step).toMatch(/set OMNIMERGE_PUBLIC_URL .* or call POST \/subscriptions yourself with the url <the public URL of this server>\/v1\/channels\/max\/.*; give a secret when connecting, to pass it as secret$/);
+      expect(max.subscriptions.get(maxBot.token) ?? []).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('unsubscribes on DELETE /v1/bots/{id}, keeps the contact, and refuses the webhook from then on', async () => {
     const { api, maxBot, bot } = await connected();
     expect((await deliver(maxBot.token, fixture('message-created-text'))).status).toBe(200);

@@ -10,6 +10,8 @@ export interface WebhookSetup {
   registers: boolean;
   /** the secret the messenger sends back, made by omnimerge when none is given (Telegram's secret_token) */
   makesSecret: boolean;
+  /** the messenger's name for that secret in its registration call (Telegram's secret_token, MAX's secret) */
+  secretField?: string;
   /** what the messenger accepts as that secret, when it is passed to it */
   secretPattern?: { pattern: RegExp; rule: string };
   /** Meta's Verify Token: made when none is given and shown once, to paste beside the callback URL */
@@ -37,9 +39,9 @@ const META = (where: string): WebhookSetup => ({
 });
 
 export const WEBHOOK_SETUP: Partial<Record<Channel, WebhookSetup>> = {
-  telegram: { registers: true, makesSecret: true, secretPattern: TELEGRAM_SECRET_TOKEN, makesVerifyToken: false, messenger: 'Telegram', where: 'setWebhook', secret: null },
+  telegram: { registers: true, makesSecret: true, secretField: 'secret_token', secretPattern: TELEGRAM_SECRET_TOKEN, makesVerifyToken: false, messenger: 'Telegram', where: 'setWebhook', secret: null },
   viber: { registers: true, makesSecret: false, makesVerifyToken: false, messenger: 'Viber', where: 'set_webhook', secret: null },
-  max: { registers: true, makesSecret: true, secretPattern: MAX_SECRET, makesVerifyToken: false, messenger: 'MAX', where: 'POST /subscriptions', secret: null },
+  max: { registers: true, makesSecret: true, secretField: 'secret', secretPattern: MAX_SECRET, makesVerifyToken: false, messenger: 'MAX', where: 'POST /subscriptions', secret: null },
   facebook: META("the Meta app's Messenger > Webhooks settings (subscribe the page to messages, messaging_postbacks and messaging_referrals)"),
   instagram: META("the Meta app's Instagram > Webhooks settings (subscribe to messages and messaging_postbacks)"),
   whatsapp: META("the Meta app's WhatsApp > Configuration > Webhook (subscribe to messages)"),
@@ -90,7 +92,7 @@ export function nextStep(state: SetupState): string {
       steps.push(
         `set OMNIMERGE_PUBLIC_URL (or serve --public-url) to the https address ${setup.messenger} reaches this server at and connect the bot again, ` +
           `or call ${setup.where} yourself with the url ${url}` +
-          (setup.makesSecret ? (state.hasSecret ? ' and the secret you gave as secret_token' : '; give a secret when connecting, to pass it as secret_token') : ''),
+          (setup.makesSecret ? (state.hasSecret ? ` and the secret you gave as ${setup.secretField}` : `; give a secret when connecting, to pass it as ${setup.secretField}`) : ''),
       );
     }
   } else {
