@@ -184,6 +184,20 @@ describe('MAX webhooks', () => {
     ]);
   });
 
+  it('keeps a user id past JSON\'s safe integers exactly (int64 in the schema), and answers to it', async () => {
+    const { api, maxBot } = await connected();
+    const text = JSON.stringify(fixture('message-created-text')).replace('"user_id":59021047', '"user_id":9007199254740993');
+    expect(text).toContain('9007199254740993');
+    expect((await deliver(maxBot.token, text)).status).toBe(200);
+    const [contact] = await contactsOf(api);
+    const card = await api('GET', `/v1/contacts/${contact.id}`);
+    expect(card.body.identities[0].external_user_id).toBe('9007199254740993');
+    const conversations = await api('GET', `/v1/contacts/${contact.id}/conversations`);
+    const sent = await api('POST', `/v1/conversations/${conversations.body.items[0].id}/messages?wait=true`, { text: 'ok' });
+    expect(sent.body.delivery_state).toBe('sent');
+    expect(max.requests.filter((r) => r.path === '/messages' && r.authorization === maxBot.token).map((r) => r.query.get('user_id'))).toEqual(['9007199254740993']);
+  });
+
   it('acknowledges group messages, button presses, edits and stops with 200 and stores nothing', async () => {
     const { api, maxBot } = await connected();
     for (const name of ['message-created-chat', 'message-callback', 'message-edited', 'bot-stopped']) {

@@ -11,8 +11,14 @@ import { callApi, defined, DeliveryRefused, emptyWebhook, forged, geoUri, header
 // Only a person's message in a dialog with the bot is stored (docs/messengers.md): edits, removals,
 // button callbacks, chat membership, group chats and channels are acknowledged and ignored.
 
+// user and chat ids are int64 (schema `UserId`, `ChatId`): one past JSON's safe integers is read as text
+// (readMaxJson), so it is kept exactly
+const Int64 = Type.Union([Type.Integer(), Type.String({ pattern: '^-?\\d+$' })]);
+const BIG_ID = /("(?:user_id|chat_id)"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+const readMaxJson = (text: string) => JSON.parse(text.replace(BIG_ID, '$1"$2"'));
+
 const User = Type.Object({
-  user_id: Type.Integer(),
+  user_id: Int64,
   first_name: Type.String(),
   last_name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   username: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -23,7 +29,7 @@ type MaxUser = Static<typeof User>;
 const Attachment = Type.Object({ type: Type.String() }, { additionalProperties: true });
 const Message = Type.Object({
   sender: Type.Optional(Type.Union([User, Type.Null()])),
-  recipient: Type.Object({ chat_type: Type.String(), chat_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])), user_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
+  recipient: Type.Object({ chat_type: Type.String(), chat_id: Type.Optional(Type.Union([Int64, Type.Null()])), user_id: Type.Optional(Type.Union([Int64, Type.Null()])) }),
   timestamp: Type.Integer(),
   body: Type.Object({
     mid: Type.String({ minLength: 1 }),
@@ -36,7 +42,7 @@ type MaxMessage = Static<typeof Message>;
 
 const Update = Type.Object({ update_type: Type.String(), timestamp: Type.Integer() });
 const MessageCreated = Type.Object({ message: Message });
-const BotStarted = Type.Object({ chat_id: Type.Integer(), user: User, payload: Type.Optional(Type.Union([Type.String(), Type.Null()])), timestamp: Type.Integer() });
+const BotStarted = Type.Object({ chat_id: Int64, user: User, payload: Type.Optional(Type.Union([Type.String(), Type.Null()])), timestamp: Type.Integer() });
 
 type Item = Record<string, any>;
 
@@ -86,7 +92,7 @@ function attachmentsOf(message: MaxMessage): InboundAttachment[] {
 function ownPhone(message: MaxMessage, sender: MaxUser): string | undefined {
   for (const a of message.body.attachments ?? []) {
     const payload = (a as Item).payload;
-    if (a.type !== 'contact' || payload?.max_info?.user_id !== sender.user_id) continue;
+    if (a.type !== 'contact' || payload?.max_info?.user_id === undefined || String(payload.max_info.user_id) !== String(sender.user_id)) continue;
     const phone = vcardPhone(payload.vcf_info);
     const normalized = phone ? normalizePhone(phone, null) : null;
     if (normalized) return normalized;
@@ -150,6 +156,7 @@ const auth = (token: string) => ({ authorization: token });
 
 export const max: MessengerAdapter = {
   defaultApiUrl: 'https://platform-api2.max.ru',
+  decode: readMaxJson,
 
   verify(request, bot) {
     const secret = requireKey(bot, bot.secret, 'secret (the secret given to POST /subscriptions)');

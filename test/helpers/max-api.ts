@@ -156,7 +156,8 @@ export async function startMaxApi(options: { publicUrl: string }): Promise<MaxAp
       const response = await fetch(target, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(sent === null ? {} : { 'x-max-bot-api-secret': sent }) },
-        body: JSON.stringify(update),
+        // a string is sent as it is (ids past JSON's safe integers)
+        body: typeof update === 'string' ? update : JSON.stringify(update),
       });
       return { status: response.status, body: await response.text(), contentType: response.headers.get('content-type'), url: target };
     },
