@@ -123,6 +123,20 @@ describe('connecting a MAX bot with its token', () => {
     }
   });
 
+  it("answers 502 webhook_not_registered with MAX's reason when it refuses a URL that is not https://, and keeps nothing", async () => {
+    const plain = await startServer({ messengerApiUrls: { max: max.url }, publicUrl: 'http://omnimerge.example.ru' });
+    try {
+      const { api } = await plain.project();
+      const maxBot = newMaxBot();
+      const refused = await api('POST', '/v1/bots', { channel: 'max', token: maxBot.token });
+      expect(refused.status).toBe(502);
+      expect(refused.body.error).toMatchObject({ code: 'webhook_not_registered', message: expect.stringContaining('400: proto.payload: url: must start with https://') });
+      expect((await api('GET', '/v1/bots?include_disconnected=true')).body.items).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('unsubscribes on DELETE /v1/bots/{id}, keeps the contact, and refuses the webhook from then on', async () => {
     const { api, maxBot, bot } = await connected();
     expect((await deliver(maxBot.token, fixture('message-created-text'))).status).toBe(200);
