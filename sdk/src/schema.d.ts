@@ -608,7 +608,7 @@ export interface paths {
         put?: never;
         /**
          * An invite link carrying data into the bot
-         * @description data is encoded as Base64URL JSON without padding; the payload may be at most 64 characters (422 payload_too_long says by how much).
+         * @description data is encoded as Base64URL JSON without padding; the payload, with its 8-character signature, may be at most 64 characters — 128 on MAX, its limit for a start parameter (422 payload_too_long says by how much and which limit).
          */
         post: operations["createInviteLink"];
         delete?: never;
