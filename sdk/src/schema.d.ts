@@ -70,7 +70,7 @@ export interface paths {
         put?: never;
         /**
          * Connect a messenger account (bot) to the project
-         * @description With a Telegram token the handle is read from getMe (a refused token answers 422 invalid_bot_token). When the server knows its public URL (OMNIMERGE_PUBLIC_URL), Telegram's setWebhook (with a secret_token made here) and Viber's set_webhook are called at once; for facebook, instagram and whatsapp the answer's setup holds the callback URL and the verify token to paste. A messenger that cannot be reached or refuses answers 502 and nothing is kept.
+         * @description With a Telegram token the handle is read from getMe, with a MAX token from GET /me (a refused token answers 422 invalid_bot_token). When the server knows its public URL (OMNIMERGE_PUBLIC_URL), Telegram's setWebhook (with a secret_token made here), Viber's set_webhook and MAX's POST /subscriptions (with a secret made here) are called at once; for facebook, instagram and whatsapp the answer's setup holds the callback URL and the verify token to paste. A messenger that cannot be reached or refuses answers 502 and nothing is kept.
          */
         post: operations["createBot"];
         delete?: never;
@@ -608,7 +608,7 @@ export interface paths {
         put?: never;
         /**
          * An invite link carrying data into the bot
-         * @description data is encoded as Base64URL JSON without padding; the payload may be at most 64 characters (422 payload_too_long says by how much).
+         * @description data is encoded as Base64URL JSON without padding; the payload, with its 8-character signature, may be at most 64 characters — 128 on MAX, its limit for a start parameter (422 payload_too_long says by how much and which limit).
          */
         post: operations["createInviteLink"];
         delete?: never;
@@ -730,7 +730,7 @@ export interface paths {
         put?: never;
         /**
          * A messenger's own webhook
-         * @description Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks — verified with the bot's secret, then resolved like POST /v1/inbound; the tag message of a link completed here is sent through the bot (queued like any outgoing message). No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.
+         * @description Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks, MAX Bot API updates (X-Max-Bot-Api-Secret) — verified with the bot's secret, then resolved like POST /v1/inbound; the tag message of a link completed here is sent through the bot (queued like any outgoing message). No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.
          */
         post: operations["receiveChannelWebhook"];
         delete?: never;
@@ -789,7 +789,7 @@ export interface components {
              * @description an id this API gave out
              */
             id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             client_type: number | null;
             handle: string;
             name: string | null;
@@ -844,7 +844,7 @@ export interface components {
              * @description an id this API gave out
              */
             id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             /**
              * Format: uuid
              * @description an id this API gave out
@@ -968,7 +968,7 @@ export interface components {
             updated_at: string;
             identities: components["schemas"]["Identity"][];
             conversations_count: number;
-            recommended_channel: ("telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms") | null;
+            recommended_channel: ("telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms") | null;
             rules?: components["schemas"]["RuleOutcome"];
         };
         /** @description a contact's dialog on one bot */
@@ -988,7 +988,7 @@ export interface components {
              * @description an id this API gave out
              */
             bot_id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             /** Format: date-time */
             created_at: string;
             last_message_at: string | null;
@@ -1093,7 +1093,7 @@ export interface components {
              * @description an id this API gave out
              */
             id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             client_type: number | null;
             handle: string;
             name: string | null;
@@ -1137,7 +1137,7 @@ export interface components {
              * @description an id this API gave out
              */
             id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             client_type: number | null;
             handle: string;
             name: string | null;
@@ -1179,7 +1179,7 @@ export interface components {
             identity_id: string;
             /** @description suggested: manual mode, an operator decides */
             status: "completed" | "suggested";
-            channel?: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel?: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             tag?: string | null;
             /**
              * Format: uuid
@@ -1240,7 +1240,7 @@ export interface components {
         SendMessageAction: {
             /** @enum {string} */
             type: "send_message";
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             /**
              * Format: uuid
              * @description an id this API gave out
@@ -1619,7 +1619,7 @@ export interface components {
              * @description an id this API gave out
              */
             bot_id: string;
-            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+            channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
             tag: string | null;
             merge_id: string | null;
             from_contact_id: string | null;
@@ -1989,7 +1989,7 @@ export interface components {
                      * @description an id this API gave out
                      */
                     bot_id: string;
-                    channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                    channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
                     external_user_id: string;
                 } | null;
             };
@@ -2229,7 +2229,7 @@ export interface components {
                  * @description an id this API gave out
                  */
                 bot_id: string;
-                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
                 /**
                  * Format: uuid
                  * @description an id this API gave out
@@ -2277,7 +2277,7 @@ export interface components {
                  * @description an id this API gave out
                  */
                 bot_id: string;
-                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
                 /**
                  * Format: uuid
                  * @description an id this API gave out
@@ -2325,7 +2325,7 @@ export interface components {
                  * @description an id this API gave out
                  */
                 bot_id: string;
-                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
                 /**
                  * Format: uuid
                  * @description an id this API gave out
@@ -2376,7 +2376,7 @@ export interface components {
         SwitchToChannelEvent: {
             /** @description event id (digits); increases in the order events are published; the same on every delivery attempt */
             id: string;
-            type: "switch_to_telegram" | "switch_to_viber" | "switch_to_facebook" | "switch_to_whatsapp" | "switch_to_instagram" | "switch_to_vk" | "switch_to_odnoklassniki" | "switch_to_line" | "switch_to_webchat" | "switch_to_email" | "switch_to_sms";
+            type: "switch_to_telegram" | "switch_to_viber" | "switch_to_facebook" | "switch_to_whatsapp" | "switch_to_instagram" | "switch_to_vk" | "switch_to_odnoklassniki" | "switch_to_line" | "switch_to_max" | "switch_to_webchat" | "switch_to_email" | "switch_to_sms";
             /** Format: date-time */
             created_at: string;
             /**
@@ -2724,12 +2724,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
+                    /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, max, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
                     channel: string | number;
-                    /** @description Telegram bot username (read from getMe when a token is given), Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id */
+                    /** @description Telegram bot username (read from getMe when a token is given), Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id, MAX bot name (max.ru/<name>; read from GET /me when a token is given) */
                     handle?: string;
                     name?: string;
-                    /** @description verifies its webhooks; never returned. Telegram: setWebhook's secret_token (made when the webhook is registered without one); facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret */
+                    /** @description verifies its webhooks; never returned. Telegram: setWebhook's secret_token (made when the webhook is registered without one); facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret; max: the subscription secret sent in X-Max-Bot-Api-Secret (made when the webhook is registered without one) */
                     secret?: string;
                     /** @description sends messages (bot token, page or access token, Viber authentication token); never returned */
                     token?: string;
@@ -7000,7 +7000,7 @@ export interface operations {
                 "application/json": {
                     /** @description http or https URL that receives the POSTs */
                     url: string;
-                    /** @description "*" (the default) or any of contact.created, contact.updated, contact.merged, contact.unmerged, contact.erased, identity.linked, merge.suggested, merge.rejected, message.outbound, message.sent, message.failed, switch_to_telegram, switch_to_viber, switch_to_facebook, switch_to_whatsapp, switch_to_instagram, switch_to_vk, switch_to_odnoklassniki, switch_to_line, switch_to_webchat, switch_to_email, switch_to_sms */
+                    /** @description "*" (the default) or any of contact.created, contact.updated, contact.merged, contact.unmerged, contact.erased, identity.linked, merge.suggested, merge.rejected, message.outbound, message.sent, message.failed, switch_to_telegram, switch_to_viber, switch_to_facebook, switch_to_whatsapp, switch_to_instagram, switch_to_vk, switch_to_odnoklassniki, switch_to_line, switch_to_max, switch_to_webchat, switch_to_email, switch_to_sms */
                     events?: string[];
                     /** @description signs the deliveries; generated when not given */
                     secret?: string;
@@ -7623,7 +7623,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
+                    /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, max, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
                     channel: string | number;
                     /** @description a message for the client after the move; returned as a send_message action and in switch_to_<channel> */
                     tag?: string;
@@ -7900,7 +7900,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
+                    /** @description a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, max, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki) */
                     channel: string | number;
                     /** @description a message for the client after the move; returned as a send_message action and in switch_to_<channel> */
                     tag?: string;

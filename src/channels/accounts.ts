@@ -3,11 +3,12 @@ import { DomainError } from '../domain/errors.js';
 import type { MessengerAccount, MessengerAccounts } from '../usecases/connect-bot.js';
 import { ADAPTERS, type MessengerApiUrls } from './index.js';
 import { DeliveryRefused } from './kit.js';
+import { maxGetMe, maxSubscribe, maxUnsubscribe } from './max.js';
 import { telegramDeleteWebhook, telegramGetMe, telegramSetWebhook } from './telegram.js';
 import { viberSetWebhook, ViberTokenRefused } from './viber.js';
 
 // The messenger API calls that connect and disconnect a bot (POST /v1/bots, DELETE /v1/bots/{id}):
-// check the token, register the webhook, remove it. Messengers without such calls (Meta, VK, LINE)
+// check the token, register the webhook, remove it (Telegram, Viber, MAX). Messengers without such calls (Meta, VK, LINE)
 // take the callback URL in their consoles instead (src/domain/bot-setup.ts).
 
 /** A messenger's answer as the API's error: a refused token, a refusal, or no answer at all. */
@@ -28,6 +29,8 @@ async function asking<T>(messenger: string, what: string, call: () => Promise<T>
 /** Telegram answers 401 Unauthorized to a revoked or wrong token, 404 Not Found to a malformed one. */
 const telegramRefusedToken = (err: Error) => /^(401|404):/.test(err.message);
 const viberRefusedToken = (err: Error) => err instanceof ViberTokenRefused;
+/** MAX answers 401 (schema `Unauthorized`) when no token is given or it is invalid. */
+const maxRefusedToken = (err: Error) => /^401:/.test(err.message);
 
 /** Each messenger's account calls, given its API base URL. */
 const ACCOUNTS: Partial<Record<Channel, (api: string) => MessengerAccount>> = {
@@ -42,6 +45,16 @@ const ACCOUNTS: Partial<Record<Channel, (api: string) => MessengerAccount>> = {
   viber: (api) => ({
     register: (bot, url) => asking('Viber', `set_webhook to ${url}`, () => viberSetWebhook(api, bot.token, url), viberRefusedToken),
     unregister: (token) => asking('Viber', 'set_webhook with an empty url', () => viberSetWebhook(api, token, ''), viberRefusedToken),
+  }),
+  max: (api) => ({
+    identify: async (token) => {
+      const me = await asking('MAX', 'GET /me', () => maxGetMe(api, token), maxRefusedToken);
+      return { handle: me.username, name: me.name || null };
+    },
+    register: (bot, url) => asking('MAX', `POST /subscriptions for ${url}`, () => maxSubscribe(api, bot.token, url, bot.secret ?? ''), maxRefusedToken),
+    unregister: async (token, webhookPath) => {
+      await asking('MAX', 'DELETE /subscriptions', () => maxUnsubscribe(api, token, webhookPath), maxRefusedToken);
+    },
   }),
 };
 

@@ -2,6 +2,7 @@ import type { Channel } from '../domain/channels.js';
 import type { Connectors } from '../usecases/send-message.js';
 import { apiCallScope, DEFAULT_API_TIMEOUT_MS, type MessengerAdapter } from './kit.js';
 import { line } from './line.js';
+import { max } from './max.js';
 import { meta } from './meta.js';
 import { telegram } from './telegram.js';
 import { viber } from './viber.js';
@@ -19,6 +20,7 @@ export const ADAPTERS: Partial<Record<Channel, MessengerAdapter>> = {
   viber,
   vk,
   line,
+  max,
 };
 
 export type MessengerApiUrls = Partial<Record<Channel, string>>;

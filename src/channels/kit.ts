@@ -149,6 +149,8 @@ export class DeliveryDeferred extends Error {
 
 interface ApiCall {
   url: string;
+  /** POST unless given; a GET or DELETE sends no body */
+  method?: 'GET' | 'POST' | 'DELETE';
   headers?: Record<string, string>;
   json?: unknown;
   form?: Record<string, string>;
@@ -187,10 +189,12 @@ function retryAfterOf(response: Response, body: any): number | null {
  */
 export async function callApi(call: ApiCall, describe: (body: any) => string | undefined): Promise<any> {
   const timeoutMs = apiCallScope.getStore()?.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
+  const method = call.method ?? 'POST';
+  const withBody = method === 'POST';
   const response = await fetch(call.url, {
-    method: 'POST',
-    headers: { ...(call.form ? { 'content-type': 'application/x-www-form-urlencoded' } : { 'content-type': 'application/json' }), ...call.headers },
-    body: call.form ? new URLSearchParams(call.form).toString() : JSON.stringify(call.json),
+    method,
+    headers: { ...(!withBody ? {} : call.form ? { 'content-type': 'application/x-www-form-urlencoded' } : { 'content-type': 'application/json' }), ...call.headers },
+    body: !withBody ? undefined : call.form ? new URLSearchParams(call.form).toString() : JSON.stringify(call.json),
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();

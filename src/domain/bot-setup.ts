@@ -1,7 +1,7 @@
 import type { Channel } from './channels.js';
 
-// Connecting a bot in one step: how each messenger's webhook comes to point at omnimerge. Telegram and
-// Viber are registered by omnimerge itself with the bot's token, when it knows its public URL
+// Connecting a bot in one step: how each messenger's webhook comes to point at omnimerge. Telegram,
+// Viber and MAX are registered by omnimerge itself with the bot's token, when it knows its public URL
 // (OMNIMERGE_PUBLIC_URL); Meta, VK and LINE take the callback URL in their consoles, so the answer says
 // what to paste where.
 
@@ -10,6 +10,8 @@ export interface WebhookSetup {
   registers: boolean;
   /** the secret the messenger sends back, made by omnimerge when none is given (Telegram's secret_token) */
   makesSecret: boolean;
+  /** the messenger's name for that secret in its registration call (Telegram's secret_token, MAX's secret) */
+  secretField?: string;
   /** what the messenger accepts as that secret, when it is passed to it */
   secretPattern?: { pattern: RegExp; rule: string };
   /** Meta's Verify Token: made when none is given and shown once, to paste beside the callback URL */
@@ -24,6 +26,9 @@ export interface WebhookSetup {
 /** Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, `_` and `-`. */
 const TELEGRAM_SECRET_TOKEN = { pattern: /^[A-Za-z0-9_-]{1,256}$/, rule: "Telegram's secret_token: 1–256 characters of A–Z, a–z, 0–9, _ and -" };
 
+/** MAX's subscription secret (SubscriptionRequestBody.secret): 5–256 characters of A–Z, a–z, 0–9, `_` and `-`. */
+const MAX_SECRET = { pattern: /^[A-Za-z0-9_-]{5,256}$/, rule: "MAX's subscription secret: 5–256 characters of A–Z, a–z, 0–9, _ and -" };
+
 const META = (where: string): WebhookSetup => ({
   registers: false,
   makesSecret: false,
@@ -34,8 +39,9 @@ const META = (where: string): WebhookSetup => ({
 });
 
 export const WEBHOOK_SETUP: Partial<Record<Channel, WebhookSetup>> = {
-  telegram: { registers: true, makesSecret: true, secretPattern: TELEGRAM_SECRET_TOKEN, makesVerifyToken: false, messenger: 'Telegram', where: 'setWebhook', secret: null },
+  telegram: { registers: true, makesSecret: true, secretField: 'secret_token', secretPattern: TELEGRAM_SECRET_TOKEN, makesVerifyToken: false, messenger: 'Telegram', where: 'setWebhook', secret: null },
   viber: { registers: true, makesSecret: false, makesVerifyToken: false, messenger: 'Viber', where: 'set_webhook', secret: null },
+  max: { registers: true, makesSecret: true, secretField: 'secret', secretPattern: MAX_SECRET, makesVerifyToken: false, messenger: 'MAX', where: 'POST /subscriptions', secret: null },
   facebook: META("the Meta app's Messenger > Webhooks settings (subscribe the page to messages, messaging_postbacks and messaging_referrals)"),
   instagram: META("the Meta app's Instagram > Webhooks settings (subscribe to messages and messaging_postbacks)"),
   whatsapp: META("the Meta app's WhatsApp > Configuration > Webhook (subscribe to messages)"),
@@ -86,7 +92,7 @@ export function nextStep(state: SetupState): string {
       steps.push(
         `set OMNIMERGE_PUBLIC_URL (or serve --public-url) to the https address ${setup.messenger} reaches this server at and connect the bot again, ` +
           `or call ${setup.where} yourself with the url ${url}` +
-          (setup.makesSecret ? (state.hasSecret ? ' and the secret you gave as secret_token' : '; give a secret when connecting, to pass it as secret_token') : ''),
+          (setup.makesSecret ? (state.hasSecret ? ` and the secret you gave as ${setup.secretField}` : `; give a secret when connecting, to pass it as ${setup.secretField}`) : ''),
       );
     }
   } else {

@@ -22,6 +22,9 @@ export const CHANNELS = {
   vk: { seed: 0, window: ALWAYS, ownWebhook: true, maxText: 4096 },
   odnoklassniki: { seed: 8, window: ALWAYS, ownWebhook: false, maxText: null },
   line: { seed: null, window: ALWAYS, ownWebhook: true, maxText: 5000 },
+  // MAX Bot API (schema 0.0.33): a bot writes to a person who started it at any time, until they stop it
+  // (403); NewMessageBody.text is at most 4000 characters
+  max: { seed: null, window: ALWAYS, ownWebhook: true, maxText: 4000 },
   webchat: { seed: null, window: ALWAYS, ownWebhook: false, maxText: null },
   email: { seed: null, window: ALWAYS, ownWebhook: false, maxText: null },
   sms: { seed: null, window: ALWAYS, ownWebhook: false, maxText: null },

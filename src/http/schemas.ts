@@ -20,7 +20,7 @@ export const ErrorAnswer = (description: string) => Type.Ref(ErrorBody, { descri
 
 export const ChannelName = Type.Union(CHANNEL_NAMES.map((c) => Type.Literal(c)));
 export const ChannelInput = Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Integer({ minimum: 0, maximum: 1000 })], {
-  description: 'a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki)',
+  description: 'a channel name (telegram, viber, facebook, whatsapp, instagram, vk, odnoklassniki, line, max, webchat, email, sms) or its seed number (1 telegram, 2 viber, 3 facebook, 6 whatsapp, 10 instagram, 0 vk, 8 odnoklassniki)',
 });
 
 export const Bot = Type.Object(

@@ -2,9 +2,19 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 
 // docs/links.md (seed 003): an invite link carries JSON with the short keys p, e, eId, v, encoded Base64URL
-// without padding, at most 64 characters — Telegram's limit for a start parameter.
+// without padding, at most 64 characters — Telegram's limit for a start parameter; a messenger that takes
+// longer parameters (MAX: 128) names its own limit in the link table (src/links/link-table.ts).
 
 export const MAX_PAYLOAD_LENGTH = 64;
+
+/** How long a deep link's parameter may be, and whose limit that is (named in `payload_too_long`). */
+export interface PayloadLimit {
+  length: number;
+  /** e.g. "MAX's limit for a start parameter"; unnamed for the default */
+  what?: string;
+}
+
+const DEFAULT_LIMIT: PayloadLimit = { length: MAX_PAYLOAD_LENGTH };
 
 export interface InviteData {
   /** phone */
@@ -19,7 +29,7 @@ export interface InviteData {
 
 const KEYS = new Set(['p', 'e', 'eId', 'v']);
 
-export function encodeInvitePayload(data: InviteData, reserved = 0): string {
+export function encodeInvitePayload(data: InviteData, reserved = 0, limit: PayloadLimit = DEFAULT_LIMIT): string {
   const compact: InviteData = {};
   if (data.p !== undefined) compact.p = data.p;
   if (data.e !== undefined) compact.e = data.e;
@@ -27,7 +37,7 @@ export function encodeInvitePayload(data: InviteData, reserved = 0): string {
   if (data.v !== undefined && Object.keys(data.v).length > 0) compact.v = data.v;
   if (Object.keys(compact).length === 0) throw new DomainError('invalid_request', 'data must carry at least one of p, e, eId, v');
   const payload = Buffer.from(JSON.stringify(compact), 'utf8').toString('base64url');
-  requireFits(payload, reserved);
+  requireFits(payload, reserved, limit);
   return payload;
 }
 
@@ -35,14 +45,15 @@ export function encodeInvitePayload(data: InviteData, reserved = 0): string {
  * A raw payload (the seeds' clientExternalId) must fit the deep link and its alphabet too; `reserved`
  * characters are kept for the signature appended after it.
  */
-export function requireFits(payload: string, reserved = 0): void {
+export function requireFits(payload: string, reserved = 0, limit: PayloadLimit = DEFAULT_LIMIT): void {
   const length = payload.length + reserved;
-  if (length > MAX_PAYLOAD_LENGTH) {
-    const over = length - MAX_PAYLOAD_LENGTH;
+  if (length > limit.length) {
+    const over = length - limit.length;
     const signed = reserved > 0 ? ` with its ${reserved}-character signature` : '';
+    const whose = limit.what ? ` (${limit.what})` : '';
     throw new DomainError(
       'payload_too_long',
-      `the encoded payload is ${length} characters${signed}, ${over} over the limit of ${MAX_PAYLOAD_LENGTH}; shorten values or use shorter variable names (e.g. {"v":{"stage":"1"}})`,
+      `the encoded payload is ${length} characters${signed}, ${over} over the limit of ${limit.length}${whose}; shorten values or use shorter variable names (e.g. {"v":{"stage":"1"}})`,
     );
   }
   if (!/^[A-Za-z0-9_-]+$/.test(payload)) {

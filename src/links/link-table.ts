@@ -1,4 +1,5 @@
 import type { Channel } from '../domain/channels.js';
+import type { PayloadLimit } from './invite-payload.js';
 
 // docs/links.md: one table for every channel's deep links — the link format, and whether the
 // client brings a token back in the link's parameter or sends a code as text.
@@ -14,6 +15,8 @@ export interface LinkFormat {
   inviteReturnsIn: 'payload' | 'text';
   /** the invite link with a data payload (docs/links.md) */
   inviteLink: (handle: string, payload: string) => string;
+  /** the longest parameter the messenger passes on, when it is not Telegram's 64 (docs/links.md) */
+  payloadLimit?: PayloadLimit;
 }
 
 const q = encodeURIComponent;
@@ -61,6 +64,16 @@ export const LINKS: Partial<Record<Channel, LinkFormat>> = {
     returns: 'code',
     mergeLink: (number, { code }) => `https://wa.me/${digits(number)}?text=${q(code ?? '')}`,
     inviteLink: (number, payload) => `https://wa.me/${digits(number)}?text=${q(payload)}`,
+  },
+  // MAX Bot API schema 0.0.33, "Deep linking": max.ru/<bot name>?start=<payload> arrives as the
+  // bot_started update's `payload`; a payload over 128 characters is dropped, not passed to the bot
+  max: {
+    title: 'MAX',
+    inviteReturnsIn: 'payload',
+    returns: 'token',
+    mergeLink: (bot, { token }) => `https://max.ru/${bot}?start=${token}`,
+    inviteLink: (bot, payload) => `https://max.ru/${bot}?start=${payload}`,
+    payloadLimit: { length: 128, what: "MAX's limit for a start parameter: a longer one never reaches the bot" },
   },
   line: {
     title: 'LINE',

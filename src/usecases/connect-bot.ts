@@ -60,8 +60,8 @@ export interface MessengerAccount {
   identify?(token: string): Promise<{ handle: string; name: string | null }>;
   /** points the messenger's webhook at `url`, signed with the bot's secret */
   register?(bot: { token: string; secret: string | null }, url: string): Promise<void>;
-  /** stops the messenger's webhook */
-  unregister?(token: string): Promise<void>;
+  /** stops the messenger's webhook; `webhookPath` is the bot's (MAX removes its subscriptions to it by URL) */
+  unregister?(token: string, webhookPath: string): Promise<void>;
 }
 
 export type MessengerAccounts = Partial<Record<Channel, MessengerAccount>>;

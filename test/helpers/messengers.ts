@@ -13,6 +13,7 @@ export const SECRETS = {
   viber: 'viber-auth-token',
   vk: 'vk-secret-key', // the VK fixtures carry it in their "secret" field
   line: 'line-channel-secret',
+  max: 'max-subscription-secret',
 } as const;
 
 export type Messenger = keyof typeof SECRETS;
@@ -28,6 +29,7 @@ export const SIGN: Record<Messenger, (body: string, secret: string) => Record<st
   viber: (body, secret) => ({ 'x-viber-content-signature': hmac(secret, body, 'hex') }),
   vk: () => ({}),
   line: (body, secret) => ({ 'x-line-signature': hmac(secret, body, 'base64') }),
+  max: (_body, secret) => ({ 'x-max-bot-api-secret': secret }),
 };
 
 export function fixture(messenger: Messenger, name: string): string {

@@ -11,6 +11,7 @@ export const CHANNEL_LOOK: Record<Channel, { label: string; color: string; glyph
   vk: { label: 'VK', color: '#0077FF', glyph: 'vk' },
   odnoklassniki: { label: 'Odnoklassniki', color: '#EE8208', glyph: 'ok' },
   line: { label: 'LINE', color: '#06C755', glyph: 'L' },
+  max: { label: 'MAX', color: '#5B3DF5', glyph: 'M' },
   webchat: { label: 'Web chat', color: '#5B6770', glyph: '…' },
   email: { label: 'E-mail', color: '#6B7280', glyph: '@' },
   sms: { label: 'SMS', color: '#374151', glyph: '✉' },

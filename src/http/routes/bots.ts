@@ -48,7 +48,7 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
         tags: ['bots'],
         summary: 'Connect a messenger account (bot) to the project',
         description:
-          "With a Telegram token the handle is read from getMe (a refused token answers 422 invalid_bot_token). When the server knows its public URL (OMNIMERGE_PUBLIC_URL), Telegram's setWebhook (with a secret_token made here) and Viber's set_webhook are called at once; " +
+          "With a Telegram token the handle is read from getMe, with a MAX token from GET /me (a refused token answers 422 invalid_bot_token). When the server knows its public URL (OMNIMERGE_PUBLIC_URL), Telegram's setWebhook (with a secret_token made here), Viber's set_webhook and MAX's POST /subscriptions (with a secret made here) are called at once; " +
           "for facebook, instagram and whatsapp the answer's setup holds the callback URL and the verify token to paste. A messenger that cannot be reached or refuses answers 502 and nothing is kept.",
         body: Type.Object(
           {
@@ -57,7 +57,7 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
               Type.String({
                 minLength: 1,
                 maxLength: 200,
-                description: 'Telegram bot username (read from getMe when a token is given), Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id',
+                description: 'Telegram bot username (read from getMe when a token is given), Facebook page, Instagram username, WhatsApp number, Viber chatURI, VK group, LINE id, MAX bot name (max.ru/<name>; read from GET /me when a token is given)',
               }),
             ),
             name: Type.Optional(Type.String({ maxLength: 200 })),
@@ -65,7 +65,7 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
               Type.String({
                 maxLength: 500,
                 description:
-                  "verifies its webhooks; never returned. Telegram: setWebhook's secret_token (made when the webhook is registered without one); facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret",
+                  "verifies its webhooks; never returned. Telegram: setWebhook's secret_token (made when the webhook is registered without one); facebook, instagram, whatsapp: the Meta app secret; viber: the authentication token (the token is used when unset); vk: the Callback API secret key; line: the channel secret; max: the subscription secret sent in X-Max-Bot-Api-Secret (made when the webhook is registered without one)",
               }),
             ),
             token: Type.Optional(Type.String({ maxLength: 1000, description: 'sends messages (bot token, page or access token, Viber authentication token); never returned' })),

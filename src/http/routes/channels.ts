@@ -70,7 +70,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: 
         tags: ['channels'],
         summary: "A messenger's own webhook",
         description:
-          'Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks — ' +
+          'Telegram Update, Meta (facebook, instagram) and WhatsApp Cloud API notifications, Viber callbacks, VK Callback API events, LINE webhooks, MAX Bot API updates (X-Max-Bot-Api-Secret) — ' +
           "verified with the bot's secret, then resolved like POST /v1/inbound; the tag message of a link completed here is sent through the bot (queued like any outgoing message). No API key: the messenger signs the request instead. VK's confirmation is answered with the bot's confirmation_code, other VK events with `ok`.",
         security: [],
         params: Params,

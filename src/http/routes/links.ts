@@ -62,7 +62,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Out
         operationId: 'createInviteLink',
         tags: ['links'],
         summary: 'An invite link carrying data into the bot',
-        description: 'data is encoded as Base64URL JSON without padding; the payload may be at most 64 characters (422 payload_too_long says by how much).',
+        description: 'data is encoded as Base64URL JSON without padding; the payload, with its 8-character signature, may be at most 64 characters — 128 on MAX, its limit for a start parameter (422 payload_too_long says by how much and which limit).',
         params: Type.Object({ id: Id }),
         body: Type.Object(
           { data: Type.Optional(InviteData), payload: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'a raw payload: the client arrives with it as external_id' })) },

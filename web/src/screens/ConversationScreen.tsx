@@ -9,7 +9,7 @@ import { contactTitle, formatTime, referralText } from '../format';
 import { useAction, useLoad } from '../hooks';
 
 // The channels a merge link can be made for (docs/links.md).
-const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line'];
+const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line', 'max'];
 const PAGE = 100;
 
 async function loadConversation(contactId: string, conversationId: string) {
