@@ -63,6 +63,7 @@ export const ERROR_STATUS = {
   text_too_long: 422,
   recipient_unreachable: 422,
   message_not_failed: 409,
+  public_url_not_configured: 409,
   internal_error: 500,
 } as const;
 
