@@ -42,7 +42,7 @@ export function browserTests(serverOptions: () => TestServerOptions = () => ({})
   });
   return {
     enabled,
-    project: () => server!.project(),
+    project: (name?: string) => server!.project(name),
     /** Runs `use` on a fresh browser profile (its own sessionStorage) opened at the UI's sign-in page. */
     withPage: async (use: (page: Page) => Promise<void>) => {
       const { context, page } = await openUi(browser!, server!.url);
