@@ -176,6 +176,35 @@ describe('the "choose your messenger" page (docs/links.md)', () => {
     expect((await api('GET', `/v1/contacts/${contact.id}`)).body.identities).toEqual([]);
   });
 
+  it('follows its contact into the contact it was merged into, and disappears when the person is erased', async () => {
+    const { api, projectId } = await server.project();
+    const ann = await knownClient(api);
+    const survivor = (await api('POST', '/v1/contacts', { name: 'Ann B.' })).body;
+    const telegram = await connectMessengerBot(api, 'telegram');
+    const path = pathOf((await api('POST', `/v1/contacts/${ann.id}/landing-link`, {})).body.url);
+    expect((await api('POST', '/v1/contacts/merge', { from_contact_id: ann.id, to_contact_id: survivor.id })).status).toBe(200);
+
+    const token = new URL((await open(`${path}/telegram`)).location!).searchParams.get('start')!;
+    expect((await deliverWith('telegram', telegram, 'message-start', [/\/start \w+/, `/start ${token}`])).status).toBe(200);
+    expect((await api('GET', `/v1/contacts/${survivor.id}`)).body.identities).toEqual([expect.objectContaining({ channel: 'telegram' })]);
+
+    expect((await api('DELETE', `/v1/contacts/${survivor.id}?erase=true`)).status).toBe(200);
+    expect(await server.store.db.selectFrom('landing_links').select('id').where('project_id', '=', projectId).execute()).toEqual([]);
+    expect((await open(path)).status).toBe(404);
+  });
+
+  it('lets an operator name the bot of an invite from a chat by its handle (group)', async () => {
+    const { api } = await server.project();
+    const shop = await connectBot(api, 'telegram', 'shop_bot');
+    await connectBot(api, 'telegram', 'testbot');
+    const chat = (await api('POST', '/v1/inbound', { bot_id: shop.id, external_user_id: 'u1', text: 'hi' })).body;
+    const invite = await api('POST', `/v1/conversations/${chat.conversation_id}/invite`, { channel: 'telegram', group: 'testbot' });
+    expect(invite.status).toBe(201);
+    expect(invite.body.url).toMatch(/^https:\/\/t\.me\/testbot\?start=m-/);
+    const both = await api('POST', `/v1/conversations/${chat.conversation_id}/invite`, { channel: 'telegram', group: 'testbot', bot_id: shop.id });
+    expect([both.status, both.body.error.code]).toEqual([400, 'invalid_request']);
+  });
+
   it('says in plain words that an expired link expired, and makes no merge link for it', async () => {
     const { api, projectId } = await server.project();
     const contact = await knownClient(api);
