@@ -21,7 +21,7 @@ async function landingPath(api: Api): Promise<string> {
 }
 
 describe.skipIf(!ui.enabled)('the "choose your messenger" page in a browser', () => {
-  it('fits a 375 px phone with one button per messenger, each linking to its choice, and no QR code', async () => {
+  it('fits a 375 px phone with one button per messenger, each linking to its choice, and no QR code — with JavaScript off', async () => {
     const { api } = await ui.project('Flower Shop');
     const path = await landingPath(api);
     await ui.withPage(async (page) => {
@@ -48,7 +48,7 @@ describe.skipIf(!ui.enabled)('the "choose your messenger" page in a browser', ()
       await page.getByRole('link', { name: 'Instagram' }).click();
       await page.getByText('Open Instagram and send us this message:').waitFor();
       expect(await page.getByRole('link', { name: 'Open Instagram' }).getAttribute('href')).toMatch(/^https:\/\/ig\.me\/m\/flowershop\?ref=m-[\w-]{32}$/);
-    });
+    }, { javaScriptEnabled: false, viewport: PHONE });
   });
 
   it('shows a QR code of its own address on a desktop', async () => {
