@@ -116,6 +116,9 @@ describe('the "choose your messenger" page (docs/links.md)', () => {
     await connectMessengerBot(api, 'whatsapp', { handle: '+1 555 078 3881' });
     const path = pathOf((await api('POST', `/v1/contacts/${contact.id}/landing-link`, { tag: 'Welcome to Telegram!' })).body.url);
 
+    // a link checker's HEAD issues nothing
+    expect((await fetch(`${server.url}${path}/telegram`, { method: 'HEAD', redirect: 'manual' })).status).toBe(200);
+    expect(await mergeLinks(projectId)).toEqual([]);
     const click = await open(`${path}/telegram`);
     expect(click.status).toBe(303);
     const token = new URL(click.location!).searchParams.get('start')!;
@@ -226,7 +229,7 @@ describe('the "choose your messenger" page (docs/links.md)', () => {
   });
 
   it('answers an unknown link with a 404 page, not JSON', async () => {
-    for (const path of ['/l/AZJiVnhFd4C5ZZHzHaNWbQAAAAAAAAAAAAAAAAAAAAAA', '/l/not-a-token', '/l/AZJiVnhFd4C5ZZHzHaNWbQAAAAAAAAAAAAAAAAAAAAAA/telegram']) {
+    for (const path of ['/l/AZJiVnhFd4C5ZZHzHaNWbQAAAAAAAAAAAAAAAAAAAAAA', '/l/not-a-token', '/l/AZJiVnhFd4C5ZZHzHaNWbQAAAAAAAAAAAAAAAAAAAAAA/telegram', '/l/', '/l/a/b/c']) {
       const page = await open(path);
       expect(page.status).toBe(404);
       expect(page.contentType).toBe('text/html; charset=utf-8');

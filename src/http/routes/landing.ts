@@ -83,6 +83,11 @@ export const landingPageRoutes: FastifyPluginAsyncTypebox<{ store: Store; public
 
   app.get('/l/:token/:channel', { schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 100 }), channel: Type.String({ maxLength: 50 }) }) } }, async (request, reply) => {
     const { token, channel } = request.params;
+    // a link checker's HEAD must not issue a code: only a real click (GET) makes the merge link
+    if (request.method === 'HEAD') {
+      const page = await showLandingPage(store, token);
+      return page.state === 'open' ? sendPage(reply, 200, '') : sendClosed(reply, page);
+    }
     let choice;
     try {
       choice = await openLandingChannel(store, token, channel);
@@ -97,4 +102,7 @@ export const landingPageRoutes: FastifyPluginAsyncTypebox<{ store: Store; public
     }
     return sendClosed(reply, choice);
   });
+
+  // any other path under /l/ is a link cut short or mistyped: a page for a person, not the API's JSON
+  app.get('/l/*', { schema: { hide: true } }, async (_request, reply) => sendClosed(reply, { state: 'unknown' }));
 };
