@@ -30,7 +30,11 @@ async function open(path: string): Promise<Page> {
 
 /** The page path of a landing link's URL. */
 const pathOf = (url: string) => url.slice(PUBLIC_URL.length);
-const hrefs = (html: string) => [...html.matchAll(/<a class="button"[^>]* href="([^"]+)"/g)].map((m) => m[1]);
+/** The buttons' targets, resolved against the page's address as a browser does (the page links relatively). */
+const hrefs = (html: string, page = '/l/x') => [...html.matchAll(/<a class="button"[^>]* href="([^"]+)"/g)].map((m) => {
+  const url = new URL(m[1], `${PUBLIC_URL}${page}`);
+  return url.origin === PUBLIC_URL ? url.pathname : url.href;
+});
 
 async function knownClient(api: Api) {
   return (await api('POST', '/v1/contacts', { name: 'Ann', email: 'ann@example.com' })).body as { id: string };
@@ -70,7 +74,7 @@ describe('the "choose your messenger" page (docs/links.md)', () => {
     expect(page.html).toContain('Flower Shop');
     expect(page.html).toContain('Choose your messenger');
     const path = pathOf(link.body.url);
-    expect(hrefs(page.html)).toEqual([`${path}/telegram`, `${path}/whatsapp`, `${path}/vk`]);
+    expect(hrefs(page.html, path)).toEqual([`${path}/telegram`, `${path}/whatsapp`, `${path}/vk`]);
     // the QR code is the page's own public address
     const qr = (await QRCode.toString(link.body.url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })).replace(/^<\?xml[^>]*>/, '');
     expect(page.html).toContain(qr);
@@ -92,7 +96,7 @@ describe('the "choose your messenger" page (docs/links.md)', () => {
     expect(link.status).toBe(201);
     expect(link.body.channels).toEqual(['vk', 'telegram']);
     const path = pathOf(link.body.url);
-    expect(hrefs((await open(path)).html)).toEqual([`${path}/vk`, `${path}/telegram`]);
+    expect(hrefs((await open(path)).html, path)).toEqual([`${path}/vk`, `${path}/telegram`]);
 
     const click = await open(`${path}/telegram`);
     expect(click.status).toBe(303);

@@ -3,7 +3,8 @@ import type { LandingButton } from '../links/landing-buttons.js';
 
 // docs/links.md "One link for every messenger": the HTML of /l/<token>. One small document per answer, no
 // script, no external file: it loads at once on a weak phone connection and works with JavaScript off. The
-// QR code of the page's own address shows on wide screens only, for a client reading it on a computer.
+// QR code of the page's own address shows on wide screens only, for a client reading it on a computer. Links
+// between its pages are relative, so the page works behind a proxy that serves it under a path prefix.
 
 /** Each messenger's color; a channel added to the link table without one gets the neutral color. */
 const COLORS: Record<string, string> = {
@@ -44,7 +45,7 @@ const projectLine = (project: string) => (project ? `<p class="project">${escape
 export async function landingHtml(input: { project: string; token: string; pageUrl: string; buttons: LandingButton[]; expiresAt: Date }): Promise<string> {
   const qr = await QRCode.toString(input.pageUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
   const buttons = input.buttons
-    .map(({ channel, format }) => `<li><a class="button" style="background:${COLORS[channel] ?? NEUTRAL}" href="/l/${input.token}/${channel}">${escape(format.title)}</a></li>`)
+    .map(({ channel, format }) => `<li><a class="button" style="background:${COLORS[channel] ?? NEUTRAL}" href="${input.token}/${channel}">${escape(format.title)}</a></li>`)
     .join('');
   const list = input.buttons.length > 0
     ? `<ul aria-label="Messengers">${buttons}</ul>`
@@ -68,7 +69,7 @@ export function codeHtml(input: { project: string; token: string; button: Landin
     `<section>${projectLine(input.project)}<h1>Continue in ${escape(title)}</h1><p>${how}</p>` +
       `<code class="code" aria-label="Message to send">${escape(input.code)}</code>` +
       `<ul><li><a class="button" style="background:${COLORS[input.button.channel] ?? NEUTRAL}" href="${escape(input.url)}">Open ${escape(title)}</a></li></ul>` +
-      `<p class="small"><a class="back" href="/l/${input.token}">Choose another messenger</a></p></section>`,
+      `<p class="small"><a class="back" href="../${input.token}">Choose another messenger</a></p></section>`,
   );
 }
 

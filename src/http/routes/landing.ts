@@ -98,7 +98,7 @@ export const landingPageRoutes: FastifyPluginAsyncTypebox<{ store: Store; public
     if (choice.state === 'redirect') return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(choice.url, 303);
     if (choice.state === 'code') return sendPage(reply, 200, codeHtml({ ...choice, token }));
     if (choice.state === 'not_offered') {
-      return sendPage(reply, 404, noticeHtml('This messenger is not offered here', `${choice.project || 'This page'} does not offer ${channel} on this page.`, `/l/${token}`));
+      return sendPage(reply, 404, noticeHtml('This messenger is not offered here', `${choice.project || 'This page'} does not offer ${channel} on this page.`, `../${token}`));
     }
     return sendClosed(reply, choice);
   });
