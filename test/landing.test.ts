@@ -80,6 +80,9 @@ describe('the "choose your messenger" page (docs/links.md)', () => {
     expect(page.html).toContain(qr);
     expect(page.html).not.toContain('<script');
     expect(page.bytes).toBeLessThan(30 * 1024);
+    // a trailing slash leads to the same page
+    const slashed = await open(`${path}/`);
+    expect([slashed.status, new URL(slashed.location!, `${PUBLIC_URL}${path}/`).pathname]).toEqual([308, path]);
     // opening the page issues nothing: codes are made only for the messenger the client picks
     expect(await mergeLinks(projectId)).toEqual([]);
   });

@@ -83,6 +83,7 @@ export const landingPageRoutes: FastifyPluginAsyncTypebox<{ store: Store; public
 
   app.get('/l/:token/:channel', { schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 100 }), channel: Type.String({ maxLength: 50 }) }) } }, async (request, reply) => {
     const { token, channel } = request.params;
+    if (channel === '') return reply.redirect(`../${token}`, 308);
     // a link checker's HEAD must not issue a code: only a real click (GET) makes the merge link
     if (request.method === 'HEAD') {
       const page = await showLandingPage(store, token);
@@ -104,5 +105,10 @@ export const landingPageRoutes: FastifyPluginAsyncTypebox<{ store: Store; public
   });
 
   // any other path under /l/ is a link cut short or mistyped: a page for a person, not the API's JSON
-  app.get('/l/*', { schema: { hide: true } }, async (_request, reply) => sendClosed(reply, { state: 'unknown' }));
+  app.get('/l/*', { schema: { hide: true } }, async (request, reply) => {
+    // a trailing slash (/l/<token>/telegram/): the same page without it, relative to keep a path prefix
+    const slashed = /^\/l\/[^/?]+\/([^/?]+)\/(?:\?.*)?$/.exec(request.url);
+    if (slashed) return reply.redirect(`../${slashed[1]}`, 308);
+    return sendClosed(reply, { state: 'unknown' });
+  });
 };
