@@ -637,6 +637,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/{id}/landing-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One link for every messenger: a page where the client picks one
+         * @description The page /l/<token> shows a button per connected messenger (or those in channels); the first click on one makes its merge link, which completes like POST /v1/contacts/{id}/merge-link. Expires after the project's link_ttl_s. Needs OMNIMERGE_PUBLIC_URL.
+         */
+        post: operations["createLandingLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merge-rules": {
         parameters: {
             query?: never;
@@ -2438,6 +2458,18 @@ export interface components {
             url: string;
             code?: string;
             message: components["schemas"]["Message"];
+        };
+        /**
+         * LandingLink
+         * @description one link to a page with a button per messenger; each button makes that messenger's merge link when clicked
+         */
+        LandingLink: {
+            /** @description the page to give the client: <OMNIMERGE_PUBLIC_URL>/l/<token> */
+            url: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the messengers the page offers now, in its order */
+            channels: string[];
         };
         /**
          * MergeRule
@@ -7632,6 +7664,8 @@ export interface operations {
                      * @description the bot to link to (the seeds' group); default: the project's first bot of that channel
                      */
                     bot_id?: string;
+                    /** @description the bot to link to by its id or its handle (e.g. 'testbot'), instead of bot_id */
+                    group?: string;
                 };
             };
         };
@@ -7909,6 +7943,8 @@ export interface operations {
                      * @description the bot to link to (the seeds' group); default: the project's first bot of that channel
                      */
                     bot_id?: string;
+                    /** @description the bot to link to by its id or its handle (e.g. 'testbot'), instead of bot_id */
+                    group?: string;
                 };
             };
         };
@@ -7920,6 +7956,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversationInvite"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createLandingLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a message for the client after the move; returned as a send_message action and in switch_to_<channel> */
+                    tag?: string;
+                    /** @description the messengers to offer, in this order; default: every messenger the project has a bot of, in the order they were connected */
+                    channels?: (string | number)[];
+                    /** @description a bot by its id or handle (e.g. 'testbot'): its channel's button links to it */
+                    group?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description one link to a page with a button per messenger; each button makes that messenger's merge link when clicked */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LandingLink"];
                 };
             };
             /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */

@@ -64,6 +64,7 @@ export const ERROR_STATUS = {
   recipient_unreachable: 422,
   message_not_failed: 409,
   ui_not_built: 404,
+  public_url_not_configured: 409,
   internal_error: 500,
 } as const;
 

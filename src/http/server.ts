@@ -23,6 +23,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { landingLinkRoutes, landingPageRoutes } from './routes/landing.js';
 import { linkRoutes } from './routes/links.js';
 import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
@@ -147,12 +148,15 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(webhookEndpointRoutes, { store, allowPrivate: allowPrivateWebhooks });
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
+      await v1.register(landingLinkRoutes, { store, publicUrl });
       await v1.register(mergeRuleRoutes, { store });
     },
     { prefix: '/v1' },
   );
   // messengers cannot send our API key: their webhooks are verified with each bot's secret instead
   await app.register(channelRoutes, { prefix: '/v1', store, outbound });
+  // the "choose your messenger" page: for people, no API key; its token is the key (docs/links.md)
+  await app.register(landingPageRoutes, { store, publicUrl });
 
   // outgoing messages are sent by a worker beside the API (issue 23); it stops with the server
   const worker = startSending(store, connectors, sending, logger ? logger.child({ component: 'sending' }) : false);

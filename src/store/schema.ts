@@ -304,6 +304,20 @@ export interface MergeLinksTable {
   created_at: Timestamp;
 }
 
+/** docs/links.md: a "choose your messenger" page; `opened` names the merge link each channel's button made. */
+export interface LandingLinksTable {
+  project_id: string;
+  id: string;
+  contact_id: string;
+  token_hash: string;
+  tag: string | null;
+  channels: ColumnType<string[] | null, string | null, string | null>;
+  bot_id: string | null;
+  opened: JsonWithDefault<Record<string, { link_id: string; n: number }>>;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
 /** A wrong, expired or replaced code sent by an identity: counted for the rate limit. */
 export interface MergeCodeFailuresTable {
   project_id: string;
@@ -346,6 +360,7 @@ export interface Database {
   contact_erasures: ContactErasuresTable;
   merge_rules: MergeRulesTable;
   merge_links: MergeLinksTable;
+  landing_links: LandingLinksTable;
   merge_code_failures: MergeCodeFailuresTable;
   merge_suggestions: MergeSuggestionsTable;
   projects: ProjectsTable;

@@ -11,6 +11,7 @@ import { selectSettings } from '../store/projects.js';
 import { requireChannel } from './connect-bot.js';
 import { findBot } from './steps/find-bot.js';
 import { assertActiveContact } from '../domain/contact-errors.js';
+import { chosenBotId } from './steps/find-group-bot.js';
 
 // docs/links.md `get_merge_link(client_type, tag, group)`: a link that moves a known contact to another
 // messenger. Token channels carry a 192-bit token in the link; WhatsApp and LINE pre-fill a code the client
@@ -20,6 +21,8 @@ export interface MergeLinkRequest {
   channel: string | number;
   tag?: string;
   bot_id?: string;
+  /** a bot's id or handle (docs/links.md `group`) */
+  group?: string;
 }
 
 export interface MergeLinkView {
@@ -33,7 +36,7 @@ export interface MergeLinkView {
 
 export async function createMergeLink(store: Store, projectId: string, contactId: string, request: MergeLinkRequest): Promise<MergeLinkView> {
   const { channel, format } = requireLinkable(request.channel);
-  const bot = await linkBot(store, projectId, channel, request.bot_id);
+  const bot = await linkBot(store, projectId, channel, await chosenBotId(store, projectId, channel, request));
   const token = format.returns === 'code' ? null : newMergeToken();
   const code = format.returns === 'token' ? null : newMergeCode();
   const tag = request.tag?.trim() || null;

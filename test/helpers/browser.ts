@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { webUiBuilt } from '../../src/http/web-ui.js';
 import { startServer, type Api, type TestServer, type TestServerOptions } from './server.js';
@@ -42,10 +42,10 @@ export function browserTests(serverOptions: () => TestServerOptions = () => ({})
   });
   return {
     enabled,
-    project: () => server!.project(),
+    project: (name?: string) => server!.project(name),
     /** Runs `use` on a fresh browser profile (its own sessionStorage) opened at the UI's sign-in page. */
-    withPage: async (use: (page: Page) => Promise<void>) => {
-      const { context, page } = await openUi(browser!, server!.url);
+    withPage: async (use: (page: Page) => Promise<void>, options: BrowserContextOptions = {}) => {
+      const { context, page } = await openUi(browser!, server!.url, options);
       try {
         await use(page);
       } finally {
@@ -69,8 +69,8 @@ function launchChromium(): Promise<Browser> {
   });
 }
 
-async function openUi(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: DESKTOP, baseURL: url });
+async function openUi(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: DESKTOP, baseURL: url, ...options });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   await page.goto('/sign-in');

@@ -13,6 +13,7 @@ const MergeLinkBody = Type.Object(
     channel: ChannelInput,
     tag: Type.Optional(Type.String({ maxLength: 1000, description: 'a message for the client after the move; returned as a send_message action and in switch_to_<channel>' })),
     bot_id: Type.Optional(Type.String({ format: 'uuid', description: "the bot to link to (the seeds' group); default: the project's first bot of that channel" })),
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "the bot to link to by its id or its handle (e.g. 'testbot'), instead of bot_id" })),
   },
   { additionalProperties: false },
 );
