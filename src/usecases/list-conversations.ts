@@ -9,9 +9,9 @@ export async function listConversations(
   db: Db,
   projectId: string,
   contactId: string,
-  query: { cursor?: string; limit?: number },
+  query: { cursor?: string; limit?: number; assigneeId?: string },
 ): Promise<Page<ConversationRow>> {
   if (!(await contactExists(db, projectId, contactId))) throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
   const limit = query.limit ?? 50;
-  return toPage(await selectConversations(db, projectId, contactId, { after: decodeCursor(query.cursor), limit: limit + 1 }), limit);
+  return toPage(await selectConversations(db, projectId, contactId, { after: decodeCursor(query.cursor), limit: limit + 1, assigneeId: query.assigneeId }), limit);
 }

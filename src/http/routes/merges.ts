@@ -74,7 +74,6 @@ const HistoryEntry = Type.Union(
   },
 );
 
-const ACTOR = 'api';
 
 export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
@@ -96,7 +95,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     async (request) => {
       const { from_contact_id, to_contact_id, dry_run } = request.body;
       return store.transaction((tx) =>
-        mergeContacts(tx, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run }),
+        mergeContacts(tx, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: request.caller.name, dryRun: dry_run }),
       );
     },
   );
@@ -116,7 +115,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         },
       },
     },
-    async (request) => undoMerge(store, request.projectId, request.params.id, ACTOR),
+    async (request) => undoMerge(store, request.projectId, request.params.id, request.caller.name),
   );
 
   app.post(
@@ -141,7 +140,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         },
       },
     },
-    async (request) => unmergeIdentity(store, request.projectId, request.params.id, { identity_id: request.body?.identity_id, actor: ACTOR }),
+    async (request) => unmergeIdentity(store, request.projectId, request.params.id, { identity_id: request.body?.identity_id, actor: request.caller.name }),
   );
 
   app.get(
