@@ -8,21 +8,24 @@ import { connectBot } from './helpers/server.js';
 const ui = browserTests();
 
 describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
-  it('signs in with an API key kept in the session, never in the address, and says in words when a key is wrong', async () => {
+  it('signs in with an API key into an HttpOnly cookie, keeps no key in the page, and says in words when a key is wrong', async () => {
     const { apiKey } = await ui.project();
     await ui.withPage(async (page) => {
       await page.getByLabel('API key').fill('not-a-key');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toContain('this API key is not known');
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('This API key is not known here');
+      expect(await page.getByRole('alert').textContent()).not.toMatch(/`|\(unauthorized\)|\(invalid_credentials\)/);
 
       await signIn(page, apiKey);
       expect(page.url()).not.toContain(apiKey);
-      expect(await storedApiKey(page)).toBe(apiKey);
+      expect(await storedApiKey(page)).toBeNull();
+      expect(await page.evaluate('document.cookie')).not.toContain('omnimerge_session');
       await screenshot(page, 'sign-in-contacts');
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('API key').waitFor();
-      expect(await storedApiKey(page)).toBeNull();
+      await page.goto('/contacts');
+      await page.getByLabel('API key').waitFor();
     });
   });
 
