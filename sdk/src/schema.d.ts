@@ -2837,6 +2837,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -2980,6 +2989,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -3104,6 +3122,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3236,6 +3263,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3402,6 +3438,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -3521,6 +3566,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3661,6 +3715,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -3776,6 +3839,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3901,6 +3973,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4044,6 +4125,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4164,6 +4254,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4293,6 +4392,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4412,6 +4520,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4560,6 +4677,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4682,6 +4808,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4794,6 +4929,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4927,6 +5071,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5070,6 +5223,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5185,6 +5347,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5324,6 +5495,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5449,6 +5629,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5567,6 +5756,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5702,6 +5900,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5820,6 +6027,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5959,6 +6175,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6077,6 +6302,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6225,6 +6459,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6354,6 +6597,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6472,6 +6724,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6611,6 +6872,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6729,6 +6999,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6865,6 +7144,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6994,6 +7282,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7106,6 +7403,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7243,6 +7549,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7356,6 +7671,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7489,6 +7813,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7612,6 +7945,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7728,6 +8070,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7864,6 +8215,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8012,6 +8372,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8148,6 +8517,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8260,6 +8638,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8392,6 +8779,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8512,6 +8908,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8624,6 +9029,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8756,6 +9170,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8868,6 +9291,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9261,6 +9693,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -9390,6 +9831,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -9507,7 +9957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description csrf_check_failed: a cookie-authenticated write without the UI header */
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9644,6 +10094,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -9768,6 +10227,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -9883,6 +10351,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
