@@ -53,7 +53,8 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
 
       await page.getByLabel('New note').fill('Prefers a call after 5 pm');
       await page.getByRole('button', { name: 'Add note' }).click();
-      await page.getByText('Prefers a call after 5 pm').waitFor();
+      // the list, not the text box (a controlled textarea holds the same text until the note is stored)
+      await page.locator('.list.notes').getByText('Prefers a call after 5 pm').waitFor();
       const notes = await api('GET', `/v1/contacts/${anna.contact_id}/notes`);
       expect(notes.body.items.map((n: { text: string }) => n.text)).toEqual(['Prefers a call after 5 pm']);
       await screenshot(page, 'contact-card-desktop');
