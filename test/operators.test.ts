@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suggestMerge } from '../src/usecases/suggest-merge.js';
 import { clientWrites } from './helpers/browser.js';
 import { client, connectBot, startServer, type Api, type TestServer } from './helpers/server.js';
 
@@ -111,6 +112,39 @@ describe('operators and sign-in', () => {
     expect(byKey.body.author).toBe('api');
     const withKey = await signIn({ api_key: (await server.project()).apiKey });
     expect(withKey.body).toMatchObject({ name: 'api', via: 'api_key', operator_id: null });
+  });
+
+  it('records unmerge, suggestion decisions and invites by the operator\'s name, whatever actor the body names', async () => {
+    const { api, projectId, email } = await projectWithOperator();
+    const { cookie } = await signIn({ email, password: PASSWORD });
+    const olga = browser(cookie);
+    expect((await olga('GET', '/v1/sessions/me')).body).toMatchObject({ name: 'Olga', email });
+    const telegram = await connectBot(api);
+    const whatsapp = await connectBot(api, 'whatsapp', '+15550001111');
+    const a = await clientWrites(api, telegram.id, '4001', 'hi');
+    const b = await clientWrites(api, whatsapp.id, '4002', 'hello');
+    await olga('POST', '/v1/contacts/merge', { from_contact_id: a.contact_id, to_contact_id: b.contact_id });
+    const unmerged = await olga('POST', `/v1/contacts/${b.contact_id}/unmerge`, { identity_id: a.identity_id });
+    expect(unmerged.status).toBe(200);
+    const history = (await olga('GET', `/v1/contacts/${b.contact_id}/history`)).body.items;
+    expect(history.find((h: { kind: string }) => h.kind === 'unmerge').data.actor).toBe('Olga');
+
+    const c = await clientWrites(api, telegram.id, '4003', 'one');
+    const d = await clientWrites(api, telegram.id, '4004', 'two');
+    const proposal = (from: string, to: string) => ({ kind: 'rule' as const, fromId: from, toId: to, reason: 'rule:r1', evidence: { rule_id: 'r1', fields: ['email'], values: { email: 'x@example.com' } } });
+    const first = await server.store.transaction((tx) => suggestMerge(tx, projectId, proposal(c.contact_id, d.contact_id)));
+    const approved = await olga('POST', `/v1/merge-suggestions/${first.suggestion.id}/approve`, { actor: 'someone else' });
+    expect(approved.body.suggestion.decided_by).toBe('Olga');
+    const e = await clientWrites(api, telegram.id, '4005', 'three');
+    const second = await server.store.transaction((tx) => suggestMerge(tx, projectId, proposal(e.contact_id, d.contact_id)));
+    expect((await olga('POST', `/v1/merge-suggestions/${second.suggestion.id}/reject`, {})).body.decided_by).toBe('Olga');
+    const third = await server.store.transaction((tx) => suggestMerge(tx, projectId, proposal(a.contact_id, e.contact_id)));
+    expect((await api('POST', `/v1/merge-suggestions/${third.suggestion.id}/reject`, { actor: 'CRM user Kim' })).body.decided_by).toBe('CRM user Kim');
+
+    const invite = await olga('POST', `/v1/conversations/${a.conversation_id}/invite`, { channel: 'whatsapp' });
+    expect(invite.status).toBe(201);
+    const events = (await olga('GET', `/v1/conversations/${a.conversation_id}/events`)).body.items;
+    expect(events.find((ev: { type: string }) => ev.type === 'invite_sent').data).toMatchObject({ by: 'Olga', channel: 'whatsapp', message_id: invite.body.message.id });
   });
 });
 

@@ -19,7 +19,7 @@ declare module 'fastify' {
  * decides the project (docs/api.md). An address that fails too often is refused (429) for the rest of the
  * minute, unless it sends a key that has just worked.
  */
-export function requireApiKey(app: FastifyInstance, store: Store, limits: RateLimits): void {
+export function requireApiKey(app: FastifyInstance, store: Store, limits: RateLimits, publicUrl: string | null = null): void {
   const authenticate = createAuthenticator(store);
   const failures = authFailureLimit(app, limits);
   app.decorateRequest('projectId', '');
@@ -34,7 +34,7 @@ export function requireApiKey(app: FastifyInstance, store: Store, limits: RateLi
     else if (cookie && refusedFor === null) caller = await authenticateSession(store, cookie);
     if (caller) {
       if (caller.via === 'session') {
-        const forged = forgeryReason(request);
+        const forged = forgeryReason(request, publicUrl);
         if (forged) return sendError(reply, 403, 'csrf_check_failed', forged);
       }
       request.projectId = caller.projectId;

@@ -142,7 +142,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   await app.register(
     async (v1) => {
       await limitRequestsPerKey(v1, rateLimits);
-      requireApiKey(v1, store, rateLimits);
+      requireApiKey(v1, store, rateLimits, publicUrl);
       await v1.register(botRoutes, { store, connections });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });

@@ -41,7 +41,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * another site cannot add it without the server's CORS consent, which it never gives), and a browser's
  * Origin, when sent, must be this server.
  */
-export function forgeryReason(request: FastifyRequest): string | null {
+export function forgeryReason(request: FastifyRequest, publicUrl: string | null = null): string | null {
   const origin = request.headers.origin;
   if (origin && origin !== 'null') {
     let host: string;
@@ -50,7 +50,9 @@ export function forgeryReason(request: FastifyRequest): string | null {
     } catch {
       return `the Origin "${origin}" is not an address`;
     }
-    if (host !== request.headers.host) return `the request comes from the page of another site (${origin}); sign-in cookies work only for this server's own UI`;
+    // behind a reverse proxy the Host may be rewritten: the forwarded host and OMNIMERGE_PUBLIC_URL count too
+    const ours = [request.headers.host, request.headers['x-forwarded-host'], publicUrl ? new URL(publicUrl).host : undefined];
+    if (!ours.includes(host)) return `the request comes from the page of another site (${origin}); sign-in cookies work only for this server's own UI`;
   }
   if (!SAFE.has(request.method) && request.headers[UI_HEADER] !== '1') {
     return `a change made with the sign-in cookie must carry the header "X-Omnimerge-UI: 1" (programs send their API key as "Authorization: Bearer <key>" instead)`;

@@ -14,6 +14,8 @@ export interface Caller {
   /** the name history, journals and suggestion decisions record */
   name: string;
   operatorId: string | null;
+  /** the operator's e-mail; null for an API key */
+  email: string | null;
   apiKeyId: string | null;
   /** how the request proved it: a Bearer key, or a sign-in cookie */
   via: 'api_key' | 'session';
@@ -40,7 +42,7 @@ export function createAuthenticator(store: Store): (apiKey: string, options?: { 
       known.delete(keyHash);
       return null;
     }
-    const caller: Caller = { projectId: key.project_id, name: keyActor(key.label), operatorId: null, apiKeyId: key.id, via: 'api_key' };
+    const caller: Caller = { projectId: key.project_id, name: keyActor(key.label), operatorId: null, email: null, apiKeyId: key.id, via: 'api_key' };
     known.set(keyHash, { caller, until: Date.now() + REMEMBER_MS });
     return caller;
   };
@@ -60,6 +62,6 @@ export async function authenticateSession(store: Store, token: string): Promise<
   const projectId = match[1];
   const session = await selectSession(store.db, projectId, sessionTokenHash(token));
   if (!session) return null;
-  if (session.operator_id) return { projectId, name: session.operator_name!, operatorId: session.operator_id, apiKeyId: null, via: 'session' };
-  return { projectId, name: keyActor(session.api_key_label), operatorId: null, apiKeyId: session.api_key_id, via: 'session' };
+  if (session.operator_id) return { projectId, name: session.operator_name!, operatorId: session.operator_id, email: session.operator_email, apiKeyId: null, via: 'session' };
+  return { projectId, name: keyActor(session.api_key_label), operatorId: null, email: null, apiKeyId: session.api_key_id, via: 'session' };
 }

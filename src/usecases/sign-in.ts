@@ -21,7 +21,7 @@ export async function signIn(store: Store, input: SignInInput): Promise<{ token:
   if ('api_key' in input) {
     const key = await selectApiKeyByHash(store.db, hashApiKey(input.api_key.trim()));
     if (!key) throw new DomainError('invalid_credentials', WRONG_KEY);
-    caller = { projectId: key.project_id, name: keyActor(key.label), operatorId: null, apiKeyId: key.id, via: 'session' };
+    caller = { projectId: key.project_id, name: keyActor(key.label), operatorId: null, email: null, apiKeyId: key.id, via: 'session' };
   } else {
     const candidates = await selectOperatorsByEmail(store.db, input.email.trim());
     let found: (typeof candidates)[number] | undefined;
@@ -33,7 +33,7 @@ export async function signIn(store: Store, input: SignInInput): Promise<{ token:
     }
     if (candidates.length === 0) await verifyPassword(input.password, await decoyHash());
     if (!found) throw new DomainError('invalid_credentials', WRONG_PASSWORD);
-    caller = { projectId: found.project_id, name: found.name, operatorId: found.id, apiKeyId: null, via: 'session' };
+    caller = { projectId: found.project_id, name: found.name, operatorId: found.id, email: found.email, apiKeyId: null, via: 'session' };
     email = found.email;
   }
   const token = `${caller.projectId}.${randomBytes(32).toString('base64url')}`;

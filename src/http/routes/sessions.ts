@@ -89,7 +89,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ store: Store; publicUrl:
     async (request) => ({
       name: request.caller.name,
       operator_id: request.caller.operatorId,
-      email: null,
+      email: request.caller.email,
       via: request.caller.operatorId ? ('password' as const) : ('api_key' as const),
       expires_at: null,
     }),
