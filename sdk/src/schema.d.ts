@@ -2712,7 +2712,7 @@ export interface components {
         };
         /**
          * EventStream
-         * @description text/event-stream: `id:`, `event:` and `data:` lines per item, a blank line after each
+         * @description `id:`, `event:` and `data:` lines per item, a blank line after each; `:` lines are comments (heartbeats)
          */
         EventStream: string;
         /** WebhookAcknowledgement */
@@ -10331,13 +10331,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: `id:`, `event:` and `data:` lines per item, a blank line after each */
+            /** @description the stream: stays open */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventStream"];
+                    "text/event-stream": components["schemas"]["EventStream"];
                 };
             };
             /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */

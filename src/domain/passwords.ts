@@ -2,7 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import { DomainError } from './errors.js';
 
 // Operators' passwords are stored as scrypt hashes (docs/ui.md): N = 2^15, r = 8, p = 1 (32 MiB and about
-// 50 ms a hash), a 16-byte random salt and a 32-byte key, written as `scrypt$N$r$p$salt$key` (base64url),
+// 0.1 s a hash on a busy 2-core machine), a 16-byte random salt and a 32-byte key, written as `scrypt$N$r$p$salt$key` (base64url),
 // so hashes made with other parameters stay readable when the parameters change.
 
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 };

@@ -38,7 +38,14 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ store: Store; live: LiveOpt
           { additionalProperties: false },
         ),
         response: {
-          200: Type.String({ title: 'EventStream', description: 'text/event-stream: `id:`, `event:` and `data:` lines per item, a blank line after each' }),
+          200: {
+            description: 'the stream: stays open',
+            content: {
+              'text/event-stream': {
+                schema: Type.String({ title: 'EventStream', description: '`id:`, `event:` and `data:` lines per item, a blank line after each; `:` lines are comments (heartbeats)' }),
+              },
+            },
+          },
           ...errorResponses,
         },
       },
