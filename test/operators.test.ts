@@ -148,6 +148,23 @@ describe('operators and sign-in', () => {
   });
 });
 
+describe('failed sign-ins', () => {
+  it('are limited per address like failed API keys, with Retry-After', async () => {
+    const limited = await startServer({ rateLimits: { requestsPerMinute: 6000, authFailuresPerMinute: 2 } });
+    try {
+      const call = client(limited.url, null);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await call('POST', '/v1/sessions', { email: 'nobody@example.com', password: 'wrong password' })).status);
+      expect(statuses).toEqual([401, 401, 429, 429]);
+      const refused = await call('POST', '/v1/sessions', { api_key: 'om_wrong' });
+      expect(refused.body.error.code).toBe('rate_limited');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('conversation assignment', () => {
   it('assigns a conversation to the signed-in operator and lists it as theirs', async () => {
     const { api, email, operator } = await projectWithOperator();
