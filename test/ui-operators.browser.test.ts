@@ -74,6 +74,18 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await signInAs(page, olga.email);
       await page.goto(`/contacts/${anna.contact_id}/conversations/${anna.conversation_id}`);
       await page.getByText('Not assigned').waitFor();
+      // from here on the tab moves between screens without reloading: never more than one stream open
+      let open = 0;
+      let most = 0;
+      const isStream = (url: string) => url.includes('/v1/events/stream');
+      page.on('request', (request) => {
+        if (isStream(request.url())) most = Math.max(most, ++open);
+      });
+      const closed = (request: { url(): string }) => {
+        if (isStream(request.url())) open--;
+      };
+      page.on('requestfinished', closed);
+      page.on('requestfailed', closed);
       await page.getByRole('button', { name: 'Assign to myself' }).click();
       await page.getByText('Assigned to you (Olga)').waitFor();
       const stored = await api('GET', `/v1/contacts/${anna.contact_id}/conversations`);
@@ -89,6 +101,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await page.getByRole('link', { name: /Anna Petrova/ }).click();
       await page.getByRole('button', { name: 'Unassign' }).click();
       await page.getByText('Not assigned').waitFor();
+      expect(most, 'live streams open at once in one tab').toBeLessThanOrEqual(1);
     });
   });
 
