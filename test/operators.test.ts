@@ -5,7 +5,7 @@ import { client, connectBot, startServer, type Api, type TestServer } from './he
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ live: { pollMs: 100 } });
+  server = await startServer({ live: { pollMs: 100, heartbeatMs: 500 } });
 });
 afterAll(() => server.close());
 
@@ -241,6 +241,27 @@ describe('live stream', () => {
     const c = await clientWrites(api, bot.id, '3003', 'while away');
     const resumed = await readStream(streamUrl, { ...auth, 'last-event-id': merged.id! }, (got) => got.some((e) => e.event === 'message.created' && e.data.conversation_id === c.conversation_id));
     expect(resumed.some((e) => e.event === 'contact.merged')).toBe(false);
+  });
+
+  it('ends a stream opened with the sign-in cookie soon after signing out', async () => {
+    const { email } = await projectWithOperator();
+    const { cookie } = await signIn({ email, password: PASSWORD });
+    const response = await fetch(`${server.url}/v1/events/stream`, { headers: { cookie } });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    expect((await browser(cookie)('DELETE', '/v1/sessions')).status).toBe(204);
+    const started = Date.now();
+    const ended = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      (async () => {
+        for (;;) if ((await reader.read()).done) break;
+        clearTimeout(timer);
+        resolve(true);
+      })().catch(() => resolve(true));
+    });
+    expect(ended, 'the stream was still open 5 s after signing out').toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('refuses a stream without a key or cookie', async () => {

@@ -840,7 +840,7 @@ export interface paths {
         };
         /**
          * The project's events as they happen (server-sent events)
-         * @description A `text/event-stream`: every published event (`event:` its type, `data:` the event as GET /v1/events answers it) and a `message.created` notice (`{"id","conversation_id","contact_id","direction"}`) for every stored message. Each item's `id:` is the stream position; reconnect with it in Last-Event-ID (or `last_event_id=`) to get what you missed. A comment line comes every 15 s; the server ends a stream after 30 minutes (reconnect).
+         * @description A `text/event-stream`: every published event (`event:` its type, `data:` the event as GET /v1/events answers it) and a `message.created` notice (`{"id","conversation_id","contact_id","direction"}`) for every stored message. Each item's `id:` is the stream position; reconnect with it in Last-Event-ID (or `last_event_id=`) to get what you missed. A comment line comes every 15 s; the server ends a stream after 30 minutes (reconnect), and a cookie-authenticated one within 15 s of its session ending.
          */
         get: operations["streamEvents"];
         put?: never;

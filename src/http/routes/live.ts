@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
+import { authenticateSession } from '../../usecases/authenticate.js';
 import { liveReader, liveStart } from '../../usecases/watch-live.js';
+import { sessionToken } from '../session-cookie.js';
 import { errorResponses } from '../schemas.js';
 
 // Live updates for the web UI and anyone else (docs/events.md): server-sent events over one long answer.
@@ -32,7 +34,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ store: Store; live: LiveOpt
         description:
           'A `text/event-stream`: every published event (`event:` its type, `data:` the event as GET /v1/events answers it) and a `message.created` notice ' +
           '(`{"id","conversation_id","contact_id","direction"}`) for every stored message. Each item\'s `id:` is the stream position; reconnect with it in ' +
-          'Last-Event-ID (or `last_event_id=`) to get what you missed. A comment line comes every 15 s; the server ends a stream after 30 minutes (reconnect).',
+          'Last-Event-ID (or `last_event_id=`) to get what you missed. A comment line comes every 15 s; the server ends a stream after 30 minutes (reconnect), and a cookie-authenticated one within 15 s of its session ending.',
         querystring: Type.Object(
           { last_event_id: Type.Optional(Type.String({ maxLength: 100, description: 'where to resume, when the client cannot send Last-Event-ID' })) },
           { additionalProperties: false },
@@ -63,6 +65,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ store: Store; live: LiveOpt
         'x-accel-buffering': 'no',
       });
       raw.write(`retry: 2000\nid: ${reader.cursor()}\n: connected\n\n`);
+      // (the route's hooks are done: a hijacked answer is written by hand)
 
       let ended = false;
       let timer: NodeJS.Timeout | undefined;
@@ -79,8 +82,15 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ store: Store; live: LiveOpt
       raw.on('close', end);
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), live.heartbeatMs);
       const lifetime = setTimeout(end, live.maxMs);
+      // a stream opened with the sign-in cookie ends soon after that session does (sign-out, disabled operator)
+      const token = request.caller.via === 'session' ? sessionToken(request) : null;
+      let checkedAt = Date.now();
       const tick = async () => {
         try {
+          if (token && Date.now() - checkedAt >= live.heartbeatMs) {
+            checkedAt = Date.now();
+            if (!(await authenticateSession(store, token))) return end();
+          }
           const items = await reader.poll();
           if (ended) return;
           for (const item of items) raw.write(`id: ${item.cursor}\nevent: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`);
