@@ -178,6 +178,8 @@ describe('conversation assignment', () => {
     const list = await olga('GET', '/v1/conversations?assignee=me');
     expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([mine.conversation_id]);
     expect((await api('GET', `/v1/conversations?assignee=${operator.id}`)).body.items).toHaveLength(1);
+    expect((await olga('GET', `/v1/contacts/${mine.contact_id}/conversations?assignee=me`)).body.items.map((c: { assignee: unknown }) => c.assignee)).toEqual([{ id: operator.id, name: 'Olga' }]);
+    expect((await olga('GET', `/v1/contacts/${other.contact_id}/conversations?assignee=me`)).body.items).toEqual([]);
     const ofContact = await olga('GET', `/v1/contacts/${other.contact_id}/conversations`);
     expect(ofContact.body.items[0].assignee).toBeNull();
     expect((await api('PUT', `/v1/conversations/${mine.conversation_id}/assignee`, { operator_id: 'me' })).body.error.code).toBe('invalid_request');
