@@ -110,7 +110,7 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       expect(await page.getByRole('listitem', { name: /^Suggested merge/ }).count()).toBe(0);
 
       await page.getByRole('button', { name: 'Approved' }).click();
-      await expect.poll(() => page.getByRole('listitem', { name: /^Suggested merge/ }).textContent()).toContain('Approved by web UI');
+      await expect.poll(() => page.getByRole('listitem', { name: /^Suggested merge/ }).textContent()).toContain('Approved by api');
     });
   });
 });

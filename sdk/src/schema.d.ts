@@ -735,6 +735,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's operators, by name */
+        get: operations["listOperators"];
+        put?: never;
+        /**
+         * Create an operator who signs in with e-mail and password
+         * @description The e-mail is unique in the project (409 operator_email_taken); the password has 10 to 200 characters (422 weak_password) and is stored as a scrypt hash.
+         */
+        post: operations["createOperator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operators/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an operator: no more sign-ins, their sessions end; their name stays in history */
+        post: operations["disableOperator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who this request is made as: the signed-in operator or the API key */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in: sets the session cookie
+         * @description With an operator's e-mail and password, or an API key. Sets `omnimerge_session` (HttpOnly, SameSite=Strict, Secure over https, for 12 hours). Wrong credentials answer 401 invalid_credentials with words to show as they are.
+         */
+        post: operations["signIn"];
+        /** Sign out: ends the session and clears its cookie */
+        delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign a conversation to an operator, or to no one
+         * @description `{"operator_id": "me"}` assigns it to the signed-in operator; `null` takes the assignment away. 404 operator_not_found for an unknown operator.
+         */
+        put: operations["assignConversation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An operator's conversations across contacts, newest first
+         * @description `assignee=me` lists the signed-in operator's conversations ("Mine" in the UI).
+         */
+        get: operations["listAssignedConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's events as they happen (server-sent events)
+         * @description A `text/event-stream`: every published event (`event:` its type, `data:` the event as GET /v1/events answers it) and a `message.created` notice (`{"id","conversation_id","contact_id","direction"}`) for every stored message. Each item's `id:` is the stream position; reconnect with it in Last-Event-ID (or `last_event_id=`) to get what you missed. A comment line comes every 15 s; the server ends a stream after 30 minutes (reconnect), and a cookie-authenticated one within 15 s of its session ending.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{channel}/{bot_id}": {
         parameters: {
             query?: never;
@@ -1021,6 +1157,14 @@ export interface components {
                 attachment_types: string[];
                 /** Format: date-time */
                 created_at: string;
+            } | null;
+            assignee: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                id: string;
+                name: string;
             } | null;
         };
         /** @description a file, image, location or shared contact; its caption is the message's text */
@@ -1790,6 +1934,7 @@ export interface components {
              */
             contact_id: string;
             text: string;
+            author: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -2541,6 +2686,67 @@ export interface components {
                 reason: string;
             }[];
         };
+        /**
+         * Operator
+         * @description a named person who signs in to the web UI (the password is never returned)
+         */
+        Operator: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            email: string;
+            /** @description recorded beside every merge, undo, unmerge, decision, note and invite the operator makes */
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+            disabled_at: string | null;
+        };
+        /**
+         * OperatorList
+         * @description every operator of the project, disabled ones too
+         */
+        OperatorList: {
+            items: components["schemas"]["Operator"][];
+        };
+        /**
+         * SignedIn
+         * @description who is signed in
+         */
+        SignedIn: {
+            /** @description the operator's name, or the API key's label: what history records for this session */
+            name: string;
+            operator_id: string | null;
+            email: string | null;
+            /** @description how the session was opened */
+            via: "password" | "api_key";
+            expires_at: string | null;
+        };
+        /**
+         * ConversationAssignee
+         * @description who the conversation is assigned to now
+         */
+        ConversationAssignee: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            conversation_id: string;
+            assignee: {
+                /**
+                 * Format: uuid
+                 * @description an id this API gave out
+                 */
+                id: string;
+                name: string;
+            } | null;
+        };
+        /**
+         * EventStream
+         * @description `id:`, `event:` and `data:` lines per item, a blank line after each; `:` lines are comments (heartbeats)
+         */
+        EventStream: string;
         /** WebhookAcknowledgement */
         WebhookAcknowledgement: {
             /** @enum {boolean} */
@@ -2656,6 +2862,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2806,6 +3021,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -2930,6 +3154,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3062,6 +3295,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3228,6 +3470,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -3347,6 +3598,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3487,6 +3747,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -3602,6 +3871,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3727,6 +4005,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3870,6 +4157,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -3958,6 +4254,8 @@ export interface operations {
             query?: {
                 cursor?: string;
                 limit?: number;
+                /** @description only conversations assigned to this operator ("me": the signed-in one) */
+                assignee?: string | "me";
             };
             header?: never;
             path: {
@@ -3988,6 +4286,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4117,6 +4424,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4236,6 +4552,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4384,6 +4709,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4506,6 +4840,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -4618,6 +4961,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4751,6 +5103,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4894,6 +5255,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5009,6 +5379,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5148,6 +5527,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5273,6 +5661,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5391,6 +5788,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5526,6 +5932,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5644,6 +6059,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5783,6 +6207,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -5901,6 +6334,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6049,6 +6491,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6178,6 +6629,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6296,6 +6756,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6435,6 +6904,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6560,6 +7038,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -6656,7 +7143,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description who decides, e.g. the operator; default "api" */
+                    /** @description who decides, e.g. the operator; default: the API key's label; ignored when signed in, the operator decides by name */
                     actor?: string;
                 } | null;
             };
@@ -6682,6 +7169,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6785,7 +7281,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description who decides, e.g. the operator; default "api" */
+                    /** @description who decides, e.g. the operator; default: the API key's label; ignored when signed in, the operator decides by name */
                     actor?: string;
                 } | null;
             };
@@ -6811,6 +7307,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6930,6 +7435,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7067,6 +7581,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7180,6 +7703,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7313,6 +7845,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7436,6 +7977,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7552,6 +8102,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7690,6 +8249,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7838,6 +8406,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -7969,6 +8546,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8228,6 +8814,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8346,6 +8941,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8473,6 +9077,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -8585,6 +9198,15 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8710,6 +9332,1203 @@ export interface operations {
             };
             /** @description unauthorized: no API key, or one this server does not know */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOperators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every operator of the project, disabled ones too */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorList"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description a named person who signs in to the web UI (the password is never returned) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operator"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description api_key_required: only an API key manages operators; csrf_check_failed: a cookie-authenticated write without the UI header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    disableOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a named person who signs in to the web UI (the password is never returned) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operator"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description api_key_required: only an API key manages operators; csrf_check_failed: a cookie-authenticated write without the UI header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description who is signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description an operator's e-mail and password, or an API key */
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    password: string;
+                } | {
+                    api_key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description who is signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_credentials: the e-mail or password, or the API key, is wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assignConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    operator_id: (string | "me") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description who the conversation is assigned to now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAssignee"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAssignedConversations: {
+        parameters: {
+            query: {
+                cursor?: string;
+                limit?: number;
+                /** @description an operator id, or "me" for the signed-in operator */
+                assignee: string | "me";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the list, with the cursor of the next one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description where to resume, when the client cannot send Last-Event-ID */
+                last_event_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the stream: stays open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["EventStream"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

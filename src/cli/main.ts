@@ -67,5 +67,29 @@ export async function main(argv: string[]): Promise<void> {
     await dedupeBase(readConfig(process.env, flags as Partial<Config>), (line) => console.log(line), { dryRun: flags.dryRun ?? false });
   });
 
+  const operator = program.command('operator').description('the people who sign in to the web UI (e-mail and password)');
+  withProjectKey(
+    operator
+      .command('create')
+      .description('create an operator; the password comes from standard input (--password-stdin) or OMNIMERGE_OPERATOR_PASSWORD')
+      .requiredOption('--email <e-mail>', 'what they sign in with')
+      .requiredOption('--name <name>', 'what history records beside their merges and decisions')
+      .option('--password-stdin', 'read the password from the first line of standard input'),
+  ).action(async (flags: CommonFlags & { email: string; name: string; passwordStdin?: boolean }) => {
+    const { operatorCreate, readPassword } = await import('./operator.js');
+    const password = await readPassword(flags.passwordStdin ?? false, process.env);
+    await operatorCreate(readConfig(process.env, flags as Partial<Config>), { email: flags.email, name: flags.name, password }, (line) => console.log(line));
+  });
+  withProjectKey(operator.command('list').description('list operators: id, e-mail, name, state')).action(async (flags: CommonFlags) => {
+    const { operatorList } = await import('./operator.js');
+    await operatorList(readConfig(process.env, flags as Partial<Config>), (line) => console.log(line));
+  });
+  withProjectKey(operator.command('disable').argument('<operator>', 'the id or e-mail').description('stop an operator signing in; their sessions end')).action(
+    async (who: string, flags: CommonFlags) => {
+      const { operatorDisable } = await import('./operator.js');
+      await operatorDisable(readConfig(process.env, flags as Partial<Config>), who, (line) => console.log(line));
+    },
+  );
+
   await program.parseAsync(argv);
 }

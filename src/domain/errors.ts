@@ -66,6 +66,12 @@ export const ERROR_STATUS = {
   ui_not_built: 404,
   public_url_not_configured: 409,
   internal_error: 500,
+  invalid_credentials: 401,
+  csrf_check_failed: 403,
+  api_key_required: 403,
+  operator_not_found: 404,
+  operator_email_taken: 409,
+  weak_password: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

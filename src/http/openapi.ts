@@ -47,8 +47,13 @@ export function openapiOptions(version: string): SwaggerOptions {
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: '/', description: 'the server that serves this document' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the API key of a project' } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'the API key of a project' },
+          session: { type: 'apiKey', in: 'cookie', name: 'omnimerge_session', description: 'the web UI\'s sign-in cookie (POST /v1/sessions); writes also need the header X-Omnimerge-UI: 1' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (documentObject) => nameTitledSchemas(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Json) as never,

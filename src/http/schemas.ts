@@ -164,6 +164,9 @@ export const Conversation = Type.Object(
         { description: 'the conversation\'s last message, to show beside it' },
       ),
     ),
+    assignee: Nullable(
+      Type.Object({ id: Id, name: Type.String() }, { description: 'the operator the conversation is assigned to (PUT /v1/conversations/{id}/assignee)' }),
+    ),
   },
   { $id: 'Conversation', description: "a contact's dialog on one bot" },
 );
@@ -249,6 +252,7 @@ export const PageQuery = {
 export const errorResponses = {
   400: ErrorAnswer('the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix'),
   401: ErrorAnswer('unauthorized: no API key, or one this server does not know'),
+  403: ErrorAnswer('csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site\'s page'),
   404: ErrorAnswer('not found in this project (contact_not_found, bot_not_found, …)'),
   409: ErrorAnswer('conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …)'),
   413: ErrorAnswer('payload_too_large: the body is over 1 MB'),

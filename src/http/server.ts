@@ -30,6 +30,10 @@ import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
+import { assigneeRoutes } from './routes/assignees.js';
+import { DEFAULT_LIVE, liveRoutes, type LiveOptions } from './routes/live.js';
+import { operatorRoutes } from './routes/operators.js';
+import { sessionRoutes, signInRoutes } from './routes/sessions.js';
 import { errorResponses, Health, SHARED_SCHEMAS } from './schemas.js';
 import { isUiPage, sendUiPage, WEB_UI_FILES, webUiBuilt } from './web-ui.js';
 import { VERSION } from '../version.js';
@@ -51,6 +55,8 @@ export interface ServerOptions {
   sending?: SendingOptions;
   /** serve GET /metrics (config OMNIMERGE_METRICS; default true) */
   metrics?: boolean;
+  /** the live stream's timings (GET /v1/events/stream) */
+  live?: Partial<LiveOptions>;
 }
 
 /**
@@ -69,7 +75,8 @@ function validators() {
   return { strict, lenient };
 }
 
-export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null, sending = DEFAULT_SENDING, metrics = true }: ServerOptions) {
+export async function buildServer({ store, logger, messengerApiUrls, allowPrivateWebhooks = false, rateLimits = DEFAULT_RATE_LIMITS, publicUrl = null, sending = DEFAULT_SENDING, metrics = true, live: liveTimings = {} }: ServerOptions) {
+  const live = { ...DEFAULT_LIVE, ...liveTimings };
   const connectors = createConnectors(messengerApiUrls, sending.timeoutMs);
   let sender: SendingWorker | null = null;
   const outbound = { store, connectors, giveUpMs: sending.giveUpMs, wake: () => sender?.wake() };
@@ -136,7 +143,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   await app.register(
     async (v1) => {
       await limitRequestsPerKey(v1, rateLimits);
-      requireApiKey(v1, store, rateLimits);
+      requireApiKey(v1, store, rateLimits, publicUrl);
       await v1.register(botRoutes, { store, connections });
       await v1.register(inboundRoutes, { store });
       await v1.register(contactRoutes, { store });
@@ -150,9 +157,15 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(linkRoutes, { store, outbound });
       await v1.register(landingLinkRoutes, { store, publicUrl });
       await v1.register(mergeRuleRoutes, { store });
+      await v1.register(operatorRoutes, { store });
+      await v1.register(sessionRoutes, { store, publicUrl });
+      await v1.register(assigneeRoutes, { store });
+      await v1.register(liveRoutes, { store, live });
     },
     { prefix: '/v1' },
   );
+  // signing in is how a browser gets its session cookie: it needs no key
+  await app.register(signInRoutes, { prefix: '/v1', store, limits: rateLimits, publicUrl });
   // messengers cannot send our API key: their webhooks are verified with each bot's secret instead
   await app.register(channelRoutes, { prefix: '/v1', store, outbound });
   // the "choose your messenger" page: for people, no API key; its token is the key (docs/links.md)

@@ -8,7 +8,7 @@ import { jsonb } from './sql.js';
 // A merge moves them all; one table of their shapes serves every kind.
 
 export const RECORDS = {
-  notes: { table: 'contact_notes', parent: 'contact_id', fields: ['text'] },
+  notes: { table: 'contact_notes', parent: 'contact_id', fields: ['text', 'author'] },
   contact_events: { table: 'contact_events', parent: 'contact_id', fields: ['type', 'data'] },
   references: { table: 'contact_references', parent: 'contact_id', fields: ['kind', 'ref', 'data', 'message_id'] },
   conversation_events: { table: 'conversation_events', parent: 'conversation_id', fields: ['type', 'data'] },
@@ -19,7 +19,7 @@ type Data = Record<string, unknown>;
 
 /** Each kind as stored, as RECORDS lists its fields. */
 export interface RecordRows {
-  notes: { id: string; contact_id: string; text: string; created_at: Date };
+  notes: { id: string; contact_id: string; text: string; author: string | null; created_at: Date };
   contact_events: { id: string; contact_id: string; type: string; data: Data; created_at: Date };
   references: { id: string; contact_id: string; kind: string; ref: string; data: Data; message_id: string | null; created_at: Date };
   conversation_events: { id: string; conversation_id: string; type: string; data: Data; created_at: Date };

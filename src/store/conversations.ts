@@ -12,13 +12,14 @@ export interface ConversationRow {
   messages_count: number;
   referral: Record<string, string> | null;
   last_message: { text: string | null; direction: 'in' | 'out'; attachment_types: string[]; created_at: Date } | null;
+  assignee: { id: string; name: string } | null;
 }
 
 export async function selectConversations(
   db: Db,
   projectId: string,
-  contactId: string,
-  page: { after: string | null; limit: number },
+  contactId: string | null,
+  page: { after: string | null; limit: number; assigneeId?: string },
 ): Promise<ConversationRow[]> {
   let query = db
     .selectFrom('conversations as v')
@@ -47,10 +48,16 @@ export async function selectConversations(
         ORDER BY m.id DESC LIMIT 1
       )`.as('last_message'),
     )
+    .select(
+      sql<ConversationRow['assignee']>`(
+        SELECT json_build_object('id', o.id, 'name', o.name) FROM operators o WHERE o.project_id = v.project_id AND o.id = v.assignee_id
+      )`.as('assignee'),
+    )
     .where('v.project_id', '=', projectId)
-    .where('v.contact_id', '=', contactId)
     .orderBy('v.id', 'desc')
     .limit(page.limit);
+  if (contactId !== null) query = query.where('v.contact_id', '=', contactId);
+  if (page.assigneeId) query = query.where('v.assignee_id', '=', page.assigneeId);
   if (page.after) query = query.where('v.id', '<', page.after);
   return (await query.execute()) as ConversationRow[];
 }

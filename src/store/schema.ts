@@ -96,6 +96,8 @@ export interface ConversationsTable {
   channel: string;
   created_at: Timestamp;
   last_message_at: Date | null;
+  /** the operator the conversation is assigned to (migration 016) */
+  assignee_id: WithDefault<string | null>;
 }
 
 export interface MessagesTable {
@@ -223,6 +225,8 @@ export interface ContactNotesTable {
   id: string;
   contact_id: string;
   text: string;
+  /** who wrote it: an operator's name or an API key's label (migration 016) */
+  author: WithDefault<string | null>;
   created_at: Timestamp;
 }
 
@@ -355,7 +359,30 @@ export interface ContactErasuresTable {
   created_at: Timestamp;
 }
 
+/** a named person who signs in to the web UI (migration 016) */
+export interface OperatorsTable {
+  project_id: string;
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: Timestamp;
+  disabled_at: WithDefault<Date | null>;
+}
+
+/** a signed-in browser: the SHA-256 of its cookie's token, for an operator or an API key (migration 016) */
+export interface SessionsTable {
+  project_id: string;
+  token_hash: string;
+  operator_id: string | null;
+  api_key_id: string | null;
+  created_at: Timestamp;
+  expires_at: Date;
+}
+
 export interface Database {
+  operators: OperatorsTable;
+  sessions: SessionsTable;
   contact_imports: ContactImportsTable;
   contact_erasures: ContactErasuresTable;
   merge_rules: MergeRulesTable;

@@ -9,7 +9,7 @@ export async function createProject(store: Store, name: string): Promise<{ proje
   const apiKey = generateApiKey();
   await store.transaction(async (tx) => {
     await insertProject(tx, { projectId, name });
-    await insertApiKey(tx, { projectId, id: newId(), keyHash: hashApiKey(apiKey), label: 'created with the project' });
+    await insertApiKey(tx, { projectId, id: newId(), keyHash: hashApiKey(apiKey), label: 'api' });
   });
   return { project_id: projectId, api_key: apiKey };
 }

@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { MessageRow } from '../store/messages.js';
 import { selectRecipient } from '../store/recipients.js';
+import { addConversationEvent } from './contact-records.js';
 import { createMergeLink, requireLinkable, type MergeLinkRequest, type MergeLinkView } from './create-merge-link.js';
 import { sendMessage, type Outbound } from './send-message.js';
 
@@ -12,11 +13,14 @@ export async function inviteFromConversation(
   projectId: string,
   conversationId: string,
   request: MergeLinkRequest,
+  actor = 'api',
 ): Promise<{ url: string; code?: string; message: MessageRow }> {
   const recipient = await selectRecipient(outbound.store.db, projectId, conversationId);
   if (!recipient) throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
   const link = await createMergeLink(outbound.store, projectId, recipient.contact_id, request);
   const message = await sendMessage(outbound, projectId, conversationId, inviteText(link));
+  // who invited, in the conversation's own record (GET /v1/conversations/{id}/events)
+  await addConversationEvent(outbound.store, projectId, conversationId, { type: 'invite_sent', data: { by: actor, channel: link.channel, message_id: message.id, expires_at: link.expires_at } });
   return { url: link.url, ...(link.code ? { code: link.code } : {}), message };
 }
 

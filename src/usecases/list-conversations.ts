@@ -9,8 +9,8 @@ export async function listConversations(
   db: Db,
   projectId: string,
   contactId: string,
-  query: { cursor?: string; limit?: number },
+  query: { cursor?: string; limit?: number; assigneeId?: string },
 ): Promise<Page<ConversationRow>> {
   if (!(await contactExists(db, projectId, contactId))) throw contactNotFound(contactId);
-  return readPage(query, (page) => selectConversations(db, projectId, contactId, page));
+  return readPage(query, (page) => selectConversations(db, projectId, contactId, { ...page, assigneeId: query.assigneeId }));
 }

@@ -6,6 +6,7 @@ import { DEFAULT_SENDING, type SendingOptions } from '../../src/events/outgoing.
 import { CLAIM_MARK } from '../../src/store/outgoing.js';
 import { buildServer } from '../../src/http/server.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/database.js';
+import type { LiveOptions } from '../../src/http/routes/live.js';
 import { createProject } from '../../src/usecases/create-project.js';
 import { checkAnswer } from './contract.js';
 
@@ -78,6 +79,8 @@ export interface TestServerOptions {
   sending?: Partial<SendingOptions>;
   /** a PostgreSQL database of its own instead of DATABASE_URL's (see `privateDatabase`) */
   databaseUrl?: string;
+  /** the live stream's timings over the defaults (GET /v1/events/stream) */
+  live?: Partial<LiveOptions>;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -105,6 +108,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     rateLimits: options.rateLimits,
     publicUrl: options.publicUrl,
     sending: { ...DEFAULT_SENDING, projects, ...options.sending },
+    live: options.live,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -1,15 +1,11 @@
 import type { components } from '../../sdk/src/schema';
 
-// The UI's only way to the server: the public API under /v1 (docs/api.md) with the operator's API key.
-// The key lives in sessionStorage (gone when the tab closes) and never in a URL.
+// The UI's only way to the server: the public API under /v1 (docs/api.md). The browser signs in once
+// (POST /v1/sessions) and then carries an HttpOnly cookie the page cannot read: no key is kept in the page.
+// Every call sends the header X-Omnimerge-UI, which the server requires for changes made with the cookie.
 
-const KEY = 'omnimerge.api_key';
-
-export const session = {
-  key: (): string | null => sessionStorage.getItem(KEY),
-  signIn: (apiKey: string) => sessionStorage.setItem(KEY, apiKey),
-  signOut: () => sessionStorage.removeItem(KEY),
-};
+export type SignedIn = components['schemas']['SignedIn'];
+export type SignInCredentials = { email: string; password: string } | { api_key: string };
 
 /** An API answer that is not a success, carrying the server's own words (`error.message`). */
 export class ApiError extends Error {
@@ -45,6 +41,8 @@ export type InviteAnswer = Schemas['ConversationInvite'];
 export type MergeRule = Schemas['MergeRule'];
 export type Suggestion = Schemas['MergeSuggestion'];
 type ApprovedSuggestion = Schemas['ApprovedSuggestion'];
+export type Operator = Schemas['Operator'];
+type ConversationAssignee = Schemas['ConversationAssignee'];
 type UndoneMerge = Schemas['UndoneMerge'];
 type UnmergedIdentity = Schemas['UnmergedIdentity'];
 
@@ -54,13 +52,13 @@ function query(params: Record<string, string | number | undefined>): string {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const key = session.key();
   let response: Response;
   try {
     response = await fetch(`/v1${path}`, {
       method,
+      credentials: 'same-origin',
       headers: {
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        'x-omnimerge-ui': '1',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -114,8 +112,15 @@ export const api = {
   deleteRule: (id: string) => call<unknown>('DELETE', `/merge-rules/${id}`),
 
   suggestions: (status?: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status, limit: 200 })}`),
-  // The decision is recorded as the web UI's (the API has no operator accounts).
-  approveSuggestion: (id: string) =>
-    call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, { actor: 'web UI' }),
-  rejectSuggestion: (id: string) => call<Suggestion>('POST', `/merge-suggestions/${id}/reject`, { actor: 'web UI' }),
+  // The server records the decision by the signed-in operator's name.
+  approveSuggestion: (id: string) => call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, {}),
+  rejectSuggestion: (id: string) => call<Suggestion>('POST', `/merge-suggestions/${id}/reject`, {}),
+
+  signIn: (credentials: SignInCredentials) => call<SignedIn>('POST', '/sessions', credentials),
+  me: () => call<SignedIn>('GET', '/sessions/me'),
+  signOut: () => call<null>('DELETE', '/sessions'),
+  operators: () => call<{ items: Operator[] }>('GET', '/operators'),
+  assign: (conversationId: string, operatorId: string | null) =>
+    call<ConversationAssignee>('PUT', `/conversations/${conversationId}/assignee`, { operator_id: operatorId }),
+  myConversations: () => call<Page<Conversation>>('GET', '/conversations?assignee=me&limit=200'),
 };

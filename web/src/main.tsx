@@ -1,20 +1,23 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
-import { session } from './api';
 import { Layout } from './components/Layout';
 import { ContactCardScreen } from './screens/ContactCardScreen';
 import { ContactsScreen } from './screens/ContactsScreen';
 import { ConversationScreen } from './screens/ConversationScreen';
 import { MergeScreen } from './screens/MergeScreen';
+import { MineScreen } from './screens/MineScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { SuggestionsScreen } from './screens/SuggestionsScreen';
+import { SessionProvider, useSession } from './session';
 import './styles.css';
 
 function RequireKey({ children }: { children: React.ReactNode }) {
   const location = useLocation();
-  if (!session.key()) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  const { me, checking } = useSession();
+  if (checking) return <p className="muted">Loading…</p>;
+  if (!me) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
   return <Layout>{children}</Layout>;
 }
 
@@ -26,6 +29,7 @@ function App() {
       <Route path="/contacts" element={<RequireKey><ContactsScreen /></RequireKey>} />
       <Route path="/contacts/:id" element={<RequireKey><ContactCardScreen /></RequireKey>} />
       <Route path="/contacts/:contactId/conversations/:conversationId" element={<RequireKey><ConversationScreen /></RequireKey>} />
+      <Route path="/mine" element={<RequireKey><MineScreen /></RequireKey>} />
       <Route path="/merge" element={<RequireKey><MergeScreen /></RequireKey>} />
       <Route path="/suggestions" element={<RequireKey><SuggestionsScreen /></RequireKey>} />
       <Route path="/settings" element={<RequireKey><SettingsScreen /></RequireKey>} />
@@ -37,7 +41,9 @@ function App() {
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <BrowserRouter>
-      <App />
+      <SessionProvider>
+        <App />
+      </SessionProvider>
     </BrowserRouter>
   </StrictMode>,
 );

@@ -13,7 +13,10 @@ const ListQuery = Type.Object(PageQuery, { additionalProperties: false });
 
 const REFERENCE_KINDS = ['integration', 'agent_session', 'sequence_run', 'campaign', 'scheduled_message'] as const;
 
-const Note = Type.Object({ id: Id, contact_id: Id, text: Type.String(), created_at: Timestamp }, { title: 'Note', description: 'a note on a contact' });
+const Note = Type.Object(
+  { id: Id, contact_id: Id, text: Type.String(), author: Nullable(Type.String({ description: "who wrote it: the operator's name or the API key's label" })), created_at: Timestamp },
+  { title: 'Note', description: 'a note on a contact' },
+);
 const ContactEvent = Type.Object(
   { id: Id, contact_id: Id, type: Type.String(), data: Data, created_at: Timestamp },
   { title: 'ContactEvent', description: 'an event another system recorded on a contact' },
@@ -55,7 +58,10 @@ export const contactRecordRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = 
     app.post(
       `/contacts/:id/${path}`,
       { schema: { operationId: `add${operation}`, tags: ['contacts'], summary: `Add a ${name} to a contact`, params: Params, body: input, response: { 201: output, ...errorResponses } } },
-      async (request, reply) => reply.status(201).send(await addContactRecord(store, request.projectId, kind, request.params.id, request.body as Record<string, unknown>)),
+      async (request, reply) => {
+        const values = kind === 'notes' ? { ...(request.body as Record<string, unknown>), author: request.caller.name } : (request.body as Record<string, unknown>);
+        return reply.status(201).send(await addContactRecord(store, request.projectId, kind, request.params.id, values));
+      },
     );
     app.get(
       `/contacts/:id/${path}`,

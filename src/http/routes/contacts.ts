@@ -6,6 +6,7 @@ import { eraseContact } from '../../usecases/erase-contact.js';
 import { exportContact } from '../../usecases/export-contact.js';
 import { getContact } from '../../usecases/get-contact.js';
 import { listContacts } from '../../usecases/list-contacts.js';
+import { assigneeOf } from '../../usecases/list-assigned-conversations.js';
 import { listConversations } from '../../usecases/list-conversations.js';
 import { updateContact } from '../../usecases/update-contact.js';
 import { Contact, ContactCard, ContactInput, Conversation, errorResponses, Id, Page, PageQuery, Timestamp } from '../schemas.js';
@@ -117,11 +118,18 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         tags: ['conversations'],
         summary: "A contact's conversations, newest first",
         params: ContactParams,
-        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        querystring: Type.Object(
+          { ...PageQuery, assignee: Type.Optional(Type.Union([Id, Type.Literal('me')], { description: 'only conversations assigned to this operator ("me": the signed-in one)' })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Page(Type.Ref(Conversation), 'ConversationPage'), ...errorResponses },
       },
     },
-    async (request) => listConversations(store.db, request.projectId, request.params.id, request.query),
+    async (request) =>
+      listConversations(store.db, request.projectId, request.params.id, {
+        ...request.query,
+        assigneeId: request.query.assignee === undefined ? undefined : assigneeOf(request.caller, request.query.assignee),
+      }),
   );
 
   app.get(
@@ -162,7 +170,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
           'DELETE /v1/contacts/{id} erases the person and all their data for good; add ?erase=true to confirm (to fix a duplicate, merge it instead)',
         );
       }
-      return eraseContact(store, request.projectId, request.params.id);
+      return eraseContact(store, request.projectId, request.params.id, request.caller.name);
     },
   );
 };

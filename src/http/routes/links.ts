@@ -97,6 +97,6 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Out
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await inviteFromConversation(outbound, request.projectId, request.params.id, request.body)),
+    async (request, reply) => reply.status(201).send(await inviteFromConversation(outbound, request.projectId, request.params.id, request.body, request.caller.name)),
   );
 };

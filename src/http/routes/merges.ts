@@ -74,7 +74,6 @@ const HistoryEntry = Type.Union(
   },
 );
 
-const ACTOR = 'api';
 
 export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
@@ -95,7 +94,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     },
     async (request) => {
       const { from_contact_id, to_contact_id, dry_run } = request.body;
-      return mergeTwoContacts(store, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run });
+      return mergeTwoContacts(store, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: request.caller.name, dryRun: dry_run });
     },
   );
 
@@ -114,7 +113,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         },
       },
     },
-    async (request) => undoMerge(store, request.projectId, request.params.id, ACTOR),
+    async (request) => undoMerge(store, request.projectId, request.params.id, request.caller.name),
   );
 
   app.post(
@@ -139,7 +138,7 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         },
       },
     },
-    async (request) => unmergeIdentity(store, request.projectId, request.params.id, { identity_id: request.body?.identity_id, actor: ACTOR }),
+    async (request) => unmergeIdentity(store, request.projectId, request.params.id, { identity_id: request.body?.identity_id, actor: request.caller.name }),
   );
 
   app.get(

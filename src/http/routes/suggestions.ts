@@ -1,3 +1,4 @@
+import type { Caller } from '../../usecases/authenticate.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { approveMergeSuggestion } from '../../usecases/approve-merge-suggestion.js';
@@ -11,10 +12,15 @@ import { MergeAnswer } from './merges.js';
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]);
 
 const Decision = Type.Object(
-  { actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default "api"' })) },
+  { actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default: the API key\'s label; ignored when signed in, the operator decides by name' })) },
   { additionalProperties: false },
 );
 const Params = Type.Object({ id: Id });
+
+/** A signed-in operator decides as themselves; a program with an API key may name who decided (default: the key's label). */
+function decider(caller: Caller, actor: string | undefined): string {
+  return caller.via === 'session' ? caller.name : (actor ?? caller.name);
+}
 
 export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.get(
@@ -49,7 +55,7 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         },
       },
     },
-    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api'),
+    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, decider(request.caller, request.body?.actor)),
   );
 
   app.post(
@@ -64,6 +70,6 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         response: { 200: Type.Ref(Suggestion), ...errorResponses },
       },
     },
-    async (request) => rejectMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api'),
+    async (request) => rejectMergeSuggestion(store, request.projectId, request.params.id, decider(request.caller, request.body?.actor)),
   );
 };

@@ -12,6 +12,7 @@ import * as m010 from './010_privacy_and_imports.js';
 import * as m011 from './011_outgoing_queue.js';
 import * as m012 from './012_bot_connect.js';
 import * as m015 from './015_landing_links.js';
+import * as m016 from './016_operators.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_outgoing_queue': m011,
   '012_bot_connect': m012,
   '015_landing_links': m015,
+  '016_operators': m016,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,11 @@
 import { NavLink, useNavigate } from 'react-router';
-import { session } from '../api';
+import { api } from '../api';
+import { closeLive, useLive, useLiveState } from '../live';
+import { useSession } from '../session';
 
 const SECTIONS = [
   { to: '/contacts', label: 'Contacts' },
+  { to: '/mine', label: 'Mine' },
   { to: '/merge', label: 'Merge' },
   { to: '/suggestions', label: 'Suggestions' },
   { to: '/settings', label: 'Settings' },
@@ -10,6 +13,10 @@ const SECTIONS = [
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const navigate = useNavigate();
+  const { me, set } = useSession();
+  // the tab's one live stream stays open while signed in, whichever screen is shown
+  useLive(() => {});
+  const live = useLiveState();
   return (
     <div className="app">
       <header className="top">
@@ -21,11 +28,19 @@ export function Layout({ children }: { children: React.ReactNode }) {
             </NavLink>
           ))}
         </nav>
+        <span className="who">
+          <span className={`live-state ${live}`} role="status" aria-label="Live updates">
+            {live === 'live' ? '● Live' : live === 'reconnecting' ? '○ Reconnecting…' : '○ Connecting…'}
+          </span>{' '}
+          {me ? <span className="signed-in-as">{me.name}</span> : null}
+        </span>
         <button
           type="button"
           className="link-button"
-          onClick={() => {
-            session.signOut();
+          onClick={async () => {
+            await api.signOut().catch(() => undefined);
+            closeLive();
+            set(null);
             navigate('/sign-in');
           }}
         >

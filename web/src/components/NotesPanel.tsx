@@ -17,7 +17,10 @@ export function NotesPanel({ contactId }: { contactId: string }) {
         {notes.data?.items.map((note) => (
           <li key={note.id}>
             <p>{note.text}</p>
-            <span className="muted">{formatTime(note.created_at)}</span>
+            <span className="muted">
+              {formatTime(note.created_at)}
+              {note.author ? ` · ${note.author}` : ''}
+            </span>
           </li>
         ))}
       </ul>

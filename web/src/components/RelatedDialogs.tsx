@@ -68,6 +68,7 @@ export function RelatedDialogs({ card, onChanged }: { card: ContactCard; onChang
                 {identity.id === recommended ? <span className="badge">Recommended</span> : null}
               </div>
               <div className={identity.window_open ? 'window open' : 'window closed'}>{windowText(identity)}</div>
+              {dialog?.conversation.assignee ? <div className="assigned muted">Assigned to {dialog.conversation.assignee.name}</div> : null}
               {dialog?.conversation.referral ? <div className="referral muted">{referralText(dialog.conversation.referral)}</div> : null}
               <div className="last-message">
                 {dialog?.last ? (

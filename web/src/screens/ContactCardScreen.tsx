@@ -8,11 +8,16 @@ import { NotesPanel } from '../components/NotesPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
 import { contactTitle } from '../format';
 import { useLoad } from '../hooks';
+import { aboutContact, useLive } from '../live';
 
 /** The contact card: fields, related dialogs, notes and history with undo and unmerge. */
 export function ContactCardScreen() {
   const { id = '' } = useParams();
   const card = useLoad(() => api.contact(id), [id]);
+  // merges, changes and new messages of this contact show without reload
+  useLive((event) => {
+    if (aboutContact(event, id)) card.reload();
+  });
   // A merge that just finished says so here (the merge screen passes it along).
   const mergedNotice = (useLocation().state as { notice?: string } | null)?.notice;
   const [unmerged, setUnmerged] = useState<string | null>(null);

@@ -7,6 +7,9 @@ import { handleOf } from '../components/RelatedDialogs';
 import { InviteResult } from '../components/InviteResult';
 import { contactTitle, formatTime, referralText } from '../format';
 import { useAction, useLoad } from '../hooks';
+import { aboutContact, useLive } from '../live';
+import { useSession } from '../session';
+import { AssigneeBar } from '../components/AssigneeBar';
 
 // The channels a merge link can be made for (docs/links.md).
 const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line', 'max'];
@@ -89,6 +92,13 @@ export function ConversationScreen() {
   const retrying = useAction();
   const anyPending = [...(view.data?.messages.items ?? []), ...(older?.items ?? [])].some(pending);
 
+  // a new message in this dialog, or a change to its contact, shows without reload (one stream per tab)
+  useLive((event) => {
+    const inner = event.data.data ?? {};
+    if (event.data.conversation_id === conversationId || inner.conversation_id === conversationId || (event.type.startsWith('contact.') && aboutContact(event, contactId))) view.reload();
+  });
+  const { me } = useSession();
+
   // a queued message goes out in the background: look again until none is on its way
   useEffect(() => {
     if (!anyPending) return;
@@ -124,6 +134,7 @@ export function ConversationScreen() {
           .join('; ')}
       </p>
       {conversation?.referral ? <p className="referral">{referralText(conversation.referral)}</p> : null}
+      {conversation ? <AssigneeBar conversationId={conversation.id} assignee={conversation.assignee} me={me} onChanged={view.reload} /> : null}
 
       <div className="invites" role="group" aria-label="Invite to another messenger">
         {inviteChannels.map((channel) => (

@@ -1,40 +1,63 @@
 import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { api, session } from '../api';
-import { ErrorNote } from '../components/ErrorNote';
+import { api, type SignInCredentials } from '../api';
 import { useAction } from '../hooks';
+import { useSession } from '../session';
 
-/** The API key is checked against the server, then kept in this tab's session only. */
+/**
+ * An operator signs in with e-mail and password, or with a personal API key. The server answers with an
+ * HttpOnly cookie; the page keeps nothing.
+ */
 export function SignInScreen() {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
   const [key, setKey] = useState('');
   const { run, pending, error } = useAction();
+  const { set } = useSession();
   const navigate = useNavigate();
   const from = (useLocation().state as { from?: string } | null)?.from ?? '/contacts';
+  const withKey = key.trim() !== '';
+  const ready = withKey || (email.trim() !== '' && password !== '');
 
   const signIn = async (event: React.FormEvent) => {
     event.preventDefault();
-    session.signIn(key.trim());
-    const settings = await run(() => api.settings());
-    if (settings) navigate(from, { replace: true });
-    else session.signOut();
+    const credentials: SignInCredentials = withKey ? { api_key: key.trim() } : { email: email.trim(), password };
+    const me = await run(() => api.signIn(credentials));
+    if (me) {
+      set(me);
+      navigate(from, { replace: true });
+    }
   };
 
   return (
     <main className="sign-in">
       <h1>omnimerge</h1>
-      <p>One contact per person across messengers. Sign in with your project's API key.</p>
+      <p>One contact per person across messengers. Sign in with your e-mail and password, or with a personal API key.</p>
       <form onSubmit={signIn}>
         <label>
-          API key
-          <input type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required />
+          E-mail
+          <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} disabled={withKey} />
         </label>
-        <button type="submit" disabled={pending || key.trim() === ''}>
+        <label>
+          Password
+          <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} disabled={withKey} />
+        </label>
+        <p className="or muted">or</p>
+        <label>
+          API key
+          <input type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} />
+        </label>
+        <button type="submit" disabled={pending || !ready}>
           {pending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <ErrorNote error={error} />
+      {error ? (
+        <p className="error" role="alert">
+          {error instanceof Error ? error.message : String(error)}
+        </p>
+      ) : null}
       <p className="hint">
-        No key yet? Run <code>npx omnimerge project create &lt;name&gt;</code> on the server.
+        No account yet? Whoever runs omnimerge creates one with <code>omnimerge operator create</code>.
       </p>
     </main>
   );

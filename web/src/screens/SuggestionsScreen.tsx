@@ -5,6 +5,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { Evidence } from '../components/Evidence';
 import { contactTitle, formatTime } from '../format';
 import { useAction, useLoad } from '../hooks';
+import { useLive } from '../live';
 
 const STATUSES = [
   { status: 'pending', label: 'Waiting' },
@@ -35,6 +36,10 @@ export function SuggestionsScreen() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? 'pending';
   const list = useLoad(() => loadSuggestions(status), [status]);
+  // new suggestions and decisions made elsewhere show without reload
+  useLive((event) => {
+    if (event.type === 'merge.suggested' || event.type === 'merge.rejected' || event.type === 'contact.merged') list.reload();
+  });
   const decide = useAction();
 
   const [notice, setNotice] = useState<string | null>(null);
