@@ -804,6 +804,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             disconnected_at: string | null;
+            webhook_url: string | null;
+            last_webhook_at: string | null;
         };
         /** @description a person: one contact across all their messenger identities */
         Contact: {
@@ -1108,6 +1110,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             disconnected_at: string | null;
+            webhook_url: string | null;
+            last_webhook_at: string | null;
             /** @description how the messenger reaches omnimerge; shown once, in this answer */
             setup: {
                 callback_url: string | null;
@@ -1152,6 +1156,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             disconnected_at: string | null;
+            webhook_url: string | null;
+            last_webhook_at: string | null;
             webhook: {
                 removed: boolean | null;
                 message: string;

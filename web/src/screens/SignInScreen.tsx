@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { api, session } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
+import { signInError } from '../components/signInError';
 import { useAction } from '../hooks';
 
 /** The API key is checked against the server, then kept in this tab's session only. */
@@ -32,7 +33,7 @@ export function SignInScreen() {
           {pending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <ErrorNote error={error} />
+      <ErrorNote error={signInError(error)} />
       <p className="hint">
         No key yet? Run <code>npx omnimerge project create &lt;name&gt;</code> on the server.
       </p>
