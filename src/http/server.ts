@@ -22,6 +22,7 @@ import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
+import { importRoutes } from './routes/imports.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { linkRoutes } from './routes/links.js';
 import { mergeRuleRoutes } from './routes/merge-rules.js';
@@ -148,6 +149,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
       await v1.register(mergeRuleRoutes, { store });
+      await v1.register(importRoutes, { store });
     },
     { prefix: '/v1' },
   );
