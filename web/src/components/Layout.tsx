@@ -5,6 +5,9 @@ const SECTIONS = [
   { to: '/contacts', label: 'Contacts' },
   { to: '/merge', label: 'Merge' },
   { to: '/suggestions', label: 'Suggestions' },
+  { to: '/messengers', label: 'Messengers' },
+  { to: '/webhooks', label: 'Webhooks' },
+  { to: '/import', label: 'Import' },
   { to: '/settings', label: 'Settings' },
 ];
 
