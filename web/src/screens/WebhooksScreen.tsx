@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { adminApi, type WebhookDelivery, type WebhookEndpoint } from '../adminApi';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { CopyField } from '../components/CopyField';
@@ -40,7 +40,8 @@ function statusWords(delivery: WebhookDelivery): string {
 }
 
 function lastAnswer(delivery: WebhookDelivery): string {
-  if (delivery.last_status_code !== null) return `HTTP ${delivery.last_status_code}${delivery.last_error ? `: ${delivery.last_error}` : ''}`;
+  const code = delivery.last_status_code !== null ? `HTTP ${delivery.last_status_code}` : null;
+  if (code) return delivery.last_error && delivery.last_error !== code ? `${code}: ${delivery.last_error.replace(`${code}: `, '')}` : code;
   return delivery.last_error ?? (delivery.attempts === 0 ? 'not tried yet' : '');
 }
 
@@ -49,6 +50,24 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
   const list = useLoad(() => adminApi.deliveries(endpoint.id, status || undefined), [endpoint.id, status]);
   const retry = useAction();
   const [notice, setNotice] = useState<string | null>(null);
+  // a retried delivery is sent by the delivery worker within moments: look again until it is settled
+  const [watching, setWatching] = useState<{ id: string; attempts: number; looks: number } | null>(null);
+  useEffect(() => {
+    if (!watching || list.loading) return;
+    const delivery = list.data?.items.find((d) => d.id === watching.id);
+    if (delivery && delivery.attempts > watching.attempts && delivery.status !== 'pending') {
+      setNotice(delivery.status === 'delivered' ? `Sent again: delivered (${delivery.event_type}).` : `Sent again, and failed again: ${lastAnswer(delivery)}.`);
+      setWatching(null);
+      return;
+    }
+    if (watching.looks >= 15) {
+      setWatching(null);
+      setNotice(delivery ? `Sent again: ${statusWords(delivery).toLowerCase()}.` : 'Queued to be sent again.');
+      return;
+    }
+    const timer = setTimeout(() => (setWatching({ ...watching, looks: watching.looks + 1 }), list.reload()), 700);
+    return () => clearTimeout(timer);
+  }, [watching, list.data, list.loading]);
   return (
     <section className="deliveries" aria-label={`Deliveries to ${endpoint.url}`}>
       <div className="toolbar">
@@ -99,7 +118,8 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
                       onClick={async () => {
                         const again = await retry.run(() => adminApi.retryDelivery(endpoint.id, delivery.id));
                         if (again) {
-                          setNotice(`Sent again: ${statusWords(again).toLowerCase()}${again.last_status_code !== null ? ` (HTTP ${again.last_status_code})` : ''}.`);
+                          setNotice('Sending again…');
+                          setWatching({ id: again.id, attempts: again.attempts, looks: 0 });
                           list.reload();
                         }
                       }}
