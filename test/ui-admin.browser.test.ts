@@ -159,9 +159,16 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       await signIn(page, apiKey);
       await page.getByRole('link', { name: 'Import' }).click();
       await page.getByLabel(/Contact file/).setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      // every state the progress line goes through, however briefly it shows
+      await page.evaluate(`window.progressSeen = [];
+        new MutationObserver(() => document.querySelectorAll('.progress').forEach((e) => window.progressSeen.push(e.textContent)))
+          .observe(document.body, { subtree: true, childList: true, characterData: true })`);
       await page.getByRole('button', { name: 'Import', exact: true }).click();
       const result = page.getByLabel('Import result');
       await expect.poll(() => result.getByRole('status').textContent()).toContain('customers.csv: 3 contacts created, 1 row refused');
+      const progressSeen = (await page.evaluate('window.progressSeen')) as string[];
+      expect(progressSeen.some((text) => /^Uploading: \d+% \(\d+ B of 1\d\d B\)$/.test(text)), progressSeen.join(' | ')).toBe(true);
+      expect(await page.locator('.progress').count()).toBe(0); // gone once the answer is in
       const refused = result.locator('table.refused tbody tr');
       expect(await refused.count()).toBe(1);
       expect(await refused.locator('td').first().textContent()).toBe('4');

@@ -91,8 +91,10 @@ function ConnectForm({ onConnected }: { onConnected: (bot: ConnectedBot) => void
       <p className="hint">{spec.how}</p>
       {(Object.entries(spec.fields) as Array<[Field, string]>).map(([field, label]) => (
         <label key={field}>
-          {label}
-          {spec.optional?.includes(field) ? <span className="hint"> (optional)</span> : null}
+          <span>
+            {label}
+            {spec.optional?.includes(field) ? <span className="hint"> (optional)</span> : null}
+          </span>
           <input
             type={SECRET_FIELDS.includes(field) ? 'password' : 'text'}
             autoComplete="off"
@@ -103,7 +105,9 @@ function ConnectForm({ onConnected }: { onConnected: (bot: ConnectedBot) => void
         </label>
       ))}
       <label>
-        Name shown to operators <span className="hint">(optional)</span>
+        <span>
+          Name shown to operators <span className="hint">(optional)</span>
+        </span>
         <input value={values.name ?? ''} onChange={(e) => setValues({ ...values, name: e.target.value })} />
       </label>
       <button type="submit" className="primary" disabled={connect.pending}>
