@@ -1,5 +1,5 @@
 import { getCountries, getCountryCallingCode, type CountryCode } from 'libphonenumber-js';
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 
 export interface Country {
   code: CountryCode;
@@ -45,6 +45,12 @@ export function CountryPicker(props: { label: string; value: string | null; onCh
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const listId = useId();
+  // closing after a blur waits for a click on an option; focusing or typing again cancels it
+  const closing = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const show = () => {
+    clearTimeout(closing.current);
+    setOpen(true);
+  };
   const matches = searchCountries(all, text).slice(0, SHOWN);
 
   const pick = (country: Country | null) => {
@@ -54,7 +60,7 @@ export function CountryPicker(props: { label: string; value: string | null; onCh
   };
   const type = (value: string) => {
     setText(value);
-    setOpen(true);
+    show();
     setActive(0);
     props.onChange(value.trim() === '' ? null : (countryNamed(all, value)?.code ?? null), value);
   };
@@ -72,10 +78,10 @@ export function CountryPicker(props: { label: string; value: string | null; onCh
           value={text}
           placeholder="Type a country's name"
           onChange={(e) => type(e.target.value)}
-          onFocus={() => setOpen(true)}
-          onBlur={() => setTimeout(() => setOpen(false), 150)}
+          onFocus={show}
+          onBlur={() => (closing.current = setTimeout(() => setOpen(false), 150))}
           onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') (e.preventDefault(), setOpen(true), setActive(Math.min(active + 1, matches.length - 1)));
+            if (e.key === 'ArrowDown') (e.preventDefault(), show(), setActive(Math.min(active + 1, matches.length - 1)));
             else if (e.key === 'ArrowUp') (e.preventDefault(), setActive(Math.max(active - 1, 0)));
             else if (e.key === 'Enter' && open && matches[active]) (e.preventDefault(), pick(matches[active]));
             else if (e.key === 'Escape') setOpen(false);
