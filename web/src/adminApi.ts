@@ -36,8 +36,11 @@ export const adminApi = {
   endpoints: () => call<{ items: WebhookEndpoint[] }>('GET', '/webhook-endpoints'),
   createEndpoint: (url: string, events?: string[]) => call<WebhookEndpoint>('POST', '/webhook-endpoints', { url, ...(events && events.length > 0 ? { events } : {}) }),
   deleteEndpoint: (id: string) => call<null>('DELETE', `/webhook-endpoints/${id}`),
-  deliveries: (endpointId: string, status?: string) =>
-    call<{ items: WebhookDelivery[]; next_cursor: string | null }>('GET', `/webhook-endpoints/${endpointId}/deliveries?limit=50${status ? `&status=${status}` : ''}`),
+  deliveries: (endpointId: string, status?: string, cursor?: string) =>
+    call<{ items: WebhookDelivery[]; next_cursor: string | null }>(
+      'GET',
+      `/webhook-endpoints/${endpointId}/deliveries?${new URLSearchParams({ limit: '50', ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) }).toString()}`,
+    ),
   retryDelivery: (endpointId: string, deliveryId: string) => call<WebhookDelivery>('POST', `/webhook-endpoints/${endpointId}/deliveries/${deliveryId}/retry`),
 
   dedupe: (dryRun: boolean) => call<DedupeResult>('POST', '/dedupe', { dry_run: dryRun }),

@@ -47,7 +47,14 @@ function lastAnswer(delivery: WebhookDelivery): string {
 
 function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
   const [status, setStatus] = useState('');
-  const list = useLoad(() => adminApi.deliveries(endpoint.id, status || undefined), [endpoint.id, status]);
+  const [more, setMore] = useState<{ items: WebhookDelivery[]; cursor: string | null } | null>(null);
+  const list = useLoad(() => {
+    setMore(null);
+    return adminApi.deliveries(endpoint.id, status || undefined);
+  }, [endpoint.id, status]);
+  const loadMore = useAction();
+  const items = [...(list.data?.items ?? []), ...(more?.items ?? [])];
+  const cursor = more ? more.cursor : (list.data?.next_cursor ?? null);
   const retry = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   // a retried delivery is sent by the delivery worker within moments: look again until it is settled
@@ -86,8 +93,8 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
       {notice ? <p role="status" className="notice">{notice}</p> : null}
       <ErrorNote error={list.error} />
       <ErrorNote error={retry.error} />
-      {list.data && list.data.items.length === 0 ? <p className="muted">No deliveries {status ? 'with this status' : 'yet: they appear with the next event'}.</p> : null}
-      {list.data && list.data.items.length > 0 ? (
+      {list.data && items.length === 0 ? <p className="muted">No deliveries {status ? 'with this status' : 'yet: they appear with the next event'}.</p> : null}
+      {list.data && items.length > 0 ? (
         <table className="stack-table">
           <thead>
             <tr>
@@ -102,7 +109,7 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
             </tr>
           </thead>
           <tbody>
-            {list.data.items.map((delivery) => (
+            {items.map((delivery) => (
               <tr key={delivery.id} className={failed(delivery) ? 'failed' : undefined}>
                 <td data-label="Event">{delivery.event_type}</td>
                 <td data-label="Status">{statusWords(delivery)}</td>
@@ -133,6 +140,19 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
           </tbody>
         </table>
       ) : null}
+      {cursor ? (
+        <button
+          type="button"
+          disabled={loadMore.pending}
+          onClick={async () => {
+            const next = await loadMore.run(() => adminApi.deliveries(endpoint.id, status || undefined, cursor));
+            if (next) setMore({ items: [...(more?.items ?? []), ...next.items], cursor: next.next_cursor });
+          }}
+        >
+          More deliveries
+        </button>
+      ) : null}
+      <ErrorNote error={loadMore.error} />
     </section>
   );
 }
