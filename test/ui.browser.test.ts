@@ -145,15 +145,15 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
     await ui.withPage(async (page) => {
       await signIn(page, apiKey);
       await page.getByRole('link', { name: 'Settings' }).click();
-      await page.getByLabel('Link lifetime in seconds').waitFor();
+      await page.getByLabel('Link lifetime in days').waitFor();
 
-      await page.getByLabel('Link lifetime in seconds').fill('5');
+      await page.getByLabel('Link lifetime in days').fill('0.0001'); // 9 seconds: under the API's minute
       await page.getByRole('button', { name: 'Save settings' }).click();
       await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('link_ttl_s');
 
       await page.getByLabel(/Manual: each becomes a suggestion/).check();
-      await page.getByLabel('Default region').fill('de');
-      await page.getByLabel('Link lifetime in seconds').fill('86400');
+      await page.getByLabel('Default region').fill('Germany');
+      await page.getByLabel('Link lifetime in days').fill('1');
       await page.getByLabel('Blocked values, one a line').fill('test@test.com\n0000000');
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByText('Settings saved.').waitFor();

@@ -23,6 +23,13 @@ export function openContactFile(path: string): ContactFile {
   return { bytes, bytesRead: () => stream.bytesRead, rows: format === 'csv' ? csvRows(stream) : jsonlRows(stream) };
 }
 
+export type ContactFileFormat = 'csv' | 'jsonl';
+
+/** The rows of a file already open as a stream (an upload, say), read the same way as from a path. */
+export function readContactRows(stream: NodeJS.ReadableStream, format: ContactFileFormat): AsyncIterable<ImportRow> {
+  return format === 'csv' ? csvRows(stream) : jsonlRows(stream);
+}
+
 async function* csvRows(stream: NodeJS.ReadableStream): AsyncIterable<ImportRow> {
   // Records come as arrays (a third faster than objects). A malformed record (an unclosed quote, say) is
   // skipped by the parser and refused here with the lines it took, and the import goes on. The parser

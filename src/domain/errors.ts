@@ -43,6 +43,7 @@ export const ERROR_STATUS = {
   bot_channel_mismatch: 422,
   invalid_rule: 422,
   rule_not_found: 404,
+  invalid_import_file: 422,
   erase_required: 400,
   invalid_json_shape: 400,
   invalid_text: 400,

@@ -38,6 +38,8 @@ export const Bot = Type.Object(
     trust_start_data: Type.Boolean({ description: 'whether start-parameter and unsigned invite fields may merge contacts automatically' }),
     created_at: Timestamp,
     disconnected_at: Nullable(Timestamp),
+    webhook_url: Nullable(Type.String({ description: "the server's public URL (OMNIMERGE_PUBLIC_URL) + webhook_path: the callback URL to paste into the messenger; null without a public URL or for channels that use POST /v1/inbound" })),
+    last_webhook_at: Nullable(Timestamp),
   },
   { $id: 'Bot', description: 'a connected messenger account (its secrets are never returned)' },
 );

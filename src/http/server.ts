@@ -22,6 +22,7 @@ import { contactRecordRoutes } from './routes/contact-records.js';
 import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
+import { importRoutes } from './routes/imports.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { landingLinkRoutes, landingPageRoutes } from './routes/landing.js';
 import { linkRoutes } from './routes/links.js';
@@ -161,6 +162,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(sessionRoutes, { store, publicUrl });
       await v1.register(assigneeRoutes, { store });
       await v1.register(liveRoutes, { store, live });
+      await v1.register(importRoutes, { store });
     },
     { prefix: '/v1' },
   );

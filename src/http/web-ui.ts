@@ -10,7 +10,7 @@ import { sendError } from './errors.js';
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 // The first segments of the pages web/src/main.tsx routes.
-const UI_PAGE = /^\/(sign-in|contacts|mine|merge|suggestions|settings)(\/[^.]*)?$/;
+const UI_PAGE = /^\/(sign-in|contacts|mine|merge|suggestions|settings|messengers|webhooks|import)(\/[^.]*)?$/;
 
 export function webUiBuilt(): boolean {
   return existsSync(`${WEB_DIST}index.html`);

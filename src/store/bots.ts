@@ -82,3 +82,20 @@ export async function updateBotRow(db: Db, projectId: string, botId: string, cha
 export async function selectBotById(db: Db, botId: string): Promise<BotRow | undefined> {
   return db.selectFrom('bots').selectAll().where('id', '=', botId).where('disconnected_at', 'is', null).executeTakeFirst();
 }
+
+/**
+ * When each of the bots last had a client's message come in (its webhook or POST /v1/inbound): one
+ * GROUP BY over the bots' identities, not a query per bot. Bots with no message yet are absent.
+ */
+export async function selectLastInbound(db: Db, projectId: string, botIds: string[]): Promise<Map<string, Date>> {
+  if (botIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('identities')
+    .select(['bot_id', (eb) => eb.fn.max('last_inbound_at').as('last_inbound_at')])
+    .where('project_id', '=', projectId)
+    .where('bot_id', 'in', botIds)
+    .where('last_inbound_at', 'is not', null)
+    .groupBy('bot_id')
+    .execute();
+  return new Map(rows.flatMap((row) => (row.last_inbound_at ? [[row.bot_id, new Date(row.last_inbound_at as unknown as string)] as const] : [])));
+}

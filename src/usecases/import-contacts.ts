@@ -38,6 +38,8 @@ export interface ImportProgress {
 export interface ImportOptions {
   /** the id of the contact of the row on this line; a row whose id exists is not written again (a resumed import) */
   contactId?: (line: number) => string;
+  /** false: only load the rows; the caller offers the dedupe (a dry run first) on its own */
+  dedupe?: boolean;
 }
 
 const BATCH = 5000;
@@ -49,7 +51,7 @@ export async function importContacts(
   projectId: string,
   rows: AsyncIterable<ImportRow>,
   progress?: Partial<ImportProgress>,
-  { contactId = () => newId() }: ImportOptions = {},
+  { contactId = () => newId(), dedupe: runDedupe = true }: ImportOptions = {},
 ): Promise<ImportSummary> {
   const settings = await selectSettings(store.db, projectId);
   const summary = { created: 0, already_imported: 0, refused: [] as ImportSummary['refused'] };
@@ -57,7 +59,7 @@ export async function importContacts(
 
   // Three stages at once: this thread reads rows, up to two worker threads normalize batches of them,
   // the database writes the batch before. Batches are written in file order.
-  const pool = new Piscina<RowsToNormalize, NormalizedRows>({ filename: WORKER.href, maxThreads: 2, idleTimeout: 1000 });
+  const pool = new Piscina<RowsToNormalize, NormalizedRows>({ filename: WORKER.href, maxThreads: 2, idleTimeout: 1000, execArgv: WORKER_EXEC_ARGV });
   const normalizing: Array<Promise<NormalizedRows>> = [];
   let writing: Promise<void> = Promise.resolve();
   const writeOldest = async () => {
@@ -97,13 +99,17 @@ export async function importContacts(
   }
   progress?.loaded?.(summary.created);
 
-  const dedupe = await dedupeContacts(store, projectId, { onProgress: progress?.dedupe, afterBulkLoad: summary.created > BATCH });
+  const dedupe = runDedupe
+    ? await dedupeContacts(store, projectId, { onProgress: progress?.dedupe, afterBulkLoad: summary.created > BATCH })
+    : { dry_run: true, clusters_found: 0, contacts_merged: 0, suggestions_created: 0, clusters: [], shared_values: [], failed: [] };
   summary.refused.sort((a, b) => a.line - b.line);
   return { ...summary, merged: dedupe.contacts_merged, suggested: dedupe.suggestions_created, dedupe };
 }
 
 /** The worker's module beside this one: .js once built, .ts when run from the sources (tsx). */
 const WORKER = new URL(`../workers/normalize-contacts${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+/** From the sources outside tsx (a server inside the test runner), the worker thread needs tsx to read TypeScript. */
+const WORKER_EXEC_ARGV = WORKER.pathname.endsWith('.ts') && !process.execArgv.some((arg) => arg.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : undefined;
 
 /**
  * One batch in one transaction. Should the database refuse it, each row goes again in its own

@@ -5,11 +5,14 @@ import { Layout } from './components/Layout';
 import { ContactCardScreen } from './screens/ContactCardScreen';
 import { ContactsScreen } from './screens/ContactsScreen';
 import { ConversationScreen } from './screens/ConversationScreen';
+import { ImportScreen } from './screens/ImportScreen';
 import { MergeScreen } from './screens/MergeScreen';
+import { MessengersScreen } from './screens/MessengersScreen';
 import { MineScreen } from './screens/MineScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SignInScreen } from './screens/SignInScreen';
 import { SuggestionsScreen } from './screens/SuggestionsScreen';
+import { WebhooksScreen } from './screens/WebhooksScreen';
 import { SessionProvider, useSession } from './session';
 import './styles.css';
 
@@ -33,6 +36,9 @@ function App() {
       <Route path="/merge" element={<RequireKey><MergeScreen /></RequireKey>} />
       <Route path="/suggestions" element={<RequireKey><SuggestionsScreen /></RequireKey>} />
       <Route path="/settings" element={<RequireKey><SettingsScreen /></RequireKey>} />
+      <Route path="/messengers" element={<RequireKey><MessengersScreen /></RequireKey>} />
+      <Route path="/webhooks" element={<RequireKey><WebhooksScreen /></RequireKey>} />
+      <Route path="/import" element={<RequireKey><ImportScreen /></RequireKey>} />
       <Route path="*" element={<RequireKey><p role="alert">There is no page at this address. Pick one from the menu.</p></RequireKey>} />
     </Routes>
   );

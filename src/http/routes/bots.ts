@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { connectBot, type BotConnections } from '../../usecases/connect-bot.js';
+import { describeBot, describeBots } from '../../usecases/describe-bots.js';
 import { disconnectBot } from '../../usecases/disconnect-bot.js';
 import { listBots } from '../../usecases/list-bots.js';
 import { updateBot } from '../../usecases/update-bot.js';
@@ -80,7 +81,8 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
         response: { 201: ConnectedBot, ...errorResponses, ...messengerErrors },
       },
     },
-    async (request, reply) => reply.status(201).send(await connectBot(store, request.projectId, request.body, connections)),
+    async (request, reply) =>
+      reply.status(201).send(await describeBot(store, request.projectId, await connectBot(store, request.projectId, request.body, connections), connections.publicUrl)),
   );
 
   app.patch(
@@ -98,7 +100,7 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
         response: { 200: Type.Ref(Bot), ...errorResponses },
       },
     },
-    async (request) => updateBot(store, request.projectId, request.params.id, request.body),
+    async (request) => describeBot(store, request.projectId, await updateBot(store, request.projectId, request.params.id, request.body), connections.publicUrl),
   );
 
   app.get(
@@ -112,7 +114,10 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
         response: { 200: List(Type.Ref(Bot), 'BotList'), ...errorResponses },
       },
     },
-    async (request) => listBots(store, request.projectId, { includeDisconnected: request.query.include_disconnected === true }),
+    async (request) => {
+      const { items } = await listBots(store, request.projectId, { includeDisconnected: request.query.include_disconnected === true });
+      return { items: await describeBots(store, request.projectId, items, connections.publicUrl) };
+    },
   );
 
   app.delete(
@@ -129,6 +134,6 @@ export const botRoutes: FastifyPluginAsyncTypebox<{ store: Store; connections: B
         response: { 200: DisconnectedBot, ...errorResponses },
       },
     },
-    async (request) => disconnectBot(store, connections.accounts, request.projectId, request.params.id),
+    async (request) => describeBot(store, request.projectId, await disconnectBot(store, connections.accounts, request.projectId, request.params.id), connections.publicUrl),
   );
 };

@@ -8,6 +8,9 @@ const SECTIONS = [
   { to: '/mine', label: 'Mine' },
   { to: '/merge', label: 'Merge' },
   { to: '/suggestions', label: 'Suggestions' },
+  { to: '/messengers', label: 'Messengers' },
+  { to: '/webhooks', label: 'Webhooks' },
+  { to: '/import', label: 'Import' },
   { to: '/settings', label: 'Settings' },
 ];
 

@@ -12,7 +12,7 @@ const PLAIN_FIELDS = [
 ];
 
 /** Merge rules (docs/rules.md): a rule's fields must all match (AND); any one rule is enough (OR). */
-export function RulesEditor() {
+export function RulesEditor({ onRulesChanged }: { onRulesChanged?: (change: 'added' | 'deleted') => void } = {}) {
   const rules = useLoad(() => api.rules(), []);
   const change = useAction();
   const [fields, setFields] = useState<string[]>([]);
@@ -48,7 +48,10 @@ export function RulesEditor() {
               confirmLabel="Yes, delete it"
               disabled={change.pending}
               onConfirm={async () => {
-                if (await change.run(() => api.deleteRule(rule.id))) rules.reload();
+                if ((await change.run(() => api.deleteRule(rule.id))) !== undefined) {
+                  rules.reload();
+                  onRulesChanged?.('deleted');
+                }
               }}
             />
           </li>
@@ -62,6 +65,7 @@ export function RulesEditor() {
             setFields([]);
             setVariables('');
             rules.reload();
+            onRulesChanged?.('added');
           }
         }}
       >
