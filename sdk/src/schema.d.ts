@@ -871,6 +871,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import contacts from a CSV or JSONL file (the body)
+         * @description The file as the body (up to 50 MB): text/csv, or application/x-ndjson for JSON lines; the columns and fields are those of `omnimerge import`. Rows that cannot be read are refused with their line and reason and never stop the import. The same file uploaded again writes no second copy of a row. No merge runs: look at POST /v1/dedupe with dry_run first, then run it.
+         */
+        post: operations["importContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{channel}/{bot_id}": {
         parameters: {
             query?: never;
@@ -960,6 +980,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             disconnected_at: string | null;
+            webhook_url: string | null;
+            last_webhook_at: string | null;
         };
         /** @description a person: one contact across all their messenger identities */
         Contact: {
@@ -1272,6 +1294,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             disconnected_at: string | null;
+            webhook_url: string | null;
+            last_webhook_at: string | null;
             /** @description how the messenger reaches omnimerge; shown once, in this answer */
             setup: {
                 callback_url: string | null;
@@ -1316,6 +1340,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             disconnected_at: string | null;
+            webhook_url: string | null;
+            last_webhook_at: string | null;
             webhook: {
                 removed: boolean | null;
                 message: string;
@@ -2747,6 +2773,28 @@ export interface components {
          * @description `id:`, `event:` and `data:` lines per item, a blank line after each; `:` lines are comments (heartbeats)
          */
         EventStream: string;
+        /**
+         * ImportedFile
+         * @description what an uploaded contact file wrote and refused; no merges yet (POST /v1/dedupe)
+         */
+        ImportedFile: {
+            file_name: string;
+            /** @description rows read, refused ones included */
+            rows: number;
+            /** @description contacts written */
+            created: number;
+            /** @description rows an earlier upload of the same file (same bytes) already wrote */
+            already_imported: number;
+            /** @description rows refused */
+            refused_count: number;
+            /** @description the first 1000 refused rows, by line, with why */
+            refused: {
+                line: number;
+                reason: string;
+            }[];
+            /** @description this file was uploaded before; its rows already written were skipped */
+            uploaded_before: boolean;
+        };
         /** WebhookAcknowledgement */
         WebhookAcknowledgement: {
             /** @enum {boolean} */
@@ -8695,6 +8743,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in this project (contact_not_found, bot_not_found, …) */
             404: {
                 headers: {
@@ -10573,6 +10630,142 @@ export interface operations {
                 };
             };
             /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    importContacts: {
+        parameters: {
+            query?: {
+                /** @description the file's name, remembered with the import */
+                file_name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description what an uploaded contact file wrote and refused; no merges yet (POST /v1/dedupe) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportedFile"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the file is over 50 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the file as text/csv or application/x-ndjson */
             415: {
                 headers: {
                     [name: string]: unknown;
