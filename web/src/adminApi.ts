@@ -1,5 +1,5 @@
 import type { components } from '../../sdk/src/schema';
-import { ApiError, call, session, type Channel } from './api';
+import { ApiError, call, type Channel } from './api';
 
 // The admin pages' API calls (messengers, webhook endpoints, import, dedupe), typed from the SDK like api.ts.
 
@@ -52,8 +52,9 @@ export const adminApi = {
       const request = new XMLHttpRequest();
       request.open('POST', `/v1/contacts/import?file_name=${encodeURIComponent(file.name)}`);
       request.setRequestHeader('content-type', format);
-      const key = session.key();
-      if (key) request.setRequestHeader('authorization', `Bearer ${key}`);
+      request.withCredentials = true;
+      // the server requires this header for changes made with the sign-in cookie (docs/ui.md)
+      request.setRequestHeader('x-omnimerge-ui', '1');
       request.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
       request.onerror = () => reject(new ApiError(0, 'network', 'the server could not be reached; check that it is running'));
       request.onload = () => {

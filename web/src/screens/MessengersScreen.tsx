@@ -36,6 +36,11 @@ const CONNECT: Record<Channel, { fields: Partial<Record<Field, string>>; optiona
     fields: { handle: 'Community', token: 'Community access token', secret: 'Callback API secret key', confirmation_code: 'Confirmation string' },
     how: 'Then paste the webhook URL into the community’s Callback API settings.',
   },
+  max: {
+    fields: { token: 'Bot token (from MAX for business)', handle: 'Bot name' },
+    optional: ['handle'],
+    how: 'Paste the bot’s token: its name is read from MAX, and the webhook is subscribed when the server knows its public address.',
+  },
   line: { fields: { handle: 'LINE id', token: 'Channel access token', secret: 'Channel secret' }, how: 'Then paste the webhook URL into the LINE Developers console.' },
   odnoklassniki: { fields: { handle: 'Group' }, how: 'Messages come in through the API (POST /v1/inbound) with this account’s id.' },
   webchat: { fields: { handle: 'Site or widget name' }, how: 'Messages come in through the API (POST /v1/inbound) with this account’s id.' },
