@@ -4831,6 +4831,16 @@ export interface operations {
                     to_contact_id: string;
                     /** @default false */
                     dry_run?: boolean;
+                    /**
+                     * @description which side's value the survivor keeps, per field: name, phone, email, external_id or variables.<key> → "from" or "to"; fields not named follow the default policy. Recorded with the merge; an undo restores both values.
+                     * @example {
+                     *       "name": "from",
+                     *       "variables.plan": "to"
+                     *     }
+                     */
+                    fields?: {
+                        [key: string]: "from" | "to";
+                    };
                 };
             };
         };
@@ -6626,6 +6636,10 @@ export interface operations {
                 "application/json": {
                     /** @description who decides, e.g. the operator; default "api" */
                     actor?: string;
+                    /** @description as in POST /v1/contacts/merge: which side's value the survivor keeps, per field */
+                    fields?: {
+                        [key: string]: "from" | "to";
+                    };
                 } | null;
             };
         };

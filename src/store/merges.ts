@@ -39,7 +39,7 @@ const utcText = (column: string) => sql<string | null>`to_char(${sql.ref(column)
 
 /** A contact `c` as the merge policy sees it: the select list of the statements that read merge sides. */
 export const mergeSideColumns = sql`
-  c.id, c.phone, c.email, c.external_id, c.variables, c.preferences,
+  c.id, c.name, c.phone, c.email, c.external_id, c.variables, c.preferences,
   coalesce((SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id), '[]') AS tags,
   json_build_object(
     'phones', coalesce((SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
@@ -83,6 +83,7 @@ export async function writeContactValues(tx: Tx, projectId: string, contactId: s
   await tx
     .updateTable('contacts')
     .set({
+      ...(values.name === undefined ? {} : { name: values.name }),
       phone: values.phone,
       email: values.email,
       external_id: values.external_id,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { DomainError } from '../domain/errors.js';
-import { planMerge, type MergePlan } from '../domain/merge-policy.js';
+import { planMerge, type FieldChoice, type MergePlan } from '../domain/merge-policy.js';
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
 import { mergeReasonLabel, merges } from '../metrics.js';
@@ -33,6 +33,8 @@ export interface MergeRequest {
   actor: string;
   /** answer what the merge would do and change nothing */
   dryRun?: boolean;
+  /** the operator's per-field choice over the default policy (docs/merging.md) */
+  fields?: FieldChoice;
 }
 
 export interface MergeCounts {
@@ -70,7 +72,7 @@ export async function mergeContacts(tx: Tx, projectId: string, request: MergeReq
   return result;
 }
 
-async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }: MergeRequest): Promise<MergeResult> {
+async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor, fields }: MergeRequest): Promise<MergeResult> {
   if (fromId === toId) throw new DomainError('merge_into_itself', `contact ${fromId} cannot be merged into itself; pick two different contacts`);
   const locked = await lockContactsInOrder(tx, projectId, [fromId, toId], { activeOnly: true });
   if (locked.length < 2) {
@@ -79,7 +81,7 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor }:
   }
 
   const sides = await selectMergeSides(tx, projectId, [fromId, toId]);
-  const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from');
+  const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from', fields);
   const mergeId = newId();
   const moved = await applyPlan(tx, { projectId, mergeId }, plan);
 

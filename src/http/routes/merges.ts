@@ -87,16 +87,27 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         description:
           'Everything of from_contact_id moves into to_contact_id in one transaction, recorded with a journal so POST /v1/merges/{id}/undo can put it back. dry_run answers the resulting contact and the counts and changes nothing.',
         body: Type.Object(
-          { from_contact_id: Id, to_contact_id: Id, dry_run: Type.Optional(Type.Boolean({ default: false })) },
+          {
+            from_contact_id: Id,
+            to_contact_id: Id,
+            dry_run: Type.Optional(Type.Boolean({ default: false })),
+            fields: Type.Optional(
+              Type.Record(Type.String(), Type.Union([Type.Literal('from'), Type.Literal('to')]), {
+                description:
+                  'which side\'s value the survivor keeps, per field: name, phone, email, external_id or variables.<key> → "from" or "to"; fields not named follow the default policy. Recorded with the merge; an undo restores both values.',
+                examples: [{ name: 'from', 'variables.plan': 'to' }],
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: MergeAnswer, ...errorResponses },
       },
     },
     async (request) => {
-      const { from_contact_id, to_contact_id, dry_run } = request.body;
+      const { from_contact_id, to_contact_id, dry_run, fields } = request.body;
       return store.transaction((tx) =>
-        mergeContacts(tx, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run }),
+        mergeContacts(tx, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: ACTOR, dryRun: dry_run, fields }),
       );
     },
   );

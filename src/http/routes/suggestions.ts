@@ -14,6 +14,17 @@ const Decision = Type.Object(
   { actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default "api"' })) },
   { additionalProperties: false },
 );
+const Approval = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default "api"' })),
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Literal('from'), Type.Literal('to')]), {
+        description: 'as in POST /v1/contacts/merge: which side\'s value the survivor keeps, per field',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const Params = Type.Object({ id: Id });
 
 export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
@@ -39,7 +50,7 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         tags: ['merges'],
         summary: 'Approve: run the merge the suggestion describes',
         params: Params,
-        body: Type.Union([Decision, Type.Null()]),
+        body: Type.Union([Approval, Type.Null()]),
         response: {
           200: Type.Object(
             { suggestion: Type.Ref(Suggestion), merge: Nullable(MergeAnswer) },
@@ -49,7 +60,7 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         },
       },
     },
-    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api'),
+    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, request.body?.actor ?? 'api', request.body?.fields),
   );
 
   app.post(
