@@ -101,8 +101,8 @@ export const api = {
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),
   addNote: (contactId: string, text: string) => call<Note>('POST', `/contacts/${contactId}/notes`, { text }),
 
-  merge: (fromId: string, toId: string, dryRun: boolean) =>
-    call<MergeAnswer>('POST', '/contacts/merge', { from_contact_id: fromId, to_contact_id: toId, dry_run: dryRun }),
+  merge: (fromId: string, toId: string, dryRun: boolean, fields: Record<string, 'from' | 'to'> = {}) =>
+    call<MergeAnswer>('POST', '/contacts/merge', { from_contact_id: fromId, to_contact_id: toId, dry_run: dryRun, fields }),
   history: (contactId: string) => call<Page<HistoryEntry>>('GET', `/contacts/${contactId}/history?limit=200`),
   undoMerge: (mergeId: string) => call<UndoneMerge>('POST', `/merges/${mergeId}/undo`),
   unmerge: (contactId: string, identityId: string) => call<UnmergedIdentity>('POST', `/contacts/${contactId}/unmerge`, { identity_id: identityId }),
@@ -115,7 +115,7 @@ export const api = {
 
   suggestions: (status?: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status, limit: 200 })}`),
   // The decision is recorded as the web UI's (the API has no operator accounts).
-  approveSuggestion: (id: string) =>
-    call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, { actor: 'web UI' }),
+  approveSuggestion: (id: string, fields: Record<string, 'from' | 'to'> = {}) =>
+    call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, { actor: 'web UI', fields }),
   rejectSuggestion: (id: string) => call<Suggestion>('POST', `/merge-suggestions/${id}/reject`, { actor: 'web UI' }),
 };

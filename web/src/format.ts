@@ -1,3 +1,5 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
@@ -45,4 +47,9 @@ export function referralText(referral: Record<string, string>): string {
   const where = referral.source === 'ADS' ? 'an ad' : (referral.source?.toLowerCase() ?? 'a referral');
   const id = referral.ad_id ? ` (ad ${referral.ad_id})` : '';
   return `From ${where}${what ? `: ${what}` : ''}${id}`;
+}
+
+/** `+491609999999` → `+49 160 9999999`: a stored E.164 phone in the international format people read. */
+export function formatPhone(phone: string): string {
+  return parsePhoneNumberFromString(phone)?.formatInternational() ?? phone;
 }
