@@ -49,7 +49,7 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       await page.getByRole('button', { name: 'Yes, undo this merge' }).click();
       await expect.poll(async () => (await api('GET', `/v1/contacts/${whatsappContact}`)).body.state).toBe('active');
       await expect.poll(() => page.getByRole('listitem', { name: /dialog$/ }).count()).toBe(1);
-      await page.getByText('Merge undone').first().waitFor();
+      await page.getByText(/^Undid the merge of «Dana WhatsApp» into this contact — by /).first().waitFor();
     });
   });
 

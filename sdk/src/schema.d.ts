@@ -1511,6 +1511,9 @@ export interface components {
             data: components["schemas"]["MergeRecord"];
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * UnmergeHistoryEntry
@@ -1554,6 +1557,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * UndoHistoryEntry
@@ -1593,6 +1599,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * LinkEventData
@@ -1645,6 +1654,9 @@ export interface components {
             data: components["schemas"]["LinkEventData"];
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * RuleMatchHistoryEntry
@@ -1676,6 +1688,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * MergeSuggestedHistoryEntry
@@ -1709,6 +1724,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * MergeRejectedHistoryEntry
@@ -1740,6 +1758,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * HistoryEntry

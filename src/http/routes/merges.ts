@@ -63,7 +63,17 @@ const HISTORY_KINDS: Array<{ kind: string; title: string; description: string; d
 const HistoryEntry = Type.Union(
   HISTORY_KINDS.map(({ kind, title, description, data }) =>
     Type.Object(
-      { id: Id, kind: Type.Literal(kind), contact_id: Id, other_contact_id: Nullable(Id), data, created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }) },
+      {
+        id: Id,
+        kind: Type.Literal(kind),
+        contact_id: Id,
+        other_contact_id: Nullable(Id),
+        data,
+        created_at: Type.Unsafe<Date>({ type: 'string', format: 'date-time' }),
+        contact_name: Nullable(Type.String({ description: "contact_id as people call it: its name, else phone, e-mail or external id (a merged contact's from its merge)" })),
+        other_contact_name: Nullable(Type.String({ description: 'other_contact_id as people call it, like contact_name' })),
+        rule_fields: Nullable(Type.Array(Type.String(), { description: 'the fields of the merge rule the entry names (rule_id or a rule:<id> reason), while that rule exists' })),
+      },
       { title, description },
     ),
   ),

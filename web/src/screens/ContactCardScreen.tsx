@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import { api } from '../api';
+import { api, type ContactCard } from '../api';
 import { ContactFields } from '../components/ContactFields';
 import { ErrorNote } from '../components/ErrorNote';
 import { HistoryPanel } from '../components/HistoryPanel';
@@ -8,6 +8,21 @@ import { NotesPanel } from '../components/NotesPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
 import { contactTitle } from '../format';
 import { useLoad } from '../hooks';
+
+/** A merged-away contact's page: where everything it had went, by name, with a link. */
+function MergedAway({ contact }: { contact: ContactCard }) {
+  const survivor = useLoad(() => (contact.merged_into ? api.contact(contact.merged_into) : Promise.resolve(null)), [contact.merged_into]);
+  return (
+    <section>
+      <h1>{contactTitle(contact)}</h1>
+      <p role="status">
+        This contact was merged into{' '}
+        {contact.merged_into ? <Link to={`/contacts/${contact.merged_into}`}>{survivor.data ? `«${contactTitle(survivor.data)}»` : 'the contact it became part of'}</Link> : 'another contact'};
+        everything it had is there now.
+      </p>
+    </section>
+  );
+}
 
 /** The contact card: fields, related dialogs, notes and history with undo and unmerge. */
 export function ContactCardScreen() {
@@ -21,16 +36,7 @@ export function ContactCardScreen() {
   if (!card.data) return <p>Loading…</p>;
   const contact = card.data;
 
-  if (contact.state === 'merged') {
-    return (
-      <section>
-        <h1>{contactTitle(contact)}</h1>
-        <p role="status">
-          This contact was merged into <Link to={`/contacts/${contact.merged_into}`}>another contact</Link>; everything it had is there now.
-        </p>
-      </section>
-    );
-  }
+  if (contact.state === 'merged') return <MergedAway contact={contact} />;
 
   return (
     <div className="card">
