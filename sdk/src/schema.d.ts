@@ -628,7 +628,7 @@ export interface paths {
         put?: never;
         /**
          * Invite the client in this conversation to another messenger
-         * @description Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages.
+         * @description Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages. With send: false it only makes the link and answers the message text without sending it, to edit and send with POST /v1/conversations/{id}/messages or to copy.
          */
         post: operations["inviteFromConversation"];
         delete?: never;
@@ -2453,12 +2453,16 @@ export interface components {
         };
         /**
          * ConversationInvite
-         * @description the merge link (and code) and the message that carried it into the conversation
+         * @description the merge link (and code), its message text, and the message that carried it into the conversation (null with send: false)
          */
         ConversationInvite: {
             url: string;
             code?: string;
-            message: components["schemas"]["Message"];
+            /** @description the invite message: sent as it is, or (send: false) for the operator to edit and send */
+            text: string;
+            /** Format: date-time */
+            expires_at: string;
+            message: components["schemas"]["Message"] | null;
         };
         /**
          * MergeRule
@@ -7944,11 +7948,16 @@ export interface operations {
                      * @description the bot to link to (the seeds' group); default: the project's first bot of that channel
                      */
                     bot_id?: string;
+                    /**
+                     * @description false: make the link and answer the text, send nothing
+                     * @default true
+                     */
+                    send?: boolean;
                 };
             };
         };
         responses: {
-            /** @description the merge link (and code) and the message that carried it into the conversation */
+            /** @description the merge link (and code), its message text, and the message that carried it into the conversation (null with send: false) */
             201: {
                 headers: {
                     [name: string]: unknown;

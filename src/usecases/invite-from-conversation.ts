@@ -11,13 +11,16 @@ export async function inviteFromConversation(
   outbound: Outbound,
   projectId: string,
   conversationId: string,
-  request: MergeLinkRequest,
-): Promise<{ url: string; code?: string; message: MessageRow }> {
+  request: MergeLinkRequest & { send?: boolean },
+): Promise<{ url: string; code?: string; text: string; expires_at: Date; message: MessageRow | null }> {
+  const { send = true, ...linkRequest } = request;
   const recipient = await selectRecipient(outbound.store.db, projectId, conversationId);
   if (!recipient) throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
-  const link = await createMergeLink(outbound.store, projectId, recipient.contact_id, request);
-  const message = await sendMessage(outbound, projectId, conversationId, inviteText(link));
-  return { url: link.url, ...(link.code ? { code: link.code } : {}), message };
+  const link = await createMergeLink(outbound.store, projectId, recipient.contact_id, linkRequest);
+  const text = inviteText(link);
+  // `send: false` makes the link and the message's text for the operator to edit and send, or only to copy
+  const message = send ? await sendMessage(outbound, projectId, conversationId, text) : null;
+  return { url: link.url, ...(link.code ? { code: link.code } : {}), text, expires_at: link.expires_at, message };
 }
 
 /** What the client reads: where to go, and for code channels the code to send if the link does not pre-fill it. */

@@ -96,7 +96,8 @@ export const api = {
     call<Page<Message>>('GET', `/conversations/${conversationId}/messages${query(options)}`),
   sendMessage: (conversationId: string, text: string) => call<Message>('POST', `/conversations/${conversationId}/messages`, { text }),
   retryMessage: (messageId: string) => call<Message>('POST', `/messages/${messageId}/retry`),
-  invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel }),
+  /** makes the invite link and its message without sending it: the operator edits it, then sends or copies it */
+  invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel, send: false }),
 
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),
   addNote: (contactId: string, text: string) => call<Note>('POST', `/contacts/${contactId}/notes`, { text }),

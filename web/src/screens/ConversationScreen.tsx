@@ -102,13 +102,17 @@ export function ConversationScreen() {
   const cursor = older ? older.cursor : messages.next_cursor;
   const shown = [...messages.items, ...(older?.items ?? [])].reverse();
 
+  // the invite is made without sending: the operator reads and edits it first (InviteResult)
   const makeInvite = async (channel: Channel) => {
     const answer = await inviting.run(() => api.invite(conversationId, channel));
-    if (answer) {
-      setInvite({ channel, answer });
-      setOlder(null);
-      view.reload();
-    }
+    if (answer) setInvite({ channel, answer });
+  };
+  const sendInvite = async (text: string) => {
+    const sent = await inviting.run(() => api.sendMessage(conversationId, text));
+    if (!sent) return false;
+    setOlder(null);
+    view.reload();
+    return true;
   };
 
   return (
@@ -134,7 +138,9 @@ export function ConversationScreen() {
         {inviteChannels.length === 0 ? <p className="muted">Connect a bot of another messenger to invite the client there.</p> : null}
       </div>
       <ErrorNote error={inviting.error} />
-      {invite ? <InviteResult channel={invite.channel} invite={invite.answer} /> : null}
+      {invite ? (
+        <InviteResult key={invite.answer.url} channel={invite.channel} invite={invite.answer} onSend={sendInvite} sending={inviting.pending} />
+      ) : null}
 
       {cursor ? (
         <button
