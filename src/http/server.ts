@@ -24,6 +24,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { linkRoutes } from './routes/links.js';
+import { pendingLinkRoutes } from './routes/pending-links.js';
 import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -147,6 +148,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(webhookEndpointRoutes, { store, allowPrivate: allowPrivateWebhooks });
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
+      await v1.register(pendingLinkRoutes, { store });
       await v1.register(mergeRuleRoutes, { store });
     },
     { prefix: '/v1' },

@@ -44,6 +44,7 @@ export type HistoryEntry = Schemas['HistoryEntry'];
 export type InviteAnswer = Schemas['ConversationInvite'];
 export type MergeRule = Schemas['MergeRule'];
 export type Suggestion = Schemas['MergeSuggestion'];
+export type PendingLink = Schemas['PendingMergeLink'];
 type ApprovedSuggestion = Schemas['ApprovedSuggestion'];
 type UndoneMerge = Schemas['UndoneMerge'];
 type UnmergedIdentity = Schemas['UnmergedIdentity'];
@@ -89,7 +90,7 @@ export const api = {
 
   contacts: (search: ContactSearch) => call<Page<Contact>>('GET', `/contacts${query(search)}`),
   contact: (id: string) => call<ContactCard>('GET', `/contacts/${id}`),
-  updateContact: (id: string, change: Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'external_id' | 'tags'>>) =>
+  updateContact: (id: string, change: Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'external_id' | 'tags' | 'variables'>>) =>
     call<ContactCard>('PATCH', `/contacts/${id}`, change),
   conversations: (contactId: string) => call<Page<Conversation>>('GET', `/contacts/${contactId}/conversations?limit=200`),
   messages: (conversationId: string, options: { order?: 'asc' | 'desc'; limit?: number; cursor?: string } = {}) =>
@@ -98,6 +99,9 @@ export const api = {
   retryMessage: (messageId: string) => call<Message>('POST', `/messages/${messageId}/retry`),
   /** makes the invite link and its message without sending it: the operator edits it, then sends or copies it */
   invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel, send: false }),
+
+  pendingLinks: (contactId: string) => call<{ items: PendingLink[] }>('GET', `/contacts/${contactId}/links`),
+  revokeLink: (contactId: string, linkId: string) => call<null>('DELETE', `/contacts/${contactId}/links/${linkId}`),
 
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),
   addNote: (contactId: string, text: string) => call<Note>('POST', `/contacts/${contactId}/notes`, { text }),

@@ -41,12 +41,12 @@ export function messagePreview(message: { text: string | null; attachments?: Arr
   return message.text ?? (attachmentSummary((message.attachments ?? []).map((a) => a.type)) || '(no text)');
 }
 
-/** `{source: "ADS", headline: "Spring sale", ad_id: "238…"}` → `From an ad: Spring sale (ad 238…)`. */
+/** `{source: "ADS", headline: "Spring sale", ad_id: "238…"}` → `Came from an ad: Spring sale (ad 238…)`. */
 export function referralText(referral: Record<string, string>): string {
   const what = referral.headline ?? referral.ref ?? referral.source_url ?? null;
   const where = referral.source === 'ADS' ? 'an ad' : (referral.source?.toLowerCase() ?? 'a referral');
   const id = referral.ad_id ? ` (ad ${referral.ad_id})` : '';
-  return `From ${where}${what ? `: ${what}` : ''}${id}`;
+  return `Came from ${where}${what ? `: ${what}` : ''}${id}`;
 }
 
 /** `+491609999999` → `+49 160 9999999`: a stored E.164 phone in the international format people read. */

@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api, type ContactCard } from '../api';
+import { ContactEditor } from '../components/ContactEditor';
 import { ContactFields } from '../components/ContactFields';
 import { ErrorNote } from '../components/ErrorNote';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { NotesPanel } from '../components/NotesPanel';
+import { PendingLinksPanel } from '../components/PendingLinksPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
 import { contactTitle } from '../format';
 import { useLoad } from '../hooks';
@@ -31,6 +33,8 @@ export function ContactCardScreen() {
   // A merge that just finished says so here (the merge screen passes it along).
   const mergedNotice = (useLocation().state as { notice?: string } | null)?.notice;
   const [unmerged, setUnmerged] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
 
   if (card.error) return <ErrorNote error={card.error} />;
   if (!card.data) return <p>Loading…</p>;
@@ -53,7 +57,25 @@ export function ContactCardScreen() {
             Unmerged: the identity is now <Link to={`/contacts/${unmerged}`}>a contact of its own</Link>.
           </p>
         ) : null}
-        <ContactFields contact={contact} />
+        {saved && !editing ? <p role="status" className="notice">Saved.</p> : null}
+        {editing ? (
+          <ContactEditor
+            contact={contact}
+            onCancel={() => setEditing(false)}
+            onSaved={() => {
+              setEditing(false);
+              setSaved(true);
+              card.reload();
+            }}
+          />
+        ) : (
+          <>
+            <ContactFields contact={contact} />
+            <button type="button" onClick={() => (setSaved(false), setEditing(true))}>
+              Edit contact
+            </button>
+          </>
+        )}
       </section>
       <RelatedDialogs
         card={contact}
@@ -62,6 +84,7 @@ export function ContactCardScreen() {
           card.reload();
         }}
       />
+      <PendingLinksPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
       <NotesPanel contactId={contact.id} />
       <HistoryPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
     </div>

@@ -38,8 +38,15 @@ const DELIVERY_WORDS: Record<string, string> = {
 function AttachmentChip({ attachment }: { attachment: Attachment }) {
   const label = [attachment.type, attachment.name].filter(Boolean).join(' · ');
   const link = attachment.url && /^(https?|geo|tel):/.test(attachment.url) ? attachment.url : null;
+  // an image the browser can load is shown inline; other files (and images known only by a messenger's file id) as links or text
+  const image = link?.startsWith('https:') && (attachment.mime_type?.startsWith('image/') || ['photo', 'image', 'sticker'].includes(attachment.type));
   return (
-    <li className="attachment" title={attachment.file_id ?? attachment.url ?? undefined}>
+    <li className={image ? 'attachment image' : 'attachment'} title={attachment.file_id ?? attachment.url ?? undefined}>
+      {image ? (
+        <a href={link!} target="_blank" rel="noreferrer">
+          <img src={link!} alt={label} loading="lazy" />
+        </a>
+      ) : null}
       📎 {link ? <a href={link} target="_blank" rel="noreferrer">{label}</a> : label}
       {attachment.mime_type ? <span className="muted"> {attachment.mime_type}</span> : null}
     </li>
