@@ -126,7 +126,7 @@ export interface paths {
         };
         /**
          * Find active contacts
-         * @description Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames.
+         * @description Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames. Each contact comes with what a list shows: its messengers, last message, last activity and the channel to answer in. Newest first, or with sort=last_activity most recently active first.
          */
         get: operations["listContacts"];
         put?: never;
@@ -1331,11 +1331,62 @@ export interface components {
             }[];
         };
         /**
+         * ContactListItem
+         * @description a contact as a list shows it: its fields, messengers, last message and where to answer
+         */
+        ContactListItem: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            state: "active" | "merged";
+            merged_into: string | null;
+            name: string | null;
+            phone: string | null;
+            email: string | null;
+            external_id: string | null;
+            /** @description free JSON object */
+            variables: {
+                [key: string]: unknown;
+            };
+            /** @description communication preferences, a free JSON object; a merge replaces them with the merged contact's when it has any */
+            preferences: {
+                [key: string]: unknown;
+            };
+            tags: string[];
+            /** @description secondary phones and e-mails kept by merges; lookups and merge rules find the contact by them too */
+            alternates: {
+                phones: string[];
+                emails: string[];
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description the messengers of its identities */
+            channels: ("telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms")[];
+            messenger_name: string | null;
+            last_message: {
+                text: string | null;
+                direction: "in" | "out";
+                /** Format: date-time */
+                at: string;
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                /** @description the types of what it carried */
+                attachments: string[];
+            } | null;
+            last_activity_at: string | null;
+            recommended_channel: ("telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms") | null;
+            /** @description some identity may be written to now */
+            window_open: boolean;
+        };
+        /**
          * ContactPage
          * @description a page of the list, with the cursor of the next one
          */
         ContactPage: {
-            items: components["schemas"]["Contact"][];
+            items: components["schemas"]["ContactListItem"][];
             next_cursor: string | null;
         };
         /**
@@ -3386,6 +3437,14 @@ export interface operations {
                 email?: string;
                 external_id?: string;
                 q?: string;
+                /** @description only contacts with an identity on this messenger */
+                channel?: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "webchat" | "email" | "sms";
+                /** @description only contacts with this tag */
+                tag?: string;
+                /** @description open: only contacts that may be written to now (an identity with an open window) */
+                window?: "open";
+                /** @description most recently active first (contacts without messages last); default newest first */
+                sort?: "last_activity";
                 cursor?: string;
                 limit?: number;
             };
