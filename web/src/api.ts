@@ -30,6 +30,7 @@ export type Channel = Schemas['Bot']['channel'];
 export type Page<T> = { items: T[]; next_cursor: string | null };
 export type Bot = Schemas['Bot'];
 export type Contact = Schemas['Contact'];
+export type ContactListItem = Schemas['ContactListItem'];
 export type Identity = Schemas['Identity'];
 export type ContactCard = Schemas['ContactCard'];
 export type Conversation = Schemas['Conversation'];
@@ -83,12 +84,23 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return parsed as T;
 }
 
-export type ContactSearch = { q?: string; phone?: string; email?: string; external_id?: string; cursor?: string; limit?: number };
+export type ContactSearch = {
+  q?: string;
+  phone?: string;
+  email?: string;
+  external_id?: string;
+  channel?: string;
+  tag?: string;
+  window?: 'open';
+  sort?: 'last_activity';
+  cursor?: string;
+  limit?: number;
+};
 
 export const api = {
   bots: () => call<{ items: Bot[] }>('GET', '/bots'),
 
-  contacts: (search: ContactSearch) => call<Page<Contact>>('GET', `/contacts${query(search)}`),
+  contacts: (search: ContactSearch) => call<Page<ContactListItem>>('GET', `/contacts${query(search)}`),
   contact: (id: string) => call<ContactCard>('GET', `/contacts/${id}`),
   updateContact: (id: string, change: Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'external_id' | 'tags' | 'variables'>>) =>
     call<ContactCard>('PATCH', `/contacts/${id}`, change),
