@@ -40,6 +40,9 @@ describe.skipIf(!ui.enabled)('choosing per field what a merge keeps, in the oper
       await signIn(page, apiKey);
       await page.goto(`/merge?a=${wa}&b=${tg}`);
       await page.getByRole('radio', { name: 'Keep Boris Karpov' }).check();
+      // each side with its messengers and phone, not the name alone
+      expect(await page.getByRole('group', { name: 'First contact' }).innerText()).toMatch(/WhatsApp[\s\S]*\+49 160 9999999/);
+      expect(await page.getByRole('group', { name: 'Second contact' }).innerText()).toMatch(/Telegram[\s\S]*boris@example\.com/);
       await page.getByRole('button', { name: 'Preview merge' }).click();
       const preview = page.getByRole('region', { name: 'Preview' });
       await preview.waitFor();

@@ -4,7 +4,8 @@ import { api, type ContactCard, type MergeAnswer } from '../api';
 import { ContactPicker } from '../components/ContactPicker';
 import { ErrorNote } from '../components/ErrorNote';
 import { MergePreview, type FieldChoice } from '../components/MergePreview';
-import { contactTitle } from '../format';
+import { ChannelIcon, channelLabel } from '../channels';
+import { contactTitle, formatPhone } from '../format';
 import { useAction, useLoad } from '../hooks';
 
 type Slot = 'a' | 'b';
@@ -84,7 +85,13 @@ export function MergeScreen() {
                 <>
                   <p>
                     <Link to={`/contacts/${contact.id}`}>{contactTitle(contact)}</Link>{' '}
-                    <span className="muted">{[contact.phone, contact.email].filter(Boolean).join(' · ')}</span>
+                    {[...new Set(contact.identities.map((i) => i.channel))].map((c) => (
+                      <span key={c} title={channelLabel(c)}>
+                        <ChannelIcon channel={c} />
+                        <span className="visually-hidden">{channelLabel(c)}</span>
+                      </span>
+                    ))}{' '}
+                    <span className="muted">{[contact.phone && formatPhone(contact.phone), contact.email].filter(Boolean).join(' · ')}</span>
                     {contact.state === 'merged' ? <span className="error"> already merged: pick another</span> : null}
                   </p>
                   {suggestion ? null : (
