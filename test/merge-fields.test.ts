@@ -43,6 +43,8 @@ describe('choosing per field which value a merge keeps', () => {
     );
     const journal = await server.store.db.selectFrom('merges').select('plan').where('id', '=', done.merge_id).executeTakeFirstOrThrow();
     expect(journal.plan).toMatchObject({ fields: { name: 'from', email: 'to', 'variables.plan': 'from', 'variables.lang': 'from' } });
+    const history = (await expectOk(api('GET', `/v1/contacts/${to.id}/history`))).items;
+    expect(history.find((h: { kind: string }) => h.kind === 'merge').data.fields).toEqual({ name: 'from', email: 'to', 'variables.plan': 'from', 'variables.lang': 'from' });
     await expectOk(api('POST', `/v1/merges/${done.merge_id}/undo`));
 
     const [f, t] = [await expectOk(api('GET', `/v1/contacts/${from.id}`)), await expectOk(api('GET', `/v1/contacts/${to.id}`))];

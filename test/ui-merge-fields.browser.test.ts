@@ -60,6 +60,9 @@ describe.skipIf(!ui.enabled)('choosing per field what a merge keeps, in the oper
       await page.getByText('Merged Boris K into this contact.').waitFor();
       const survivor = (await api('GET', `/v1/contacts/${wa}`)).body;
       expect(survivor).toMatchObject({ name: 'Boris K', phone: '+491609999999', email: 'boris@example.com', variables: { plan: 'pro' } });
+      // the history says what the operator chose
+      await expect.poll(() => page.getByRole('list', { name: 'History' }).innerText()).toContain('Merged «Boris K» into this contact — by the API, kept name, variable “plan” of «Boris K»');
+      expect(await page.getByRole('list', { name: 'History' }).innerText()).toContain('kept name, variable “plan” of «Boris K»');
     });
   });
 

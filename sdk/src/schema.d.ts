@@ -1580,6 +1580,10 @@ export interface components {
             /** @description who merged */
             actor: string;
             moved: components["schemas"]["MergeCounts"];
+            /** @description the operator's per-field choice the merge followed, when there was one */
+            fields?: {
+                [key: string]: "from" | "to";
+            };
         };
         /**
          * MergeHistoryEntry

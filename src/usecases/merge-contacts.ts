@@ -85,7 +85,7 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor, f
   const mergeId = newId();
   const moved = await applyPlan(tx, { projectId, mergeId }, plan);
 
-  const record = { merge_id: mergeId, from_contact_id: fromId, to_contact_id: toId, reason, actor, moved };
+  const record = { merge_id: mergeId, from_contact_id: fromId, to_contact_id: toId, reason, actor, moved, ...(plan.fields ? { fields: plan.fields } : {}) };
   await insertMerge(
     tx,
     projectId,

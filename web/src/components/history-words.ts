@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../api';
-import { describeRule } from './rules';
+import { describeRule, fieldWords } from './rules';
 
 // A contact's history in words (docs/ui.md): one line per event, names never ids. A merge made by a link or
 // a rule is written twice by the service (the link or rule match, and the merge); the operator reads one.
@@ -35,6 +35,12 @@ function reasonWords(reason: string | undefined, ruleFields: string[] | null): s
 
 const unnamed = 'a contact without a name';
 
+/** The operator's per-field choice, said by what was taken from the merged-away contact. */
+function keptWords(fields: Record<string, 'from' | 'to'> | undefined, fromName: string | null): string | null {
+  const taken = Object.entries(fields ?? {}).filter(([, side]) => side === 'from').map(([field]) => (field === 'name' ? 'name' : fieldWords(field)));
+  return taken.length === 0 ? null : `kept ${taken.join(', ')} of «${fromName ?? unnamed}»`;
+}
+
 export function historyLines(entries: HistoryEntry[], contactId: string): HistoryLine[] {
   // merges that a link or a rule match already tells of
   const told = new Map<string, HistoryEntry>();
@@ -59,7 +65,11 @@ export function historyLines(entries: HistoryEntry[], contactId: string): Histor
           mergeId: undone.has(e.data.merge_id) ? null : e.data.merge_id,
           parts: ['Merged ', other, ' into ', self],
           // a link's or a rule's own merge needs no "by": the reason says it
-          detail: [/^(link|rule):/.test(e.data.actor) ? null : `by ${actorWords(e.data.actor)}`, reasonWords(e.data.reason, ruleFields)].filter((d): d is string => !!d),
+          detail: [
+            /^(link|rule):/.test(e.data.actor) ? null : `by ${actorWords(e.data.actor)}`,
+            reasonWords(e.data.reason, ruleFields),
+            keptWords(e.data.fields, e.other_contact_name),
+          ].filter((d): d is string => !!d),
         });
         break;
       }
