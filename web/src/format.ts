@@ -53,3 +53,6 @@ export function referralText(referral: Record<string, string>): string {
 export function formatPhone(phone: string): string {
   return parsePhoneNumberFromString(phone)?.formatInternational() ?? phone;
 }
+
+/** Internal variables the service keeps for itself (a merge code in flight): never shown to operators. */
+export const isInternalVariable = (key: string) => key === 'text_to_merge_contact';

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { api, type ContactCard } from '../api';
+import { isInternalVariable } from '../format';
 import { useAction } from '../hooks';
 import { ErrorNote } from './ErrorNote';
-import { isInternalVariable } from './MergePreview';
 
 // The contact card's edit form: PATCH /v1/contacts/{id} with what changed; the API's refusal shown in its
 // words where the operator pressed Save. Internal variables are neither shown nor lost (variables are

@@ -1,6 +1,5 @@
 import type { Contact } from '../api';
-import { formatPhone } from '../format';
-import { isInternalVariable } from './MergePreview';
+import { formatPhone, isInternalVariable } from '../format';
 
 /** A contact's own fields, the alternates merges kept, tags and variables; only what it has (no rows of "none"). */
 export function ContactFields({ contact }: { contact: Contact }) {

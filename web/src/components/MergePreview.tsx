@@ -1,5 +1,5 @@
 import type { Contact, MergeAnswer } from '../api';
-import { contactTitle } from '../format';
+import { contactTitle, isInternalVariable } from '../format';
 
 // The merge preview (docs/merging.md): the dry run's result field by field, with a choice per field of
 // which side's value the survivor keeps. At phone width the table stacks (styles.css `table.stack`).
@@ -15,8 +15,6 @@ interface Row {
 
 const show = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
-/** Internal variables the service keeps for itself (a merge code in flight): never shown to operators. */
-export const isInternalVariable = (key: string) => key === 'text_to_merge_contact' || key.startsWith('_');
 
 function rowsFor(from: Contact, to: Contact): Row[] {
   const keys = [...new Set([...Object.keys(from.variables ?? {}), ...Object.keys(to.variables ?? {})])].filter((k) => !isInternalVariable(k)).sort();
