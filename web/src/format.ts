@@ -6,8 +6,18 @@ export function formatTime(iso: string | null | undefined): string {
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-export function contactTitle(contact: { name: string | null; phone: string | null; email: string | null; external_id?: string | null; id: string }): string {
-  return contact.name ?? contact.phone ?? contact.email ?? contact.external_id ?? `contact ${contact.id.slice(-6)}`;
+/** What an operator calls a contact: its name, else phone, e-mail, external id, what its messengers call it — never its id. */
+export function contactTitle(contact: {
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  external_id?: string | null;
+  id: string;
+  identities?: Array<{ name: string | null; username: string | null }>;
+}): string {
+  const named = contact.identities?.find((i) => i.name) ?? contact.identities?.find((i) => i.username);
+  const messengerName = named ? (named.name ?? `@${named.username}`) : null;
+  return contact.name ?? contact.phone ?? contact.email ?? contact.external_id ?? messengerName ?? 'Unnamed contact';
 }
 
 /** `604800` → `7 days`: the link lifetime said the way an operator thinks of it. */

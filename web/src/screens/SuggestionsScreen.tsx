@@ -24,7 +24,7 @@ async function loadSuggestions(status: string) {
 
 function titleOf(id: string, contacts: Map<string, ContactCard>): string {
   const contact = contacts.get(id);
-  return contact ? contactTitle(contact) : `contact …${id.slice(-6)}`;
+  return contact ? contactTitle(contact) : 'a contact that no longer exists';
 }
 
 function ContactRef({ id, contacts }: { id: string; contacts: Map<string, ContactCard> }) {
