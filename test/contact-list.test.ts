@@ -60,9 +60,11 @@ describe('the contacts list', () => {
 
     const bad = await api('GET', '/v1/contacts?channel=pigeon');
     expect(bad.status).toBe(400);
-    const badCursor = await api('GET', `/v1/contacts?sort=last_activity&cursor=${Buffer.from('nope').toString('base64url')}`);
-    expect(badCursor.status).toBe(400);
-    expect(badCursor.body.error.code).toBe('invalid_cursor');
+    for (const forged of ['nope', `a:----:${wa.contact_id}`, `a:9999-99-99T99:99:99.999999Z:${wa.contact_id}`]) {
+      const badCursor = await api('GET', `/v1/contacts?sort=last_activity&cursor=${Buffer.from(forged).toString('base64url')}`);
+      expect(badCursor.status, forged).toBe(400);
+      expect(badCursor.body.error.code).toBe('invalid_cursor');
+    }
   });
 
   it('reads a page in the same number of statements whatever it holds', async () => {

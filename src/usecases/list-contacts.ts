@@ -35,7 +35,7 @@ export interface ContactListItem extends ContactRow {
 }
 
 // A page sorted by activity continues after the last row's activity and id: `a:<activity>:<id>` (activity may be empty).
-const ACTIVITY_CURSOR = /^a:([0-9T:.\-Z]*):([0-9a-f-]{36})$/;
+const ACTIVITY_CURSOR = /^a:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z|):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 function decodeListCursor(cursor: string | undefined, byActivity: boolean): ListAfter | null {
   if (cursor === undefined || cursor === '') return null;
@@ -44,7 +44,9 @@ function decodeListCursor(cursor: string | undefined, byActivity: boolean): List
     return id === null ? null : { kind: 'id', id };
   }
   const match = ACTIVITY_CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new DomainError('invalid_cursor', 'cursor is not one this API gave out for sort=last_activity; pass next_cursor from the previous page as it is');
+  // a real time, to the millisecond as JavaScript reads it (the microseconds are the database's)
+  const real = (at: string) => at === '' || (!Number.isNaN(Date.parse(`${at.slice(0, 23)}Z`)) && new Date(`${at.slice(0, 23)}Z`).toISOString().slice(0, 23) === at.slice(0, 23));
+  if (!match || !real(match[1])) throw new DomainError('invalid_cursor', 'cursor is not one this API gave out for sort=last_activity; pass next_cursor from the previous page as it is');
   return { kind: 'activity', at: match[1] === '' ? null : match[1], id: match[2] };
 }
 
