@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planMerge, revertContact, type MergeSide } from '../src/domain/merge-policy.js';
+import { planMerge, revertContact, type FieldChoice, type MergeSide } from '../src/domain/merge-policy.js';
 
 // docs/merging.md's policy on its own: what wins and what moves, for any two contacts.
 
@@ -20,6 +20,7 @@ const time = fc.option(fc.date({ min: new Date('2025-01-01'), max: new Date('202
 const side = (prefix: string) =>
   fc
     .record({
+      name: fc.option(fc.constantFrom('Boris K', 'Olga', 'Анна'), { nil: null }),
       phone: fc.option(phone, { nil: null }),
       email: fc.option(email, { nil: null }),
       external_id: fc.option(fc.constantFrom('crm-1', 'crm-2'), { nil: null }),
@@ -159,5 +160,67 @@ describe('the merge policy', () => {
         expect(reverted.variables.added_later).toBe(true);
       }),
     );
+  });
+
+  describe("with the operator's per-field choice", () => {
+    const sideOf = fc.constantFrom('from', 'to') as fc.Arbitrary<'from' | 'to'>;
+    /** a choice over the fields and the variables the two contacts have */
+    const choice = ([from, to]: [MergeSide, MergeSide]) =>
+      fc.dictionary(
+        fc.constantFrom('name', 'phone', 'email', 'external_id', ...[...new Set([...Object.keys(from.variables), ...Object.keys(to.variables)])].map((k) => `variables.${k}`)),
+        sideOf,
+        { maxKeys: 8 },
+      );
+    const pairAndChoice = pair.chain((sides) => fc.tuple(fc.constant(sides), choice(sides), sideOf));
+
+    it('lets every chosen side win, whatever the default policy would keep', () => {
+      fc.assert(
+        fc.property(pairAndChoice, ([[from, to], fields, primary]) => {
+          const plan = planMerge(from, to, primary, fields);
+          for (const [field, side] of Object.entries(fields)) {
+            const source = side === 'from' ? from : to;
+            if (field.startsWith('variables.')) {
+              const key = field.slice('variables.'.length);
+              expect(plan.after.variables[key], field).toEqual(source.variables[key]);
+              expect(key in plan.after.variables, field).toBe(key in source.variables);
+            } else {
+              expect(plan.after[field as 'name' | 'phone' | 'email' | 'external_id'], field).toBe(source[field as 'name' | 'phone' | 'email' | 'external_id']);
+            }
+          }
+          expect(plan.fields ?? {}).toEqual(fields);
+        }),
+      );
+    });
+
+    it('still loses no phone or e-mail: the one not chosen is kept as an alternate', () => {
+      fc.assert(
+        fc.property(pairAndChoice, ([[from, to], fields, primary]) => {
+          const plan = planMerge(from, to, primary, fields);
+          const phones = new Set([plan.after.phone, ...to.alternates.phones, ...plan.alternates_added.phones]);
+          const emails = new Set([plan.after.email, ...to.alternates.emails, ...plan.alternates_added.emails]);
+          for (const p of [from.phone, to.phone]) if (p !== null) expect(phones).toContain(p);
+          for (const e of [from.email, to.email]) if (e !== null) expect(emails).toContain(e);
+        }),
+      );
+    });
+
+    it("gives back both contacts' values on undo when nothing changed since", () => {
+      fc.assert(
+        fc.property(pairAndChoice, ([[from, to], fields, primary]) => {
+          const plan = planMerge(from, to, primary, fields);
+          expect(revertContact(plan.after, plan)).toEqual(plan.before.to);
+          expect(plan.before.from).toEqual({ phone: from.phone, email: from.email });
+        }),
+      );
+    });
+
+    it('refuses a field that cannot be chosen or a variable neither contact has, naming it', () => {
+      fc.assert(
+        fc.property(pair, fc.constantFrom('nickname', 'variables.never_set', 'tags', 'variables.'), sideOf, ([from, to], field, side) => {
+          const fields: FieldChoice = { [field]: side };
+          expect(() => planMerge(from, to, 'from', fields)).toThrow(expect.objectContaining({ code: 'unknown_merge_field', message: expect.stringContaining(field) }));
+        }),
+      );
+    });
   });
 });

@@ -27,7 +27,7 @@ describe.skipIf(!ui.enabled)('attachments and ad referrals in the operator UI', 
       await page.goto(`/contacts/${first.body.contact_id}`);
       const dialog = page.getByRole('listitem', { name: /WhatsApp .* dialog/ });
       await expect.poll(() => dialog.textContent()).toContain('📎 photo');
-      expect(await dialog.textContent()).toContain('From an ad: Free delivery this week');
+      expect(await dialog.textContent()).toContain('Came from an ad: Free delivery this week');
 
       await page.getByRole('link', { name: /Open WhatsApp .* dialog/ }).click();
       const messages = page.getByRole('list', { name: 'Messages' });
@@ -37,7 +37,7 @@ describe.skipIf(!ui.enabled)('attachments and ad referrals in the operator UI', 
       expect(await chips.first().textContent()).toContain('document · catalog.pdf');
       expect(await page.getByRole('link', { name: 'document · catalog.pdf' }).getAttribute('href')).toBe('https://example.com/catalog.pdf');
       expect(await chips.last().textContent()).toContain('photo');
-      expect(await messages.textContent()).toContain('From an ad: Free delivery this week (ad 120200000000000002)');
+      expect(await messages.textContent()).toContain('Came from an ad: Free delivery this week (ad 120200000000000002)');
       await screenshot(page, 'conversation-attachments');
     });
   });

@@ -49,7 +49,7 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       await page.getByRole('button', { name: 'Yes, undo this merge' }).click();
       await expect.poll(async () => (await api('GET', `/v1/contacts/${whatsappContact}`)).body.state).toBe('active');
       await expect.poll(() => page.getByRole('listitem', { name: /dialog$/ }).count()).toBe(1);
-      await page.getByText('Merge undone').first().waitFor();
+      await page.getByText(/^Undid the merge of «Dana WhatsApp» into this contact — by /).first().waitFor();
     });
   });
 
@@ -99,10 +99,13 @@ describe.skipIf(!ui.enabled)('merging in the operator UI', () => {
       expect(await page.getByRole('listitem', { name: `Suggested ${byAccount}` }).textContent()).toContain('Same variable “account”A-17');
       await screenshot(page, 'suggestions');
 
-      await page.getByRole('button', { name: `Approve ${byPhone}` }).click();
-      await page.getByText(`Approved: the ${byPhone} is done.`).waitFor();
+      await page.getByRole('link', { name: `Approve ${byPhone}` }).click();
+      await page.getByRole('region', { name: 'Preview' }).waitFor();
+      await page.getByRole('button', { name: 'Approve and merge' }).click();
+      await page.getByText(/^Merged Dana .* into this contact\./).waitFor();
       const dana = [telegramContact, whatsappContact].map(async (id) => (await api('GET', `/v1/contacts/${id}`)).body.state);
       expect((await Promise.all(dana)).sort()).toEqual(['active', 'merged']);
+      await page.getByRole('link', { name: 'Suggestions' }).click();
 
       await page.getByRole('button', { name: `Reject ${byAccount}` }).click();
       await page.getByText('Rejected: both contacts stay').waitFor();

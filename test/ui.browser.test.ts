@@ -103,6 +103,7 @@ describe.skipIf(!ui.enabled)('operator UI in Chromium', () => {
       expect(url).toMatch(/^https:\/\/wa\.me\/14155552671\?text=cli-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$/);
       await expect.poll(() => invite.locator('img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
       await invite.getByRole('button', { name: 'Copy link' }).waitFor();
+      await invite.getByRole('button', { name: 'Send' }).click();
       const messages = page.getByRole('list', { name: 'Messages' });
       await expect.poll(() => messages.textContent()).toContain(url);
       const stored = await api('GET', `/v1/conversations/${client.conversation_id}/messages`);

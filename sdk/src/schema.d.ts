@@ -126,7 +126,7 @@ export interface paths {
         };
         /**
          * Find active contacts
-         * @description Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames.
+         * @description Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames. Each contact comes with what a list shows: its messengers, last message, last activity and the channel to answer in. Newest first, or with sort=last_activity most recently active first.
          */
         get: operations["listContacts"];
         put?: never;
@@ -628,7 +628,7 @@ export interface paths {
         put?: never;
         /**
          * Invite the client in this conversation to another messenger
-         * @description Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages.
+         * @description Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages. With send: false it only makes the link and answers the message text without sending it, to edit and send with POST /v1/conversations/{id}/messages or to copy.
          */
         post: operations["inviteFromConversation"];
         delete?: never;
@@ -652,6 +652,46 @@ export interface paths {
          */
         post: operations["createLandingLink"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The contact's merge links and codes still pending, newest first
+         * @description Not used, not replaced by a newer code, not expired or revoked.
+         */
+        get: operations["listPendingMergeLinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/{id}/links/{linkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take back a pending merge link or code
+         * @description A client bringing it back from now on is told it expired. A code also leaves the contact's variables.text_to_merge_contact.
+         */
+        delete: operations["revokeMergeLink"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1481,11 +1521,62 @@ export interface components {
             }[];
         };
         /**
+         * ContactListItem
+         * @description a contact as a list shows it: its fields, messengers, last message and where to answer
+         */
+        ContactListItem: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            state: "active" | "merged";
+            merged_into: string | null;
+            name: string | null;
+            phone: string | null;
+            email: string | null;
+            external_id: string | null;
+            /** @description free JSON object */
+            variables: {
+                [key: string]: unknown;
+            };
+            /** @description communication preferences, a free JSON object; a merge replaces them with the merged contact's when it has any */
+            preferences: {
+                [key: string]: unknown;
+            };
+            tags: string[];
+            /** @description secondary phones and e-mails kept by merges; lookups and merge rules find the contact by them too */
+            alternates: {
+                phones: string[];
+                emails: string[];
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description the messengers of its identities */
+            channels: ("telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms")[];
+            messenger_name: string | null;
+            last_message: {
+                text: string | null;
+                direction: "in" | "out";
+                /** Format: date-time */
+                at: string;
+                channel: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
+                /** @description the types of what it carried */
+                attachments: string[];
+            } | null;
+            last_activity_at: string | null;
+            recommended_channel: ("telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms") | null;
+            /** @description some identity may be written to now */
+            window_open: boolean;
+        };
+        /**
          * ContactPage
          * @description a page of the list, with the cursor of the next one
          */
         ContactPage: {
-            items: components["schemas"]["Contact"][];
+            items: components["schemas"]["ContactListItem"][];
             next_cursor: string | null;
         };
         /**
@@ -1679,6 +1770,10 @@ export interface components {
             /** @description who merged */
             actor: string;
             moved: components["schemas"]["MergeCounts"];
+            /** @description the operator's per-field choice the merge followed, when there was one */
+            fields?: {
+                [key: string]: "from" | "to";
+            };
         };
         /**
          * MergeHistoryEntry
@@ -1701,6 +1796,9 @@ export interface components {
             data: components["schemas"]["MergeRecord"];
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * UnmergeHistoryEntry
@@ -1744,6 +1842,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * UndoHistoryEntry
@@ -1783,6 +1884,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * LinkEventData
@@ -1835,6 +1939,9 @@ export interface components {
             data: components["schemas"]["LinkEventData"];
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * RuleMatchHistoryEntry
@@ -1866,6 +1973,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * MergeSuggestedHistoryEntry
@@ -1899,6 +2009,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * MergeRejectedHistoryEntry
@@ -1930,6 +2043,9 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+            contact_name: string | null;
+            other_contact_name: string | null;
+            rule_fields: string[] | null;
         };
         /**
          * HistoryEntry
@@ -2623,12 +2739,16 @@ export interface components {
         };
         /**
          * ConversationInvite
-         * @description the merge link (and code) and the message that carried it into the conversation
+         * @description the merge link (and code), its message text, and the message that carried it into the conversation (null with send: false)
          */
         ConversationInvite: {
             url: string;
             code?: string;
-            message: components["schemas"]["Message"];
+            /** @description the invite message: sent as it is, or (send: false) for the operator to edit and send */
+            text: string;
+            /** Format: date-time */
+            expires_at: string;
+            message: components["schemas"]["Message"] | null;
         };
         /**
          * LandingLink
@@ -2641,6 +2761,41 @@ export interface components {
             expires_at: string;
             /** @description the messengers the page offers now, in its order */
             channels: string[];
+        };
+        /**
+         * PendingMergeLink
+         * @description a merge link or code a client may still bring back
+         */
+        PendingMergeLink: {
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            id: string;
+            channel: string;
+            /**
+             * Format: uuid
+             * @description an id this API gave out
+             */
+            bot_id: string;
+            /** @description the handle of the bot the link points to */
+            bot_handle: string;
+            /** @description a link the client follows */
+            has_token: boolean;
+            /** @description a code the client sends (its text is the contact's variables.text_to_merge_contact) */
+            has_code: boolean;
+            tag: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * PendingMergeLinks
+         * @description a contact's pending merge links and codes
+         */
+        PendingMergeLinks: {
+            items: components["schemas"]["PendingMergeLink"][];
         };
         /**
          * MergeRule
@@ -3617,6 +3772,14 @@ export interface operations {
                 email?: string;
                 external_id?: string;
                 q?: string;
+                /** @description only contacts with an identity on this messenger */
+                channel?: "telegram" | "viber" | "facebook" | "whatsapp" | "instagram" | "vk" | "odnoklassniki" | "line" | "max" | "webchat" | "email" | "sms";
+                /** @description only contacts with this tag */
+                tag?: string;
+                /** @description open: only contacts that may be written to now (an identity with an open window) */
+                window?: "open";
+                /** @description most recently active first (contacts without messages last); default newest first */
+                sort?: "last_activity";
                 cursor?: string;
                 limit?: number;
             };
@@ -5272,6 +5435,16 @@ export interface operations {
                     to_contact_id: string;
                     /** @default false */
                     dry_run?: boolean;
+                    /**
+                     * @description which side's value the survivor keeps, per field: name, phone, email, external_id or variables.<key> → "from" or "to"; fields not named follow the default policy. Recorded with the merge; an undo restores both values.
+                     * @example {
+                     *       "name": "from",
+                     *       "variables.plan": "to"
+                     *     }
+                     */
+                    fields?: {
+                        [key: string]: "from" | "to";
+                    };
                 };
             };
         };
@@ -7191,8 +7364,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description who decides, e.g. the operator; default: the API key's label; ignored when signed in, the operator decides by name */
+                    /** @description who decides, e.g. the operator; default "api" */
                     actor?: string;
+                    /** @description as in POST /v1/contacts/merge: which side's value the survivor keeps, per field */
+                    fields?: {
+                        [key: string]: "from" | "to";
+                    };
                 } | null;
             };
         };
@@ -8570,11 +8747,16 @@ export interface operations {
                     bot_id?: string;
                     /** @description the bot to link to by its id or its handle (e.g. 'testbot'), instead of bot_id */
                     group?: string;
+                    /**
+                     * @description false: make the link and answer the text, send nothing
+                     * @default true
+                     */
+                    send?: boolean;
                 };
             };
         };
         responses: {
-            /** @description the merge link (and code) and the message that carried it into the conversation */
+            /** @description the merge link (and code), its message text, and the message that carried it into the conversation (null with send: false) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8724,6 +8906,268 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LandingLink"];
                 };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPendingMergeLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a contact's pending merge links and codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingMergeLinks"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeMergeLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+                /** @description an id this API gave out */
+                linkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked: the link no longer works */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
             400: {

@@ -34,6 +34,7 @@ export const ERROR_STATUS = {
   window_closed: 422,
   no_recipient: 422,
   merge_into_itself: 422,
+  unknown_merge_field: 422,
   contact_already_merged: 409,
   merge_already_undone: 409,
   merge_has_later_changes: 409,

@@ -13,6 +13,8 @@ export interface MergeConversation {
 }
 
 export interface ContactValues {
+  /** absent in plans journaled before merges chose names: such a merge never touched the name */
+  name?: string | null;
   phone: string | null;
   email: string | null;
   external_id: string | null;
@@ -22,6 +24,7 @@ export interface ContactValues {
 
 export interface MergeSide extends ContactValues {
   id: string;
+  name: string | null;
   tags: string[];
   alternates: Alternates;
   conversations: MergeConversation[];
@@ -53,6 +56,32 @@ export interface MergePlan {
   conversations_joined: ConversationJoin[];
   /** TO's conversations that received messages: their last activity before and after */
   conversations_bumped: Array<{ id: string; from: string | null; to: string | null }>;
+  /** the operator's per-field choice this merge followed (empty: the default policy) */
+  fields?: FieldChoice;
+}
+
+/** `name`, `phone`, `email`, `external_id` or `variables.<key>` → which side's value the survivor keeps. */
+export type FieldChoice = Record<string, 'from' | 'to'>;
+
+const CHOOSABLE = new Set(['name', 'phone', 'email', 'external_id']);
+
+/**
+ * Refuses a choice the merge cannot follow: a field that is not choosable, a variable neither side has, a side
+ * other than `from` or `to`.
+ */
+export function checkFieldChoice(from: MergeSide, to: MergeSide, fields: FieldChoice): void {
+  for (const [field, side] of Object.entries(fields)) {
+    if (side !== 'from' && side !== 'to') {
+      throw new DomainError('unknown_merge_field', `fields.${field} is "${String(side)}"; choose "from" or "to"`);
+    }
+    if (CHOOSABLE.has(field)) continue;
+    if (field.startsWith('variables.')) {
+      const key = field.slice('variables.'.length);
+      if (Object.hasOwn(from.variables, key) || Object.hasOwn(to.variables, key)) continue;
+      throw new DomainError('unknown_merge_field', `fields.${field}: neither contact has the variable "${key}"; choose among the variables they have`);
+    }
+    throw new DomainError('unknown_merge_field', `fields.${field} cannot be chosen; choose name, phone, email, external_id or variables.<key>`);
+  }
 }
 
 /** Channels whose conversations always move whole, even when TO already has one on that bot. */
@@ -65,24 +94,35 @@ const ALWAYS_MOVED_CHANNELS = new Set(['email']);
  */
 export type PrimaryValues = 'from' | 'to';
 
-export function planMerge(from: MergeSide, to: MergeSide, primary: PrimaryValues = 'from'): MergePlan {
+export function planMerge(from: MergeSide, to: MergeSide, primary: PrimaryValues = 'from', fields: FieldChoice = {}): MergePlan {
   if (from.id === to.id) throw new DomainError('merge_into_itself', `contact ${from.id} cannot be merged into itself; pick two different contacts`);
+  checkFieldChoice(from, to, fields);
+  const chosen = (field: string) => (fields[field] === 'from' ? from : fields[field] === 'to' ? to : undefined);
 
   // phone, e-mail: the primary side's where it has one; a value that loses its place is kept as an alternate.
   const [first, second] = primary === 'from' ? [from, to] : [to, from];
-  const phone = first.phone ?? second.phone;
-  const email = first.email ?? second.email;
+  const phone = chosen('phone') ? chosen('phone')!.phone : (first.phone ?? second.phone);
+  const email = chosen('email') ? chosen('email')!.email : (first.email ?? second.email);
   const known = (kind: 'phones' | 'emails', primary: string | null) => new Set([...to.alternates[kind], ...(primary === null ? [] : [primary])]);
   const added = (kind: 'phones' | 'emails', primary: string | null, candidates: Array<string | null>) => {
     const have = known(kind, primary);
     return [...new Set(candidates.filter((v): v is string => v !== null && !have.has(v)))].sort();
   };
 
+  const variables: Record<string, unknown> = { ...from.variables, ...to.variables };
+  for (const [field, side] of Object.entries(fields)) {
+    if (!field.startsWith('variables.')) continue;
+    const key = field.slice('variables.'.length);
+    const source = side === 'from' ? from.variables : to.variables;
+    if (Object.hasOwn(source, key)) variables[key] = source[key];
+    else delete variables[key];
+  }
   const after: ContactValues = {
+    name: chosen('name') ? chosen('name')!.name : to.name,
     phone,
     email,
-    external_id: to.external_id ?? from.external_id,
-    variables: { ...from.variables, ...to.variables },
+    external_id: chosen('external_id') ? chosen('external_id')!.external_id : (to.external_id ?? from.external_id),
+    variables,
     preferences: Object.keys(from.preferences).length > 0 ? from.preferences : to.preferences,
   };
 
@@ -100,6 +140,7 @@ export function planMerge(from: MergeSide, to: MergeSide, primary: PrimaryValues
     conversations_moved: moved,
     conversations_joined: joined,
     conversations_bumped: bumped,
+    ...(Object.keys(fields).length > 0 ? { fields: { ...fields } } : {}),
   };
 }
 
@@ -142,7 +183,7 @@ function byRecentActivity(a: MergeConversation, b: MergeConversation): number {
 }
 
 function valuesOf(c: ContactValues): ContactValues {
-  return { phone: c.phone, email: c.email, external_id: c.external_id, variables: c.variables, preferences: c.preferences };
+  return { name: c.name ?? null, phone: c.phone, email: c.email, external_id: c.external_id, variables: c.variables, preferences: c.preferences };
 }
 
 /**
@@ -151,11 +192,19 @@ function valuesOf(c: ContactValues): ContactValues {
  */
 export function revertContact(current: ContactValues, plan: Pick<MergePlan, 'before' | 'after'>): ContactValues {
   const { before, after } = plan;
-  const back = <K extends 'phone' | 'email' | 'external_id' | 'preferences'>(key: K): ContactValues[K] =>
+  const back = <K extends 'name' | 'phone' | 'email' | 'external_id' | 'preferences'>(key: K): ContactValues[K] =>
     isDeepStrictEqual(current[key], after[key]) ? before.to[key] : current[key];
+  // a plan journaled before merges chose names has none: its merge left the name alone
+  const name = 'name' in after && 'name' in before.to ? { name: back('name') } : {};
   const variables = { ...current.variables };
   for (const key of Object.keys(after.variables)) {
-    if (!(key in before.to.variables) && isDeepStrictEqual(current.variables[key], after.variables[key])) delete variables[key];
+    if (!isDeepStrictEqual(current.variables[key], after.variables[key])) continue;
+    if (key in before.to.variables) variables[key] = before.to.variables[key];
+    else delete variables[key];
   }
-  return { phone: back('phone'), email: back('email'), external_id: back('external_id'), variables, preferences: back('preferences') };
+  // a variable of TO that the merge removed (the operator chose FROM's side, which had none) comes back
+  for (const key of Object.keys(before.to.variables)) {
+    if (!(key in after.variables) && !(key in current.variables)) variables[key] = before.to.variables[key];
+  }
+  return { ...name, phone: back('phone'), email: back('email'), external_id: back('external_id'), variables, preferences: back('preferences') };
 }

@@ -87,7 +87,7 @@ export function mergeRecords({ mergeId, plan, reason, actor, moved: rows, rule }
     tags_added: plan.tags_added.length,
     alternates_added: plan.alternates_added.phones.length + plan.alternates_added.emails.length,
   };
-  const record = { merge_id: mergeId, from_contact_id: from, to_contact_id: to, reason, actor, moved };
+  const record = { merge_id: mergeId, from_contact_id: from, to_contact_id: to, reason, actor, moved, ...(plan.fields ? { fields: plan.fields } : {}) };
   const history: HistoryEntry[] = [{ id: newId(), kind: 'merge', contactId: to, otherContactId: from, data: record }];
   if (rule) {
     history.push({ id: newId(), kind: 'rule_match', contactId: to, otherContactId: from, data: { ...rule, merge_id: mergeId } });

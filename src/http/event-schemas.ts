@@ -35,6 +35,9 @@ export const MergeRecord = Type.Object(
     reason: Type.String({ description: 'api, link, rule:<id> or suggestion:<id>' }),
     actor: Type.String({ description: 'who merged' }),
     moved: MergeCounts,
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Literal('from'), Type.Literal('to')]), { description: "the operator's per-field choice the merge followed, when there was one" }),
+    ),
   },
   { title: 'MergeRecord', description: 'a merge: who, why and what moved' },
 );

@@ -26,6 +26,7 @@ import { importRoutes } from './routes/imports.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { landingLinkRoutes, landingPageRoutes } from './routes/landing.js';
 import { linkRoutes } from './routes/links.js';
+import { pendingLinkRoutes } from './routes/pending-links.js';
 import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -157,6 +158,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
       await v1.register(landingLinkRoutes, { store, publicUrl });
+      await v1.register(pendingLinkRoutes, { store });
       await v1.register(mergeRuleRoutes, { store });
       await v1.register(operatorRoutes, { store });
       await v1.register(sessionRoutes, { store, publicUrl });

@@ -44,7 +44,7 @@ export interface ContactCardRow extends ContactRow {
   conversations_count: number;
 }
 
-const tagsOf = sql<string[]>`coalesce((
+export const tagsOf = sql<string[]>`coalesce((
   SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id
 ), '[]'::json)`;
 
@@ -52,13 +52,13 @@ const alternatesOf = (kind: 'phone' | 'email') => sql`coalesce((
   SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
   WHERE a.project_id = c.project_id AND a.contact_id = c.id AND a.kind = ${kind} AND a.value IS DISTINCT FROM c.${sql.raw(kind)}
 ), '[]'::json)`;
-const alternatesOfContact = sql<ContactRow['alternates']>`json_build_object('phones', ${alternatesOf('phone')}, 'emails', ${alternatesOf('email')})`;
+export const alternatesOfContact = sql<ContactRow['alternates']>`json_build_object('phones', ${alternatesOf('phone')}, 'emails', ${alternatesOf('email')})`;
 
 /**
  * Where a merged contact went: the end of its chain (A→B, then B→C answers C). The row keeps the
  * contact it was merged into, so a merge never writes the rows merged before it.
  */
-const survivorOf = sql<string | null>`CASE WHEN c.merged_into IS NULL THEN NULL ELSE (
+export const survivorOf = sql<string | null>`CASE WHEN c.merged_into IS NULL THEN NULL ELSE (
   WITH RECURSIVE chain (id, merged_into, depth) AS (
     SELECT c.id, c.merged_into, 0
     UNION ALL
@@ -68,7 +68,7 @@ const survivorOf = sql<string | null>`CASE WHEN c.merged_into IS NULL THEN NULL 
   SELECT id FROM chain WHERE merged_into IS NULL
 ) END`;
 
-const CONTACT_COLUMNS = [
+export const CONTACT_COLUMNS = [
   'c.id', 'c.state', 'c.name', 'c.phone', 'c.email', 'c.external_id', 'c.variables', 'c.preferences',
   'c.created_at', 'c.updated_at',
 ] as const;
@@ -213,7 +213,7 @@ export async function selectContacts(db: Db, projectId: string, filter: ContactF
 }
 
 /** Contacts whose phone or e-mail is the value, or keep it as an alternate: one index probe each. */
-function contactIdsWith(projectId: string, kind: 'phone' | 'email', value: string) {
+export function contactIdsWith(projectId: string, kind: 'phone' | 'email', value: string) {
   return sql<string>`(
     SELECT id FROM contacts WHERE project_id = ${projectId} AND ${sql.ref(kind)} = ${value} AND state = 'active'
     UNION ALL

@@ -14,7 +14,20 @@ export interface HistoryRow {
   other_contact_id: string | null;
   data: Record<string, unknown>;
   created_at: Date;
+  /** what an operator calls contact_id and other_contact_id: name, else phone, e-mail, external id */
+  contact_name: string | null;
+  other_contact_name: string | null;
+  /** the fields of the merge rule the entry names (rule_id, or a `rule:<id>` reason), while the rule exists */
+  rule_fields: string[] | null;
 }
+
+/**
+ * A contact as people call it. A merged contact gave up its phone and e-mail; the merge that took them
+ * still knows them.
+ */
+const titleOf = (alias: string) => sql`coalesce(${sql.ref(`${alias}.name`)}, ${sql.ref(`${alias}.phone`)}, ${sql.ref(`${alias}.email`)}, ${sql.ref(`${alias}.external_id`)},
+  (SELECT coalesce(m.plan->'before'->'from'->>'phone', m.plan->'before'->'from'->>'email') FROM merges m
+   WHERE m.project_id = ${sql.ref(`${alias}.project_id`)} AND m.from_contact_id = ${sql.ref(`${alias}.id`)} ORDER BY m.id DESC LIMIT 1))`;
 
 /**
  * A contact's history, newest first: what happened to it and to the contacts merged into it, however
@@ -27,8 +40,13 @@ export async function selectHistory(db: Db, projectId: string, contactId: string
       UNION
       SELECT c.id FROM contacts c JOIN family f ON c.project_id = ${projectId} AND c.merged_into = f.id
     )
-    SELECT h.id, h.kind, h.contact_id, h.other_contact_id, h.data, h.created_at
+    SELECT h.id, h.kind, h.contact_id, h.other_contact_id, h.data, h.created_at,
+      ${titleOf('c')} AS contact_name, ${titleOf('o')} AS other_contact_name, r.fields AS rule_fields
     FROM contact_history h
+    LEFT JOIN contacts c ON c.project_id = h.project_id AND c.id = h.contact_id
+    LEFT JOIN contacts o ON o.project_id = h.project_id AND o.id = h.other_contact_id
+    LEFT JOIN merge_rules r ON r.project_id = h.project_id
+      AND r.id::text = coalesce(h.data->>'rule_id', substring(h.data->>'reason' from '^rule:(.*)$'))
     WHERE h.project_id = ${projectId}
       AND (h.contact_id IN (SELECT id FROM family) OR h.other_contact_id IN (SELECT id FROM family))
       ${page.after ? sql`AND h.id < ${page.after}` : sql``}

@@ -43,7 +43,7 @@ const utcText = (column: string) => sql<string | null>`to_char(${sql.ref(column)
 
 /** A contact `c` as the merge policy sees it: the select list of the statements that read merge sides. */
 export const mergeSideColumns = sql`
-  c.id, c.phone, c.email, c.external_id, c.variables, c.preferences,
+  c.id, c.name, c.phone, c.email, c.external_id, c.variables, c.preferences,
   coalesce((SELECT json_agg(t.tag ORDER BY t.tag) FROM contact_tags t WHERE t.project_id = c.project_id AND t.contact_id = c.id), '[]') AS tags,
   json_build_object(
     'phones', coalesce((SELECT json_agg(a.value ORDER BY a.value) FROM contact_alternates a
@@ -129,12 +129,17 @@ async function markMerged(tx: Tx, projectId: string, moves: Array<{ id: string; 
   `.execute(tx);
 }
 
-/** Contacts' phone, e-mail, external id, variables and preferences, each contact once. */
+/**
+ * Contacts' phone, e-mail, external id, variables and preferences, each contact once; the name too where the
+ * values carry one (plans journaled before merges chose names carry none and leave it alone).
+ */
 export async function writeContactValues(tx: Tx, projectId: string, values: Array<ContactValues & { id: string }>): Promise<void> {
   if (values.length === 0) return;
+  const rows = values.map(({ name, ...rest }) => ({ ...rest, name: name ?? null, set_name: name !== undefined }));
   await sql`
-    UPDATE contacts c SET phone = r.phone, email = r.email, external_id = r.external_id, variables = r.variables, preferences = r.preferences, updated_at = now()
-    FROM ${recordset(values, 'r(id uuid, phone text, email text, external_id text, variables jsonb, preferences jsonb)')}
+    UPDATE contacts c SET name = CASE WHEN r.set_name THEN r.name ELSE c.name END,
+      phone = r.phone, email = r.email, external_id = r.external_id, variables = r.variables, preferences = r.preferences, updated_at = now()
+    FROM ${recordset(rows, 'r(id uuid, name text, set_name boolean, phone text, email text, external_id text, variables jsonb, preferences jsonb)')}
     WHERE c.project_id = ${projectId} AND c.id = r.id
   `.execute(tx);
 }

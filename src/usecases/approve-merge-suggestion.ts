@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import type { FieldChoice } from '../domain/merge-policy.js';
 import type { Store, Tx } from '../store/database.js';
 import { completeSuggestedLinks } from '../store/links.js';
 import { enqueueEvents } from '../store/outbox.js';
@@ -28,13 +29,14 @@ export async function approveMergeSuggestion(
   projectId: string,
   id: string,
   actor: string,
+  fields?: FieldChoice,
 ): Promise<{ suggestion: SuggestionRow; merge: MergeResult | null }> {
   return store.transaction(async (tx) => {
     const suggestion = await lockPendingSuggestion(tx, projectId, id);
     const survivors = await selectSurvivors(tx, projectId, [suggestion.from_contact_id, suggestion.to_contact_id]);
     const fromId = survivors.get(suggestion.from_contact_id)!;
     const toId = survivors.get(suggestion.to_contact_id)!;
-    const merge = fromId === toId ? null : await mergeContacts(tx, projectId, { fromId, toId, reason: `suggestion:${id}`, actor });
+    const merge = fromId === toId ? null : await mergeContacts(tx, projectId, { fromId, toId, reason: `suggestion:${id}`, actor, fields });
     const decided = await decideSuggestion(tx, projectId, id, { status: 'approved', decidedBy: actor, mergeId: merge?.merge_id ?? null });
     if (suggestion.kind === 'link') {
       for (const link of await completeSuggestedLinks(tx, projectId, id)) {

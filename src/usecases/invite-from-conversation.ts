@@ -12,16 +12,22 @@ export async function inviteFromConversation(
   outbound: Outbound,
   projectId: string,
   conversationId: string,
-  request: MergeLinkRequest,
+  request: MergeLinkRequest & { send?: boolean },
   actor = 'api',
-): Promise<{ url: string; code?: string; message: MessageRow }> {
+): Promise<{ url: string; code?: string; text: string; expires_at: Date; message: MessageRow | null }> {
+  const { send = true, ...linkRequest } = request;
   const recipient = await selectRecipient(outbound.store.db, projectId, conversationId);
   if (!recipient) throw new DomainError('conversation_not_found', `no conversation ${conversationId} in this project`);
-  const link = await createMergeLink(outbound.store, projectId, recipient.contact_id, request);
-  const message = await sendMessage(outbound, projectId, conversationId, inviteText(link));
+  const link = await createMergeLink(outbound.store, projectId, recipient.contact_id, linkRequest);
+  const text = inviteText(link);
+  // `send: false` makes the link and the message's text for the operator to edit and send, or only to copy
+  const message = send ? await sendMessage(outbound, projectId, conversationId, text) : null;
   // who invited, in the conversation's own record (GET /v1/conversations/{id}/events)
-  await addConversationEvent(outbound.store, projectId, conversationId, { type: 'invite_sent', data: { by: actor, channel: link.channel, message_id: message.id, expires_at: link.expires_at } });
-  return { url: link.url, ...(link.code ? { code: link.code } : {}), message };
+  await addConversationEvent(outbound.store, projectId, conversationId, {
+    type: 'invite_sent',
+    data: { by: actor, channel: link.channel, message_id: message?.id ?? null, sent: send, expires_at: link.expires_at },
+  });
+  return { url: link.url, ...(link.code ? { code: link.code } : {}), text, expires_at: link.expires_at, message };
 }
 
 /** What the client reads: where to go, and for code channels the code to send if the link does not pre-fill it. */

@@ -1,6 +1,6 @@
 import { assertActiveContact } from '../domain/contact-errors.js';
 import { DomainError } from '../domain/errors.js';
-import { planMerge, type MergePlan } from '../domain/merge-policy.js';
+import { planMerge, type FieldChoice, type MergePlan } from '../domain/merge-policy.js';
 import { mergeRecords, type MergeCounts, type MovedRows, type RuleEvidence } from '../domain/merge-records.js';
 import { newId } from '../ids.js';
 import { selectContactCard } from '../store/contacts.js';
@@ -33,6 +33,8 @@ export interface MergeRequest {
   dryRun?: boolean;
   /** the rule and values that found the pair, kept in the history beside the merge */
   rule?: RuleEvidence;
+  /** the operator's per-field choice over the default policy (docs/merging.md) */
+  fields?: FieldChoice;
 }
 
 export interface MergeResult {
@@ -60,7 +62,7 @@ export async function mergeContacts(tx: Tx, projectId: string, request: MergeReq
   return result;
 }
 
-async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor, rule }: MergeRequest): Promise<MergeResult> {
+async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor, rule, fields }: MergeRequest): Promise<MergeResult> {
   if (fromId === toId) throw new DomainError('merge_into_itself', `contact ${fromId} cannot be merged into itself; pick two different contacts`);
   const locked = await lockContactsInOrder(tx, projectId, [fromId, toId], { activeOnly: true });
   if (locked.length < 2) {
@@ -69,7 +71,7 @@ async function merge(tx: Tx, projectId: string, { fromId, toId, reason, actor, r
   }
 
   const sides = await selectMergeSides(tx, projectId, [fromId, toId]);
-  const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from');
+  const plan = planMerge(sides.find((s) => s.id === fromId)!, sides.find((s) => s.id === toId)!, reason === 'link' ? 'to' : 'from', fields);
   const mergeId = newId();
   const moved = await moveRowsOf(tx, { projectId, mergeId }, plan);
   const records = mergeRecords({ mergeId, plan, reason, actor, moved, rule }, newId);

@@ -26,6 +26,7 @@ export type Channel = Schemas['Bot']['channel'];
 export type Page<T> = { items: T[]; next_cursor: string | null };
 export type Bot = Schemas['Bot'];
 export type Contact = Schemas['Contact'];
+export type ContactListItem = Schemas['ContactListItem'];
 export type Identity = Schemas['Identity'];
 export type ContactCard = Schemas['ContactCard'];
 export type Conversation = Schemas['Conversation'];
@@ -40,6 +41,7 @@ export type HistoryEntry = Schemas['HistoryEntry'];
 export type InviteAnswer = Schemas['ConversationInvite'];
 export type MergeRule = Schemas['MergeRule'];
 export type Suggestion = Schemas['MergeSuggestion'];
+export type PendingLink = Schemas['PendingMergeLink'];
 type ApprovedSuggestion = Schemas['ApprovedSuggestion'];
 export type Operator = Schemas['Operator'];
 type ConversationAssignee = Schemas['ConversationAssignee'];
@@ -80,27 +82,42 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   return parsed as T;
 }
 
-export type ContactSearch = { q?: string; phone?: string; email?: string; external_id?: string; cursor?: string; limit?: number };
+export type ContactSearch = {
+  q?: string;
+  phone?: string;
+  email?: string;
+  external_id?: string;
+  channel?: string;
+  tag?: string;
+  window?: 'open';
+  sort?: 'last_activity';
+  cursor?: string;
+  limit?: number;
+};
 
 export const api = {
   bots: () => call<{ items: Bot[] }>('GET', '/bots'),
 
-  contacts: (search: ContactSearch) => call<Page<Contact>>('GET', `/contacts${query(search)}`),
+  contacts: (search: ContactSearch) => call<Page<ContactListItem>>('GET', `/contacts${query(search)}`),
   contact: (id: string) => call<ContactCard>('GET', `/contacts/${id}`),
-  updateContact: (id: string, change: Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'external_id' | 'tags'>>) =>
+  updateContact: (id: string, change: Partial<Pick<Contact, 'name' | 'phone' | 'email' | 'external_id' | 'tags' | 'variables'>>) =>
     call<ContactCard>('PATCH', `/contacts/${id}`, change),
   conversations: (contactId: string) => call<Page<Conversation>>('GET', `/contacts/${contactId}/conversations?limit=200`),
   messages: (conversationId: string, options: { order?: 'asc' | 'desc'; limit?: number; cursor?: string } = {}) =>
     call<Page<Message>>('GET', `/conversations/${conversationId}/messages${query(options)}`),
   sendMessage: (conversationId: string, text: string) => call<Message>('POST', `/conversations/${conversationId}/messages`, { text }),
   retryMessage: (messageId: string) => call<Message>('POST', `/messages/${messageId}/retry`),
-  invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel }),
+  /** makes the invite link and its message without sending it: the operator edits it, then sends or copies it */
+  invite: (conversationId: string, channel: Channel) => call<InviteAnswer>('POST', `/conversations/${conversationId}/invite`, { channel, send: false }),
+
+  pendingLinks: (contactId: string) => call<{ items: PendingLink[] }>('GET', `/contacts/${contactId}/links`),
+  revokeLink: (contactId: string, linkId: string) => call<null>('DELETE', `/contacts/${contactId}/links/${linkId}`),
 
   notes: (contactId: string) => call<Page<Note>>('GET', `/contacts/${contactId}/notes?limit=200`),
   addNote: (contactId: string, text: string) => call<Note>('POST', `/contacts/${contactId}/notes`, { text }),
 
-  merge: (fromId: string, toId: string, dryRun: boolean) =>
-    call<MergeAnswer>('POST', '/contacts/merge', { from_contact_id: fromId, to_contact_id: toId, dry_run: dryRun }),
+  merge: (fromId: string, toId: string, dryRun: boolean, fields: Record<string, 'from' | 'to'> = {}) =>
+    call<MergeAnswer>('POST', '/contacts/merge', { from_contact_id: fromId, to_contact_id: toId, dry_run: dryRun, fields }),
   history: (contactId: string) => call<Page<HistoryEntry>>('GET', `/contacts/${contactId}/history?limit=200`),
   undoMerge: (mergeId: string) => call<UndoneMerge>('POST', `/merges/${mergeId}/undo`),
   unmerge: (contactId: string, identityId: string) => call<UnmergedIdentity>('POST', `/contacts/${contactId}/unmerge`, { identity_id: identityId }),
@@ -113,7 +130,8 @@ export const api = {
 
   suggestions: (status?: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status, limit: 200 })}`),
   // The server records the decision by the signed-in operator's name.
-  approveSuggestion: (id: string) => call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, {}),
+  approveSuggestion: (id: string, fields: Record<string, 'from' | 'to'> = {}) =>
+    call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, { fields }),
   rejectSuggestion: (id: string) => call<Suggestion>('POST', `/merge-suggestions/${id}/reject`, {}),
 
   signIn: (credentials: SignInCredentials) => call<SignedIn>('POST', '/sessions', credentials),

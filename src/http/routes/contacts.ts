@@ -9,7 +9,7 @@ import { listContacts } from '../../usecases/list-contacts.js';
 import { assigneeOf } from '../../usecases/list-assigned-conversations.js';
 import { listConversations } from '../../usecases/list-conversations.js';
 import { updateContact } from '../../usecases/update-contact.js';
-import { Contact, ContactCard, ContactInput, Conversation, errorResponses, Id, Page, PageQuery, Timestamp } from '../schemas.js';
+import { ChannelName, Contact, ContactCard, ContactInput, Conversation, errorResponses, Id, Nullable, Page, PageQuery, Timestamp } from '../schemas.js';
 
 const ContactParams = Type.Object({ id: Id });
 
@@ -48,6 +48,27 @@ const Erasure = Type.Object({
   erased_at: Timestamp,
 }, { title: 'ContactErasure', description: 'what was erased: ids and counts only, no personal data' });
 
+const ContactListItem = Type.Object(
+  {
+    ...Contact.properties,
+    channels: Type.Array(ChannelName, { description: 'the messengers of its identities' }),
+    messenger_name: Nullable(Type.String({ description: 'what its messengers call the contact (a name, else @username), for one without a name of its own' })),
+    last_message: Nullable(
+      Type.Object({
+        text: Nullable(Type.String()),
+        direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+        at: Timestamp,
+        channel: ChannelName,
+        attachments: Type.Array(Type.String(), { description: 'the types of what it carried' }),
+      }),
+    ),
+    last_activity_at: Nullable(Timestamp),
+    recommended_channel: Nullable(ChannelName),
+    window_open: Type.Boolean({ description: 'some identity may be written to now' }),
+  },
+  { title: 'ContactListItem', description: 'a contact as a list shows it: its fields, messengers, last message and where to answer' },
+);
+
 export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.post(
     '/contacts',
@@ -62,18 +83,24 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         operationId: 'listContacts',
         tags: ['contacts'],
         summary: 'Find active contacts',
-        description: 'Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames.',
+        description:
+          'Filters are AND-ed. A phone in any writing finds the contact; q searches name and messenger usernames. Each contact comes with what a list shows: ' +
+          'its messengers, last message, last activity and the channel to answer in. Newest first, or with sort=last_activity most recently active first.',
         querystring: Type.Object(
           {
             phone: Type.Optional(Type.String()),
             email: Type.Optional(Type.String()),
             external_id: Type.Optional(Type.String()),
             q: Type.Optional(Type.String({ maxLength: 200 })),
+            channel: Type.Optional(Type.Union(ChannelName.anyOf, { description: 'only contacts with an identity on this messenger' })),
+            tag: Type.Optional(Type.String({ maxLength: 200, description: 'only contacts with this tag' })),
+            window: Type.Optional(Type.Literal('open', { description: 'open: only contacts that may be written to now (an identity with an open window)' })),
+            sort: Type.Optional(Type.Literal('last_activity', { description: 'most recently active first (contacts without messages last); default newest first' })),
             ...PageQuery,
           },
           { additionalProperties: false },
         ),
-        response: { 200: Page(Type.Ref(Contact), 'ContactPage'), ...errorResponses },
+        response: { 200: Page(ContactListItem, 'ContactPage'), ...errorResponses },
       },
     },
     async (request) => listContacts(store.db, request.projectId, request.query),

@@ -4,7 +4,7 @@ import { createInviteLink } from '../../usecases/create-invite-link.js';
 import { createMergeLink } from '../../usecases/create-merge-link.js';
 import { inviteFromConversation } from '../../usecases/invite-from-conversation.js';
 import type { Outbound } from '../../usecases/send-message.js';
-import { ChannelInput, errorResponses, Id, Message, Timestamp } from '../schemas.js';
+import { ChannelInput, errorResponses, Id, Message, Nullable, Timestamp } from '../schemas.js';
 
 // Merge links and codes, invite links with data, invites sent into a conversation (docs/links.md).
 
@@ -85,13 +85,27 @@ export const linkRoutes: FastifyPluginAsyncTypebox<{ store: Store; outbound: Out
         operationId: 'inviteFromConversation',
         tags: ['links'],
         summary: 'Invite the client in this conversation to another messenger',
-        description: 'Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages.',
+        description:
+          'Makes the merge link (and code) and sends it as a message in this conversation, like POST /v1/conversations/{id}/messages. ' +
+          'With send: false it only makes the link and answers the message text without sending it, to edit and send with POST /v1/conversations/{id}/messages or to copy.',
         params: Type.Object({ id: Id }),
-        body: MergeLinkBody,
+        body: Type.Object(
+          {
+            ...MergeLinkBody.properties,
+            send: Type.Optional(Type.Boolean({ default: true, description: 'false: make the link and answer the text, send nothing' })),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           201: Type.Object(
-            { url: Type.String(), code: Type.Optional(Type.String()), message: Type.Ref(Message) },
-            { title: 'ConversationInvite', description: 'the merge link (and code) and the message that carried it into the conversation' },
+            {
+              url: Type.String(),
+              code: Type.Optional(Type.String()),
+              text: Type.String({ description: 'the invite message: sent as it is, or (send: false) for the operator to edit and send' }),
+              expires_at: Timestamp,
+              message: Nullable(Type.Ref(Message)),
+            },
+            { title: 'ConversationInvite', description: 'the merge link (and code), its message text, and the message that carried it into the conversation (null with send: false)' },
           ),
           ...errorResponses,
         },

@@ -63,7 +63,17 @@ const HISTORY_KINDS: Array<{ kind: string; title: string; description: string; d
 const HistoryEntry = Type.Union(
   HISTORY_KINDS.map(({ kind, title, description, data }) =>
     Type.Object(
-      { id: Id, kind: Type.Literal(kind), contact_id: Id, other_contact_id: Nullable(Id), data, created_at: Timestamp },
+      {
+        id: Id,
+        kind: Type.Literal(kind),
+        contact_id: Id,
+        other_contact_id: Nullable(Id),
+        data,
+        created_at: Timestamp,
+        contact_name: Nullable(Type.String({ description: "contact_id as people call it: its name, else phone, e-mail or external id (a merged contact's from its merge)" })),
+        other_contact_name: Nullable(Type.String({ description: 'other_contact_id as people call it, like contact_name' })),
+        rule_fields: Nullable(Type.Array(Type.String(), { description: 'the fields of the merge rule the entry names (rule_id or a rule:<id> reason), while that rule exists' })),
+      },
       { title, description },
     ),
   ),
@@ -86,15 +96,26 @@ export const mergeRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         description:
           'Everything of from_contact_id moves into to_contact_id in one transaction, recorded with a journal so POST /v1/merges/{id}/undo can put it back. dry_run answers the resulting contact and the counts and changes nothing.',
         body: Type.Object(
-          { from_contact_id: Id, to_contact_id: Id, dry_run: Type.Optional(Type.Boolean({ default: false })) },
+          {
+            from_contact_id: Id,
+            to_contact_id: Id,
+            dry_run: Type.Optional(Type.Boolean({ default: false })),
+            fields: Type.Optional(
+              Type.Record(Type.String(), Type.Union([Type.Literal('from'), Type.Literal('to')]), {
+                description:
+                  'which side\'s value the survivor keeps, per field: name, phone, email, external_id or variables.<key> → "from" or "to"; fields not named follow the default policy. Recorded with the merge; an undo restores both values.',
+                examples: [{ name: 'from', 'variables.plan': 'to' }],
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: MergeAnswer, ...errorResponses },
       },
     },
     async (request) => {
-      const { from_contact_id, to_contact_id, dry_run } = request.body;
-      return mergeTwoContacts(store, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: request.caller.name, dryRun: dry_run });
+      const { from_contact_id, to_contact_id, dry_run, fields } = request.body;
+      return mergeTwoContacts(store, request.projectId, { fromId: from_contact_id, toId: to_contact_id, reason: 'api', actor: request.caller.name, dryRun: dry_run, fields });
     },
   );
 

@@ -15,6 +15,17 @@ const Decision = Type.Object(
   { actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default: the API key\'s label; ignored when signed in, the operator decides by name' })) },
   { additionalProperties: false },
 );
+const Approval = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who decides, e.g. the operator; default "api"' })),
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Literal('from'), Type.Literal('to')]), {
+        description: 'as in POST /v1/contacts/merge: which side\'s value the survivor keeps, per field',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const Params = Type.Object({ id: Id });
 
 /** A signed-in operator decides as themselves; a program with an API key may name who decided (default: the key's label). */
@@ -45,7 +56,7 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         tags: ['merges'],
         summary: 'Approve: run the merge the suggestion describes',
         params: Params,
-        body: Type.Union([Decision, Type.Null()]),
+        body: Type.Union([Approval, Type.Null()]),
         response: {
           200: Type.Object(
             { suggestion: Type.Ref(Suggestion), merge: Nullable(MergeAnswer) },
@@ -55,7 +66,7 @@ export const suggestionRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         },
       },
     },
-    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, decider(request.caller, request.body?.actor)),
+    async (request) => approveMergeSuggestion(store, request.projectId, request.params.id, decider(request.caller, request.body?.actor), request.body?.fields),
   );
 
   app.post(

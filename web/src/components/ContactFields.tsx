@@ -1,38 +1,26 @@
 import type { Contact } from '../api';
+import { formatPhone, isInternalVariable } from '../format';
 
-function Values({ values }: { values: string[] }) {
-  return values.length === 0 ? <span className="muted">none</span> : <>{values.join(', ')}</>;
-}
-
-/** A contact's own fields, the alternates merges kept, tags and variables. */
+/** A contact's own fields, the alternates merges kept, tags and variables; only what it has (no rows of "none"). */
 export function ContactFields({ contact }: { contact: Contact }) {
-  const variables = Object.entries(contact.variables ?? {});
+  const variables = Object.entries(contact.variables ?? {}).filter(([name]) => !isInternalVariable(name));
+  const rows: Array<[string, React.ReactNode]> = [];
+  if (contact.name) rows.push(['Name', contact.name]);
+  if (contact.phone) rows.push(['Phone', formatPhone(contact.phone)]);
+  if (contact.email) rows.push(['E-mail', contact.email]);
+  if (contact.external_id) rows.push(['External id', contact.external_id]);
+  if (contact.alternates?.phones.length) rows.push(['Other phones', contact.alternates.phones.map(formatPhone).join(', ')]);
+  if (contact.alternates?.emails.length) rows.push(['Other e-mails', contact.alternates.emails.join(', ')]);
+  if (contact.tags.length > 0) rows.push(['Tags', contact.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)]);
+  if (rows.length === 0 && variables.length === 0) return <p className="muted">Nothing known about this contact yet but its dialogs.</p>;
   return (
     <dl className="fields">
-      <dt>Name</dt>
-      <dd>{contact.name ?? <span className="muted">none</span>}</dd>
-      <dt>Phone</dt>
-      <dd>{contact.phone ?? <span className="muted">none</span>}</dd>
-      <dt>E-mail</dt>
-      <dd>{contact.email ?? <span className="muted">none</span>}</dd>
-      <dt>External id</dt>
-      <dd>{contact.external_id ?? <span className="muted">none</span>}</dd>
-      {contact.alternates ? (
-        <>
-          <dt>Other phones</dt>
-          <dd>
-            <Values values={contact.alternates.phones} />
-          </dd>
-          <dt>Other e-mails</dt>
-          <dd>
-            <Values values={contact.alternates.emails} />
-          </dd>
-        </>
-      ) : null}
-      <dt>Tags</dt>
-      <dd className="tags">
-        {contact.tags.length === 0 ? <span className="muted">none</span> : contact.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}
-      </dd>
+      {rows.map(([label, value]) => (
+        <div key={label} className="field">
+          <dt>{label}</dt>
+          <dd className={label === 'Tags' ? 'tags' : undefined}>{value}</dd>
+        </div>
+      ))}
       {variables.map(([name, value]) => (
         <div key={name} className="variable">
           <dt>{name}</dt>

@@ -1,14 +1,31 @@
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import { api } from '../api';
+import { api, type ContactCard } from '../api';
+import { ContactEditor } from '../components/ContactEditor';
 import { ContactFields } from '../components/ContactFields';
 import { ErrorNote } from '../components/ErrorNote';
 import { HistoryPanel } from '../components/HistoryPanel';
 import { NotesPanel } from '../components/NotesPanel';
+import { PendingLinksPanel } from '../components/PendingLinksPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
 import { contactTitle } from '../format';
 import { useLoad } from '../hooks';
 import { aboutContact, useLive } from '../live';
+
+/** A merged-away contact's page: where everything it had went, by name, with a link. */
+function MergedAway({ contact }: { contact: ContactCard }) {
+  const survivor = useLoad(() => (contact.merged_into ? api.contact(contact.merged_into) : Promise.resolve(null)), [contact.merged_into]);
+  return (
+    <section>
+      <h1>{contactTitle(contact)}</h1>
+      <p role="status">
+        This contact was merged into{' '}
+        {contact.merged_into ? <Link to={`/contacts/${contact.merged_into}`}>{survivor.data ? `«${contactTitle(survivor.data)}»` : 'the contact it became part of'}</Link> : 'another contact'};
+        everything it had is there now.
+      </p>
+    </section>
+  );
+}
 
 /** The contact card: fields, related dialogs, notes and history with undo and unmerge. */
 export function ContactCardScreen() {
@@ -21,21 +38,14 @@ export function ContactCardScreen() {
   // A merge that just finished says so here (the merge screen passes it along).
   const mergedNotice = (useLocation().state as { notice?: string } | null)?.notice;
   const [unmerged, setUnmerged] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
 
   if (card.error) return <ErrorNote error={card.error} />;
   if (!card.data) return <p>Loading…</p>;
   const contact = card.data;
 
-  if (contact.state === 'merged') {
-    return (
-      <section>
-        <h1>{contactTitle(contact)}</h1>
-        <p role="status">
-          This contact was merged into <Link to={`/contacts/${contact.merged_into}`}>another contact</Link>; everything it had is there now.
-        </p>
-      </section>
-    );
-  }
+  if (contact.state === 'merged') return <MergedAway contact={contact} />;
 
   return (
     <div className="card">
@@ -52,7 +62,25 @@ export function ContactCardScreen() {
             Unmerged: the identity is now <Link to={`/contacts/${unmerged}`}>a contact of its own</Link>.
           </p>
         ) : null}
-        <ContactFields contact={contact} />
+        {saved && !editing ? <p role="status" className="notice">Saved.</p> : null}
+        {editing ? (
+          <ContactEditor
+            contact={contact}
+            onCancel={() => setEditing(false)}
+            onSaved={() => {
+              setEditing(false);
+              setSaved(true);
+              card.reload();
+            }}
+          />
+        ) : (
+          <>
+            <ContactFields contact={contact} />
+            <button type="button" onClick={() => (setSaved(false), setEditing(true))}>
+              Edit contact
+            </button>
+          </>
+        )}
       </section>
       <RelatedDialogs
         card={contact}
@@ -61,6 +89,7 @@ export function ContactCardScreen() {
           card.reload();
         }}
       />
+      <PendingLinksPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
       <NotesPanel contactId={contact.id} />
       <HistoryPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
     </div>

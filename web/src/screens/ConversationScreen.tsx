@@ -41,8 +41,15 @@ const DELIVERY_WORDS: Record<string, string> = {
 function AttachmentChip({ attachment }: { attachment: Attachment }) {
   const label = [attachment.type, attachment.name].filter(Boolean).join(' · ');
   const link = attachment.url && /^(https?|geo|tel):/.test(attachment.url) ? attachment.url : null;
+  // an image the browser can load is shown inline; other files (and images known only by a messenger's file id) as links or text
+  const image = link?.startsWith('https:') && (attachment.mime_type?.startsWith('image/') || ['photo', 'image', 'sticker'].includes(attachment.type));
   return (
-    <li className="attachment" title={attachment.file_id ?? attachment.url ?? undefined}>
+    <li className={image ? 'attachment image' : 'attachment'} title={attachment.file_id ?? attachment.url ?? undefined}>
+      {image ? (
+        <a href={link!} target="_blank" rel="noreferrer">
+          <img src={link!} alt={label} loading="lazy" />
+        </a>
+      ) : null}
       📎 {link ? <a href={link} target="_blank" rel="noreferrer">{label}</a> : label}
       {attachment.mime_type ? <span className="muted"> {attachment.mime_type}</span> : null}
     </li>
@@ -112,13 +119,17 @@ export function ConversationScreen() {
   const cursor = older ? older.cursor : messages.next_cursor;
   const shown = [...messages.items, ...(older?.items ?? [])].reverse();
 
+  // the invite is made without sending: the operator reads and edits it first (InviteResult)
   const makeInvite = async (channel: Channel) => {
     const answer = await inviting.run(() => api.invite(conversationId, channel));
-    if (answer) {
-      setInvite({ channel, answer });
-      setOlder(null);
-      view.reload();
-    }
+    if (answer) setInvite({ channel, answer });
+  };
+  const sendInvite = async (text: string) => {
+    const sent = await inviting.run(() => api.sendMessage(conversationId, text));
+    if (!sent) return false;
+    setOlder(null);
+    view.reload();
+    return true;
   };
 
   return (
@@ -145,7 +156,9 @@ export function ConversationScreen() {
         {inviteChannels.length === 0 ? <p className="muted">Connect a bot of another messenger to invite the client there.</p> : null}
       </div>
       <ErrorNote error={inviting.error} />
-      {invite ? <InviteResult channel={invite.channel} invite={invite.answer} /> : null}
+      {invite ? (
+        <InviteResult key={invite.answer.url} channel={invite.channel} invite={invite.answer} onSend={sendInvite} sending={inviting.pending} />
+      ) : null}
 
       {cursor ? (
         <button

@@ -1,104 +1,35 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { api, type Contact, type MergeAnswer } from '../api';
+import { api, type ContactCard, type MergeAnswer } from '../api';
 import { ContactPicker } from '../components/ContactPicker';
 import { ErrorNote } from '../components/ErrorNote';
-import { contactTitle } from '../format';
+import { MergePreview, type FieldChoice } from '../components/MergePreview';
+import { ChannelIcon, channelLabel } from '../channels';
+import { contactTitle, formatPhone } from '../format';
 import { useAction, useLoad } from '../hooks';
 
 type Slot = 'a' | 'b';
 
-// What the preview compares, field by field: which value the survivor ends with (docs/merging.md).
-const COMPARED: Array<{ label: string; value: (c: Contact) => string }> = [
-  { label: 'Name', value: (c) => c.name ?? '' },
-  { label: 'Phone', value: (c) => c.phone ?? '' },
-  { label: 'E-mail', value: (c) => c.email ?? '' },
-  { label: 'External id', value: (c) => c.external_id ?? '' },
-  { label: 'Other phones', value: (c) => c.alternates?.phones.join(', ') ?? '' },
-  { label: 'Other e-mails', value: (c) => c.alternates?.emails.join(', ') ?? '' },
-  { label: 'Tags', value: (c) => c.tags.join(', ') },
-  { label: 'Variables', value: (c) => Object.entries(c.variables ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ') },
-];
-
-const COUNT_WORDS: Record<string, string> = {
-  identities: 'Identities',
-  conversations: 'Conversations taken over',
-  conversations_joined: 'Conversations joined into the survivor’s',
-  messages: 'Messages',
-  attachments: 'Attachments',
-  contact_events: 'Contact events',
-  conversation_events: 'Conversation events',
-  notes: 'Notes',
-  references: 'References',
-  scheduled_messages_deleted: 'Scheduled messages deleted',
-  tags_added: 'Tags added',
-  alternates_added: 'Phones and e-mails kept as alternates',
-  contacts_redirected: 'Earlier merged contacts redirected',
-};
-
-function Preview({ from, to, answer }: { from: Contact; to: Contact; answer: MergeAnswer }) {
-  const moves = Object.entries(answer.moved).filter(([, count]) => count > 0);
-  return (
-    <section aria-labelledby="preview-title" className="preview">
-      <h2 id="preview-title">Preview</h2>
-      <p>
-        Everything of <strong>{contactTitle(from)}</strong> moves into <strong>{contactTitle(to)}</strong>; {contactTitle(from)} is kept as merged and
-        the merge can be undone from the history.
-      </p>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Merged away</th>
-              <th scope="col">Survivor now</th>
-              <th scope="col">After the merge</th>
-            </tr>
-          </thead>
-          <tbody>
-            {COMPARED.filter(({ value }) => value(from) !== '' || value(to) !== '' || value(answer.contact) !== '').map(({ label, value }) => {
-              const result = value(answer.contact);
-              const changed = result !== value(to);
-              return (
-                <tr key={label} className={changed ? 'changed' : undefined}>
-                  <th scope="row">{label}</th>
-                  <td>{value(from)}</td>
-                  <td>{value(to)}</td>
-                  <td>
-                    {result}
-                    {changed ? <span className="badge">changes</span> : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      <h3>What moves</h3>
-      {moves.length === 0 ? (
-        <p className="muted">Nothing but the contact's fields.</p>
-      ) : (
-        <ul aria-label="What moves">
-          {moves.map(([name, count]) => (
-            <li key={name}>
-              {COUNT_WORDS[name] ?? name.replace(/_/g, ' ')}: {count}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
+/** A suggestion names contacts as they were; one merged since is followed to where it lives now. */
+async function current(id: string, follow: boolean): Promise<ContactCard> {
+  const contact = await api.contact(id);
+  return follow && contact.state === 'merged' && contact.merged_into ? api.contact(contact.merged_into) : contact;
 }
 
-/** Merge two contacts: pick both, choose the survivor, look at the dry run, confirm (docs/merging.md). */
+/**
+ * Merge two contacts: pick both, choose the survivor, look at the dry run, choose per field which value
+ * stays, confirm (docs/merging.md). With `suggestion`, the same preview approves a suggested merge (b into a).
+ */
 export function MergeScreen() {
   const [params, setParams] = useSearchParams();
   const ids = { a: params.get('a') ?? '', b: params.get('b') ?? '' };
+  const suggestion = params.get('suggestion');
   const [survivor, setSurvivor] = useState<Slot>('a');
   const [preview, setPreview] = useState<MergeAnswer | null>(null);
+  const [choice, setChoice] = useState<FieldChoice>({});
   const picked = useLoad(
-    async () => ({ a: ids.a ? await api.contact(ids.a) : null, b: ids.b ? await api.contact(ids.b) : null }),
-    [ids.a, ids.b],
+    async () => ({ a: ids.a ? await current(ids.a, !!suggestion) : null, b: ids.b ? await current(ids.b, !!suggestion) : null }),
+    [ids.a, ids.b, suggestion],
   );
   const dryRun = useAction();
   const merge = useAction();
@@ -110,6 +41,7 @@ export function MergeScreen() {
     else next.delete(slot);
     setParams(next);
     setPreview(null);
+    setChoice({});
   };
 
   const a = picked.data?.a ?? null;
@@ -117,10 +49,30 @@ export function MergeScreen() {
   const to = survivor === 'a' ? a : b;
   const from = survivor === 'a' ? b : a;
   const ready = a && b && a.id !== b.id && a.state === 'active' && b.state === 'active';
+  const runPreview = async (fields: FieldChoice) => {
+    if (from && to) setPreview((await dryRun.run(() => api.merge(from.id, to.id, true, fields))) ?? null);
+  };
+  // A suggestion opens on its preview; a changed choice shows its result at once.
+  useEffect(() => {
+    if (suggestion && ready && !preview) void runPreview(choice);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [suggestion, ready]);
+  const choose = (field: string, side: 'from' | 'to') => {
+    const next = { ...choice, [field]: side };
+    setChoice(next);
+    void runPreview(next);
+  };
+  const confirm = async () => {
+    if (!from || !to) return;
+    const done = suggestion
+      ? await merge.run(() => api.approveSuggestion(suggestion, choice))
+      : await merge.run(() => api.merge(from.id, to.id, false, choice));
+    if (done) navigate(`/contacts/${to.id}`, { state: { notice: `Merged ${contactTitle(from)} into this contact. Undo it from the history below.` } });
+  };
 
   return (
     <section>
-      <h1>Merge two contacts</h1>
+      <h1>{suggestion ? 'Approve a suggested merge' : 'Merge two contacts'}</h1>
       <ErrorNote error={picked.error} />
       <div className="merge-slots">
         {(['a', 'b'] as const).map((slot) => {
@@ -133,16 +85,26 @@ export function MergeScreen() {
                 <>
                   <p>
                     <Link to={`/contacts/${contact.id}`}>{contactTitle(contact)}</Link>{' '}
-                    <span className="muted">{[contact.phone, contact.email].filter(Boolean).join(' · ')}</span>
+                    {[...new Set(contact.identities.map((i) => i.channel))].map((c) => (
+                      <span key={c} title={channelLabel(c)}>
+                        <ChannelIcon channel={c} />
+                        <span className="visually-hidden">{channelLabel(c)}</span>
+                      </span>
+                    ))}{' '}
+                    <span className="muted">{[contact.phone && formatPhone(contact.phone), contact.email].filter(Boolean).join(' · ')}</span>
                     {contact.state === 'merged' ? <span className="error"> already merged: pick another</span> : null}
                   </p>
-                  <label className="radio">
-                    <input type="radio" name="survivor" checked={survivor === slot} onChange={() => (setSurvivor(slot), setPreview(null))} />
-                    Keep {contactTitle(contact)}
-                  </label>
-                  <button type="button" className="link-button" onClick={() => pick(slot, '')}>
-                    Change
-                  </button>
+                  {suggestion ? null : (
+                    <>
+                      <label className="radio">
+                        <input type="radio" name="survivor" checked={survivor === slot} onChange={() => (setSurvivor(slot), setPreview(null), setChoice({}))} />
+                        Keep {contactTitle(contact)}
+                      </label>
+                      <button type="button" className="link-button" onClick={() => pick(slot, '')}>
+                        Change
+                      </button>
+                    </>
+                  )}
                 </>
               ) : (
                 <ContactPicker label={`Find the ${title.toLowerCase()}`} onPick={(c) => pick(slot, c.id)} />
@@ -157,27 +119,17 @@ export function MergeScreen() {
           <p>
             <strong>{contactTitle(to)}</strong> stays; <strong>{contactTitle(from)}</strong> is merged into it.
           </p>
-          <button
-            type="button"
-            disabled={dryRun.pending}
-            onClick={async () => setPreview((await dryRun.run(() => api.merge(from.id, to.id, true))) ?? null)}
-          >
-            Preview merge
-          </button>
+          {suggestion ? null : (
+            <button type="button" disabled={dryRun.pending} onClick={() => runPreview(choice)}>
+              Preview merge
+            </button>
+          )}
           <ErrorNote error={dryRun.error} />
           {preview ? (
             <>
-              <Preview from={from} to={to} answer={preview} />
-              <button
-                type="button"
-                className="primary"
-                disabled={merge.pending}
-                onClick={async () => {
-                  const done = await merge.run(() => api.merge(from.id, to.id, false));
-                  if (done) navigate(`/contacts/${to.id}`, { state: { notice: `Merged ${contactTitle(from)} into this contact. Undo it from the history below.` } });
-                }}
-              >
-                Confirm merge
+              <MergePreview from={from} to={to} answer={preview} choice={choice} onChoose={choose} />
+              <button type="button" className="primary" disabled={merge.pending || dryRun.pending} onClick={confirm}>
+                {suggestion ? 'Approve and merge' : 'Confirm merge'}
               </button>
               <ErrorNote error={merge.error} />
             </>

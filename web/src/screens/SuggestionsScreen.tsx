@@ -3,7 +3,8 @@ import { Link, useSearchParams } from 'react-router';
 import { api, type ContactCard, type Suggestion } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { Evidence } from '../components/Evidence';
-import { contactTitle, formatTime } from '../format';
+import { ChannelIcon, channelLabel } from '../channels';
+import { contactTitle, formatPhone, formatTime } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { useLive } from '../live';
 
@@ -24,11 +25,36 @@ async function loadSuggestions(status: string) {
 
 function titleOf(id: string, contacts: Map<string, ContactCard>): string {
   const contact = contacts.get(id);
-  return contact ? contactTitle(contact) : `contact …${id.slice(-6)}`;
+  return contact ? contactTitle(contact) : 'a contact that no longer exists';
 }
 
 function ContactRef({ id, contacts }: { id: string; contacts: Map<string, ContactCard> }) {
   return <Link to={`/contacts/${id}`}>{titleOf(id, contacts)}</Link>;
+}
+
+/** One side of a suggestion as an operator tells people apart: messengers, phones, e-mails. */
+function Side({ id, role, contacts }: { id: string; role: string; contacts: Map<string, ContactCard> }) {
+  const contact = contacts.get(id);
+  const phones = contact ? [contact.phone, ...(contact.alternates?.phones ?? [])].filter((v): v is string => !!v) : [];
+  const emails = contact ? [contact.email, ...(contact.alternates?.emails ?? [])].filter((v): v is string => !!v) : [];
+  const channels = [...new Set(contact?.identities.map((i) => i.channel) ?? [])];
+  return (
+    <div className="side" role="group" aria-label={`${role}: ${titleOf(id, contacts)}`}>
+      <span className="muted">{role}</span> <ContactRef id={id} contacts={contacts} />
+      {channels.length > 0 ? (
+        <span className="channels">
+          {channels.map((c) => (
+            <span key={c} title={channelLabel(c)}>
+              <ChannelIcon channel={c} />
+              <span className="visually-hidden">{channelLabel(c)}</span>
+            </span>
+          ))}
+        </span>
+      ) : null}
+      {phones.length > 0 ? <div>{phones.map(formatPhone).join(', ')}</div> : null}
+      {emails.length > 0 ? <div>{emails.join(', ')}</div> : null}
+    </div>
+  );
 }
 
 /** Manual merge mode's queue (docs/merging.md): each suggested merge with its evidence, to approve or reject. */
@@ -44,10 +70,10 @@ export function SuggestionsScreen() {
 
   const [notice, setNotice] = useState<string | null>(null);
 
-  const act = async (suggestion: Suggestion, decision: 'approve' | 'reject', what: string) => {
-    const decided = await decide.run<unknown>(() => (decision === 'approve' ? api.approveSuggestion(suggestion.id) : api.rejectSuggestion(suggestion.id)));
+  const reject = async (suggestion: Suggestion) => {
+    const decided = await decide.run<unknown>(() => api.rejectSuggestion(suggestion.id));
     if (!decided) return;
-    setNotice(decision === 'approve' ? `Approved: the ${what} is done.` : `Rejected: both contacts stay and this pair is not suggested again.`);
+    setNotice(`Rejected: both contacts stay and this pair is not suggested again.`);
     list.reload();
   };
 
@@ -55,7 +81,7 @@ export function SuggestionsScreen() {
     <section>
       <h1>Merge suggestions</h1>
       <p className="muted">
-        In manual merge mode, links and rule matches wait here for an operator. Approving runs the merge; rejecting keeps both contacts.
+        In manual merge mode, links and rule matches wait here for an operator. Approving shows the merge's preview, where you choose which values stay; rejecting keeps both contacts.
       </p>
       <div className="tabs" role="group" aria-label="Show suggestions">
         {STATUSES.map((s) => (
@@ -78,13 +104,21 @@ export function SuggestionsScreen() {
               <ContactRef id={suggestion.to_contact_id} contacts={list.data!.contacts} />{' '}
               <span className="muted">· {formatTime(suggestion.created_at)}</span>
             </p>
+            <div className="sides">
+              <Side id={suggestion.from_contact_id} role="Merged away" contacts={list.data!.contacts} />
+              <Side id={suggestion.to_contact_id} role="Stays" contacts={list.data!.contacts} />
+            </div>
             <Evidence suggestion={suggestion} />
             {suggestion.status === 'pending' ? (
               <div className="actions">
-                <button type="button" className="primary" aria-label={`Approve ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'approve', what)}>
-                  Approve
-                </button>
-                <button type="button" aria-label={`Reject ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'reject', what)}>
+                <Link
+                  className="button primary"
+                  aria-label={`Approve ${what}`}
+                  to={`/merge?${new URLSearchParams({ a: suggestion.to_contact_id, b: suggestion.from_contact_id, suggestion: suggestion.id })}`}
+                >
+                  Review and approve
+                </Link>
+                <button type="button" aria-label={`Reject ${what}`} disabled={decide.pending} onClick={() => reject(suggestion)}>
                   Reject
                 </button>
               </div>
