@@ -257,6 +257,29 @@ describe('MAX deep links max.ru/<bot>?start=<payload>', () => {
     ]);
   });
 
+  it('has its button on the "choose your messenger" page, which makes the MAX link on the click and completes by bot_started', async () => {
+    const { api, maxBot, bot } = await connected();
+    const ann = await api('POST', '/v1/contacts', { name: 'Ann', phone: '+79001112244' });
+    const landing = await api('POST', `/v1/contacts/${ann.body.id}/landing-link`, {});
+    expect(landing.status).toBe(201);
+    expect(landing.body.channels).toEqual(['max']);
+    const pagePath = new URL(landing.body.url).pathname;
+    const page = await fetch(server.url + pagePath);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toMatch(/<a class="button"[^>]* href="[^"]*\/max"[^>]*>[^<]*MAX/);
+
+    const click = await fetch(`${server.url}${pagePath}/max`, { redirect: 'manual' });
+    expect(click.status).toBe(303);
+    const target = new URL(click.headers.get('location')!);
+    expect(`${target.origin}${target.pathname}`).toBe(`https://max.ru/${maxBot.username}`);
+    const started = fixture('bot-started');
+    started.payload = target.searchParams.get('start');
+    expect((await deliver(maxBot.token, started)).status).toBe(200);
+    const card = await api('GET', `/v1/contacts/${ann.body.id}`);
+    expect(card.body.identities).toEqual([expect.objectContaining({ channel: 'max', bot_id: bot.id, external_user_id: '59021045' })]);
+  });
+
   it("makes invite links up to MAX's 128 characters, and names that limit when the data does not fit", async () => {
     const { api, maxBot, bot } = await connected();
     // 90-odd characters encoded: over Telegram's 64, within MAX's 128
