@@ -23,6 +23,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { likelyDuplicateRoutes } from './routes/likely-duplicates.js';
 import { linkRoutes } from './routes/links.js';
 import { mergeRuleRoutes } from './routes/merge-rules.js';
 import { mergeRoutes } from './routes/merges.js';
@@ -148,6 +149,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(eventRoutes, { store });
       await v1.register(linkRoutes, { store, outbound });
       await v1.register(mergeRuleRoutes, { store });
+      await v1.register(likelyDuplicateRoutes, { store });
     },
     { prefix: '/v1' },
   );

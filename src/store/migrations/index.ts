@@ -11,6 +11,7 @@ import * as m009 from './009_messenger_fidelity.js';
 import * as m010 from './010_privacy_and_imports.js';
 import * as m011 from './011_outgoing_queue.js';
 import * as m012 from './012_bot_connect.js';
+import * as m014 from './014_likely_duplicates.js';
 
 // Migrations are listed here, in order, so they run the same from src (tests) and dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_privacy_and_imports': m010,
   '011_outgoing_queue': m011,
   '012_bot_connect': m012,
+  '014_likely_duplicates': m014,
 };
 
 export const migrationProvider: MigrationProvider = {
