@@ -20,10 +20,9 @@ export interface CandidateProbe {
   email: string | null;
   /** phones one digit or one adjacent swap away */
   phoneNeighbours: string[];
+  /** names at least this alike (pg_trgm similarity of the Latin skeletons) are candidates; null: no name probe */
+  nameSimilarity: number | null;
 }
-
-/** Names at least this alike (pg_trgm similarity of the Latin skeletons) are candidates. */
-const NAME_PROBE_SIMILARITY = 0.5;
 
 /**
  * Active contacts of the project that share a blocking key with the probe: a phone one edit away or with
@@ -40,8 +39,8 @@ export async function selectCandidateIds(tx: Tx, projectId: string, probe: Candi
   if (probe.email) {
     parts.push(sql`(SELECT id FROM contacts WHERE ${active} AND email IS NOT NULL AND omnimerge_email_key(email) = omnimerge_email_key(${probe.email}::text) LIMIT ${perKey})`);
   }
-  if (probe.name) {
-    await sql`SELECT set_config('pg_trgm.similarity_threshold', ${String(NAME_PROBE_SIMILARITY)}, true)`.execute(tx);
+  if (probe.name && probe.nameSimilarity !== null) {
+    await sql`SELECT set_config('pg_trgm.similarity_threshold', ${String(probe.nameSimilarity)}, true)`.execute(tx);
     parts.push(sql`(
       SELECT id FROM contacts
       WHERE ${active} AND name IS NOT NULL AND omnimerge_name_key(name) % omnimerge_name_key(${probe.name}::text)

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { phoneNeighbours, scoreLikelyDuplicate, type EvidenceItem } from '../domain/likely-duplicates.js';
+import { hasComparableVariables, nameProbeSimilarity, phoneNeighbours, scoreLikelyDuplicate, type EvidenceItem } from '../domain/likely-duplicates.js';
 import type { Store } from '../store/database.js';
 import { contactExists, selectContactsByIds, type ContactRow } from '../store/contacts.js';
 import { selectCandidateIds, selectLikelyRows, selectRejectedPartners } from '../store/likely-duplicates.js';
@@ -29,7 +29,11 @@ export async function findLikelyDuplicates(store: Store, projectId: string, cont
       throw new DomainError('contact_not_found', `no contact ${contactId} in this project`);
     }
     const { likely_threshold: threshold } = await selectSettings(tx, projectId);
-    const probe = { ...self, phoneNeighbours: self.phone ? phoneNeighbours(self.phone) : [] };
+    const probe = {
+      ...self,
+      phoneNeighbours: self.phone ? phoneNeighbours(self.phone) : [],
+      nameSimilarity: hasComparableVariables(self.variables) ? nameProbeSimilarity(threshold) : null,
+    };
     const candidateIds = await selectCandidateIds(tx, projectId, probe, CANDIDATES_PER_KEY);
     const rejected = await selectRejectedPartners(tx, projectId, contactId, candidateIds);
     const scored = (await selectLikelyRows(tx, projectId, candidateIds.filter((id) => !rejected.has(id))))
