@@ -4,6 +4,7 @@ import { api } from '../api';
 import { ContactFields } from '../components/ContactFields';
 import { ErrorNote } from '../components/ErrorNote';
 import { HistoryPanel } from '../components/HistoryPanel';
+import { LikelyDuplicatesPanel } from '../components/LikelyDuplicatesPanel';
 import { NotesPanel } from '../components/NotesPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
 import { contactTitle } from '../format';
@@ -56,6 +57,7 @@ export function ContactCardScreen() {
           card.reload();
         }}
       />
+      <LikelyDuplicatesPanel contact={contact} />
       <NotesPanel contactId={contact.id} />
       <HistoryPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
     </div>

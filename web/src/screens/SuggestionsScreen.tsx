@@ -50,7 +50,7 @@ export function SuggestionsScreen() {
     <section>
       <h1>Merge suggestions</h1>
       <p className="muted">
-        In manual merge mode, links and rule matches wait here for an operator. Approving runs the merge; rejecting keeps both contacts.
+        In manual merge mode, links and rule matches wait here for an operator; so do likely duplicates, in any mode. Approving runs the merge; rejecting keeps both contacts.
       </p>
       <div className="tabs" role="group" aria-label="Show suggestions">
         {STATUSES.map((s) => (
@@ -76,6 +76,11 @@ export function SuggestionsScreen() {
             <Evidence suggestion={suggestion} />
             {suggestion.status === 'pending' ? (
               <div className="actions">
+                {suggestion.kind === 'likely' ? (
+                  <Link className="button" to={`/merge?a=${suggestion.to_contact_id}&b=${suggestion.from_contact_id}`} aria-label={`Preview ${what}`}>
+                    Preview merge
+                  </Link>
+                ) : null}
                 <button type="button" className="primary" aria-label={`Approve ${what}`} disabled={decide.pending} onClick={() => act(suggestion, 'approve', what)}>
                   Approve
                 </button>
