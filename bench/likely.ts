@@ -139,7 +139,7 @@ function csvField(value: string | null): string {
 }
 
 const LIKELY_INDEXES = [
-  "contacts_likely_name ON contacts USING gin (omnimerge_name_key(name) gin_trgm_ops) WHERE state = 'active' AND name IS NOT NULL",
+  "contacts_likely_name ON contacts (project_id, omnimerge_name_key(name)) WHERE state = 'active' AND name IS NOT NULL",
   "contacts_likely_email ON contacts (project_id, omnimerge_email_key(email)) WHERE state = 'active' AND email IS NOT NULL",
   "contacts_likely_phone ON contacts (project_id, right(phone, 7)) WHERE state = 'active' AND phone IS NOT NULL",
 ];

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalEmail,
-  nameProbeSimilarity,
   nameSkeleton,
   phoneNeighbours,
   scoreLikelyDuplicate,
@@ -127,18 +126,3 @@ describe('likely-duplicate score', () => {
   });
 });
 
-describe('name probe of a lookup', () => {
-  it('never leaves out a pair that reaches the threshold through its name and variables alone', () => {
-    const variables = fc.dictionary(fc.constantFrom('city', 'company', 'plan'), fc.constantFrom('Kazan', 'Acme', 'gold'), { minKeys: 1, maxKeys: 3 });
-    const person = fc.record({ name: fc.constantFrom(...names), phone: fc.constant(null), email: fc.constant(null), variables });
-    fc.assert(
-      fc.property(person, person, fc.constantFrom(0.5, 0.8, 0.9), (a, b, threshold) => {
-        const { score, evidence } = scoreLikelyDuplicate(a, b);
-        fc.pre(score >= threshold);
-        const name = evidence.find((e) => e.field === 'name');
-        const similarity = name?.comparison === 'similar' ? name.similarity! : name ? 1 : 0;
-        expect(similarity).toBeGreaterThanOrEqual(nameProbeSimilarity(threshold));
-      }),
-    );
-  });
-});

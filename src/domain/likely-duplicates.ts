@@ -106,17 +106,6 @@ export function scoreLikelyDuplicate(a: LikelyContact, b: LikelyContact): Likely
   return { score: round(1 / (1 + Math.exp(-logOdds)), 3), evidence };
 }
 
-/**
- * How alike two names must be (trigram similarity) for a pair found by its name to reach `threshold`. A
- * lookup finds phones and e-mails that agree by probes of their own, so a pair found only by its name
- * can gain only from same variables; anything less alike cannot reach the threshold.
- */
-export function nameProbeSimilarity(threshold: number): number {
-  const logit = Math.log(threshold / (1 - threshold));
-  const needed = (logit - WEIGHTS.prior - WEIGHTS.variables.sameCap) / WEIGHTS.name.similar;
-  return Math.min(1, Math.max(DIFFERENT_NAME, Math.floor(needed * 100) / 100));
-}
-
 /** Whether a contact has a variable the score can compare: without one, a name alone never reaches a useful score. */
 export function hasComparableVariables(variables: Record<string, unknown>): boolean {
   return Object.values(variables).some((v) => scalar(v) !== null);

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Driver, type LogEvent, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pRetry, { AbortError } from 'p-retry';
@@ -203,12 +202,9 @@ function countConnections(inner: Dialect): { dialect: Dialect; inUse: () => numb
   return { dialect, inUse: () => inUse, waiting: () => waiting };
 }
 
-/** PostgreSQL extensions the migrations create (pg_trgm: likely duplicates' name index). */
-const EXTENSIONS = { pg_trgm };
-
 async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: () => void }> {
   if (dataDir.startsWith('memory://')) {
-    const pglite = new PGlite(dataDir, { extensions: EXTENSIONS });
+    const pglite = new PGlite(dataDir);
     await pglite.waitReady;
     return { pglite, release: () => {} };
   }
@@ -217,7 +213,7 @@ async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: (
   try {
     mkdirSync(dataDir, { recursive: true });
     release = lockDataDir(dataDir);
-    const pglite = new PGlite(join(dataDir, 'pgdata'), { extensions: EXTENSIONS });
+    const pglite = new PGlite(join(dataDir, 'pgdata'));
     await pglite.waitReady;
     // PGlite reads a folder it cannot write and fails at its first write: find out now, not at a request
     await pglite.exec('CHECKPOINT');

@@ -20,14 +20,14 @@ export interface CandidateProbe {
   email: string | null;
   /** phones one digit or one adjacent swap away */
   phoneNeighbours: string[];
-  /** names at least this alike (pg_trgm similarity of the Latin skeletons) are candidates; null: no name probe */
-  nameSimilarity: number | null;
+  /** whether to probe by the name's Latin skeleton (only a contact with variables can gain from it) */
+  byName: boolean;
 }
 
 /**
  * Active contacts of the project that share a blocking key with the probe: a phone one edit away or with
- * the same last 7 digits, the same e-mail local part, a similar name. Each probe is an index scan, at most
- * `perKey` contacts each. Runs in a transaction of its own: the name probe sets pg_trgm's threshold locally.
+ * the same last 7 digits, the same e-mail local part, the same name in Latin letters. Each probe is an
+ * index scan, at most `perKey` contacts each.
  */
 export async function selectCandidateIds(tx: Tx, projectId: string, probe: CandidateProbe, perKey: number): Promise<string[]> {
   const parts = [];
@@ -39,14 +39,8 @@ export async function selectCandidateIds(tx: Tx, projectId: string, probe: Candi
   if (probe.email) {
     parts.push(sql`(SELECT id FROM contacts WHERE ${active} AND email IS NOT NULL AND omnimerge_email_key(email) = omnimerge_email_key(${probe.email}::text) LIMIT ${perKey})`);
   }
-  if (probe.name && probe.nameSimilarity !== null) {
-    await sql`SELECT set_config('pg_trgm.similarity_threshold', ${String(probe.nameSimilarity)}, true)`.execute(tx);
-    parts.push(sql`(
-      SELECT id FROM contacts
-      WHERE ${active} AND name IS NOT NULL AND omnimerge_name_key(name) % omnimerge_name_key(${probe.name}::text)
-      ORDER BY similarity(omnimerge_name_key(name), omnimerge_name_key(${probe.name}::text)) DESC
-      LIMIT ${perKey}
-    )`);
+  if (probe.name && probe.byName) {
+    parts.push(sql`(SELECT id FROM contacts WHERE ${active} AND name IS NOT NULL AND omnimerge_name_key(name) = omnimerge_name_key(${probe.name}::text) LIMIT ${perKey})`);
   }
   if (parts.length === 0) return [];
   const { rows } = await sql<{ id: string }>`${sql.join(parts, sql` UNION `)}`.execute(tx);

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { hasComparableVariables, nameProbeSimilarity, phoneNeighbours, scoreLikelyDuplicate, type EvidenceItem } from '../domain/likely-duplicates.js';
+import { hasComparableVariables, phoneNeighbours, scoreLikelyDuplicate, type EvidenceItem } from '../domain/likely-duplicates.js';
 import type { Store } from '../store/database.js';
 import { contactExists, selectContactsByIds, type ContactRow } from '../store/contacts.js';
 import { selectCandidateIds, selectLikelyRows, selectRejectedPartners } from '../store/likely-duplicates.js';
@@ -32,7 +32,7 @@ export async function findLikelyDuplicates(store: Store, projectId: string, cont
     const probe = {
       ...self,
       phoneNeighbours: self.phone ? phoneNeighbours(self.phone) : [],
-      nameSimilarity: hasComparableVariables(self.variables) ? nameProbeSimilarity(threshold) : null,
+      byName: hasComparableVariables(self.variables),
     };
     const candidateIds = await selectCandidateIds(tx, projectId, probe, CANDIDATES_PER_KEY);
     const rejected = await selectRejectedPartners(tx, projectId, contactId, candidateIds);
