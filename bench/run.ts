@@ -3,6 +3,7 @@
 // else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test; each benchmark makes its own database.
 // `npm run bench -- inbound` runs only the named ones.
 import { inboundBench } from './inbound.js';
+import { likelyBench } from './likely.js';
 import { mergeBench } from './merge.js';
 import { rulesBench } from './rules.js';
 import { scaleOutBench } from './scale-out.js';
@@ -12,7 +13,7 @@ export interface Bench {
   run: (adminUrl: string) => Promise<void>;
 }
 
-const BENCHES: Bench[] = [inboundBench, mergeBench, rulesBench, scaleOutBench];
+const BENCHES: Bench[] = [inboundBench, mergeBench, rulesBench, scaleOutBench, likelyBench];
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const only = process.argv.slice(2);

@@ -195,9 +195,9 @@ describe('bots', () => {
 describe('settings', () => {
   it('answers defaults, changes only what is given and refuses nonsense', async () => {
     const { api } = await server.project();
-    expect((await api('GET', '/v1/settings')).body).toEqual({ merge_mode: 'auto', default_region: null, link_ttl_s: 604800, blocked_values: [], max_shared: 20 });
+    expect((await api('GET', '/v1/settings')).body).toEqual({ merge_mode: 'auto', default_region: null, link_ttl_s: 604800, blocked_values: [], max_shared: 20, likely_threshold: 0.8 });
     const changed = await api('PUT', '/v1/settings', { merge_mode: 'manual', default_region: 'de', blocked_values: ['test@test.com', ' 0000000 ', ''] });
-    expect(changed.body).toEqual({ merge_mode: 'manual', default_region: 'DE', link_ttl_s: 604800, blocked_values: ['test@test.com', '0000000'], max_shared: 20 });
+    expect(changed.body).toEqual({ merge_mode: 'manual', default_region: 'DE', link_ttl_s: 604800, blocked_values: ['test@test.com', '0000000'], max_shared: 20, likely_threshold: 0.8 });
     for (const [body, code] of [
       [{ merge_mode: 'sometimes' }, 'invalid_request'],
       [{ default_region: 'XX' }, 'invalid_region'],

@@ -766,7 +766,7 @@ export interface paths {
         put?: never;
         /**
          * Apply every rule to the whole base at once
-         * @description Clusters of matching contacts (chains included) are merged into their oldest contact, or suggested in manual mode. dry_run reports the clusters and changes nothing.
+         * @description Clusters of matching contacts (chains included) are merged into their oldest contact, or suggested in manual mode. dry_run reports the clusters and changes nothing. likely: instead of the rules, find likely duplicates over the whole base and suggest each pair at or above likely_threshold once (kind likely); nothing is merged.
          */
         post: operations["dedupeContacts"];
         delete?: never;
@@ -931,6 +931,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contacts that are likely the same person
+         * @description Active contacts scored at or above the likely_threshold setting, best first, each with the evidence: the fields compared, both values and how they compare. Never merged automatically: merge with POST /v1/contacts/merge, or run POST /v1/dedupe {"likely": true} for suggestions.
+         */
+        get: operations["listLikelyDuplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{channel}/{bot_id}": {
         parameters: {
             query?: never;
@@ -966,8 +986,8 @@ export interface components {
              * @description an id this API gave out
              */
             id: string;
-            /** @description what found the pair */
-            kind: "link" | "rule";
+            /** @description what found the pair: a link, a merge rule, or the likely-duplicates score */
+            kind: "link" | "rule" | "likely";
             /**
              * Format: uuid
              * @description an id this API gave out
@@ -980,7 +1000,7 @@ export interface components {
             to_contact_id: string;
             /** @description link or rule:<id>, as the merge would be recorded */
             reason: string;
-            /** @description the rule with the values that matched, or the link and the identity that used it */
+            /** @description the rule with the values that matched, the link and the identity that used it, or (likely) the score and the compared fields */
             evidence: {
                 [key: string]: unknown;
             };
@@ -1283,6 +1303,8 @@ export interface components {
             blocked_values: string[];
             /** @description a value shared by more active contacts than this is not used for automatic merges */
             max_shared: number;
+            /** @description likely duplicates scoring below this (0–1, default 0.8) are not shown or suggested */
+            likely_threshold: number;
         };
         /** @description what a merge moved (or would move) */
         MergeCounts: {
@@ -2443,11 +2465,14 @@ export interface components {
                  * @description an id this API gave out
                  */
                 suggestion_id: string;
-                kind: "link" | "rule";
+                kind: "link" | "rule" | "likely";
                 reason: string;
+                /** @description likely: {score, items}, the compared fields as GET /v1/contacts/{id}/duplicates answers them */
                 evidence: {
                     [key: string]: unknown;
                 };
+                /** @description likely: how alike the two contacts are, 0–1 */
+                score?: number;
                 /**
                  * Format: uuid
                  * @description an id this API gave out
@@ -2483,7 +2508,7 @@ export interface components {
                  * @description an id this API gave out
                  */
                 suggestion_id: string;
-                kind: "link" | "rule";
+                kind: "link" | "rule" | "likely";
                 reason: string;
                 decided_by: string;
                 /**
@@ -2828,6 +2853,24 @@ export interface components {
             shared_values: components["schemas"]["SharedValue"][];
         };
         /**
+         * LikelyEvidence
+         * @description one compared field of two contacts
+         */
+        LikelyEvidence: {
+            /** @description name, phone, email, or variables.<key> */
+            field: string;
+            /** @description the first contact's value */
+            a: string;
+            /** @description the other contact's value */
+            b: string;
+            /** @description how the two values compare */
+            comparison: "same" | "transliterated" | "similar" | "same last 7 digits" | "two adjacent digits swapped" | "differs in one digit" | "same after removing dots/+tags" | "same local part" | "same variable" | "different";
+            /** @description names: trigram similarity of their Latin spellings */
+            similarity?: number;
+            /** @description what this comparison added to the log-odds of the score (negative: against) */
+            weight: number;
+        };
+        /**
          * DedupeResult
          * @description the clusters found and what was done with them
          */
@@ -2866,6 +2909,33 @@ export interface components {
                 survivor: string;
                 reason: string;
             }[];
+            /** @description the likely-duplicates pass */
+            likely?: {
+                /** @description the likely_threshold the pass used */
+                threshold: number;
+                /** @description candidate pairs found by the blocking keys and scored */
+                pairs_compared: number;
+                /** @description pairs at or above the threshold, suggested now or before */
+                pairs_found: number;
+                suggestions_created: number;
+                /** @description blocking groups of more than 50 contacts (a shared office phone, info@…), left out */
+                groups_skipped: number;
+                /** @description the first 100 new pairs, best first */
+                pairs: {
+                    /**
+                     * Format: uuid
+                     * @description an id this API gave out
+                     */
+                    from_contact_id: string;
+                    /**
+                     * Format: uuid
+                     * @description an id this API gave out
+                     */
+                    to_contact_id: string;
+                    score: number;
+                    evidence: components["schemas"]["LikelyEvidence"][];
+                }[];
+            };
         };
         /**
          * Operator
@@ -2949,6 +3019,23 @@ export interface components {
             }[];
             /** @description this file was uploaded before; its rows already written were skipped */
             uploaded_before: boolean;
+        };
+        /**
+         * LikelyDuplicate
+         * @description a contact that is likely the same person, with the score and why
+         */
+        LikelyDuplicate: {
+            contact: components["schemas"]["Contact"];
+            /** @description how likely the two are one person, 0–1; at or above the likely_threshold setting */
+            score: number;
+            evidence: components["schemas"]["LikelyEvidence"][];
+        };
+        /**
+         * LikelyDuplicateList
+         * @description likely duplicates of the contact, best first
+         */
+        LikelyDuplicateList: {
+            items: components["schemas"]["LikelyDuplicate"][];
         };
         /** WebhookAcknowledgement */
         WebhookAcknowledgement: {
@@ -5290,6 +5377,8 @@ export interface operations {
                     blocked_values?: string[];
                     /** @description a value shared by more active contacts than this is not used for automatic merges */
                     max_shared?: number;
+                    /** @description likely duplicates scoring below this (0–1, default 0.8) are not shown or suggested */
+                    likely_threshold?: number;
                 };
             };
         };
@@ -9809,6 +9898,8 @@ export interface operations {
             content: {
                 "application/json": {
                     dry_run?: boolean;
+                    /** @description suggest likely duplicates instead of applying the rules */
+                    likely?: boolean;
                 } | null;
             };
         };
@@ -11210,6 +11301,139 @@ export interface operations {
                 };
             };
             /** @description unsupported_media_type: send the file as text/csv or application/x-ndjson */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description understood but refused (invalid_phone, window_closed, payload_too_long, …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: too many requests for this API key, or too many failed authentications from this address; wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description header_too_large: the request headers are over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_unavailable or commit_unknown (the database is away; retry after Retry-After), contacts_busy, or the server is shutting down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLikelyDuplicates: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description an id this API gave out */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description likely duplicates of the contact, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikelyDuplicateList"];
+                };
+            };
+            /** @description the request is malformed (invalid_request, invalid_json, invalid_cursor, …): the message says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized: no API key, or one this server does not know */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description csrf_check_failed: a change made with the sign-in cookie without the header X-Omnimerge-UI: 1, or from another site's page */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in this project (contact_not_found, bot_not_found, …) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with the current state (contact_already_merged, suggestion_already_decided, conflict, …) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description uri_too_long: a path segment is over 100 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send the body as application/json */
             415: {
                 headers: {
                     [name: string]: unknown;

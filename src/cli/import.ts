@@ -15,7 +15,7 @@ import { openContactFile } from './contact-file.js';
 type Print = (line: string) => void;
 
 /** The project the API key belongs to, on the same database `serve` uses. */
-async function withProject<T>(config: Config, work: (store: Store, projectId: string) => Promise<T>): Promise<T> {
+export async function withProject<T>(config: Config, work: (store: Store, projectId: string) => Promise<T>): Promise<T> {
   if (!config.apiKey) throw new Error('say which project: --api-key <key> or OMNIMERGE_API_KEY');
   const store = await openStore(storeOptions(config));
   try {

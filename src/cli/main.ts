@@ -61,10 +61,20 @@ export async function main(argv: string[]): Promise<void> {
   });
 
   withProjectKey(
-    program.command('dedupe').description('apply every merge rule to the whole base at once').option('--dry-run', 'only report the clusters found'),
-  ).action(async (flags: CommonFlags & { dryRun?: boolean }) => {
+    program
+      .command('dedupe')
+      .description('apply every merge rule to the whole base at once')
+      .option('--dry-run', 'only report the clusters found')
+      .option('--likely', 'instead of the rules, suggest likely duplicates (scored, never merged) for an operator to decide'),
+  ).action(async (flags: CommonFlags & { dryRun?: boolean; likely?: boolean }) => {
+    const config = readConfig(process.env, flags as Partial<Config>);
+    if (flags.likely) {
+      const { dedupeLikely } = await import('./dedupe-likely.js');
+      await dedupeLikely(config, (line) => console.log(line), { dryRun: flags.dryRun ?? false });
+      return;
+    }
     const { dedupeBase } = await import('./import.js');
-    await dedupeBase(readConfig(process.env, flags as Partial<Config>), (line) => console.log(line), { dryRun: flags.dryRun ?? false });
+    await dedupeBase(config, (line) => console.log(line), { dryRun: flags.dryRun ?? false });
   });
 
   const operator = program.command('operator').description('the people who sign in to the web UI (e-mail and password)');

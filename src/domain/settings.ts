@@ -1,4 +1,5 @@
 import { DomainError } from './errors.js';
+import { DEFAULT_LIKELY_THRESHOLD } from './likely-duplicates.js';
 import { isRegion } from './normalize.js';
 
 export type MergeMode = 'auto' | 'manual';
@@ -10,6 +11,8 @@ export interface Settings {
   link_ttl_s: number;
   blocked_values: string[];
   max_shared: number;
+  /** likely duplicates scoring below this (0–1) are not shown or suggested (docs/likely-duplicates.md) */
+  likely_threshold: number;
 }
 
 /** Applies a partial change, refusing values that make no sense; returns the whole new settings. */

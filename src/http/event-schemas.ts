@@ -24,7 +24,7 @@ export const LinkData = Type.Object(
   { title: 'LinkEventData', description: 'a merge link completed: the identity that arrived with it joined the contact' },
 );
 
-const SuggestionKind = Type.Union([Type.Literal('link'), Type.Literal('rule')]);
+const SuggestionKind = Type.Union([Type.Literal('link'), Type.Literal('rule'), Type.Literal('likely')]);
 
 /** What a merge records, in contact.merged and in the contact's history. */
 export const MergeRecord = Type.Object(
@@ -100,7 +100,8 @@ const PAYLOADS: Array<{ type: string; title: string; summary: string; data: TSch
       suggestion_id: Id,
       kind: SuggestionKind,
       reason: Type.String(),
-      evidence: Type.Record(Type.String(), Type.Unknown()),
+      evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'likely: {score, items}, the compared fields as GET /v1/contacts/{id}/duplicates answers them' }),
+      score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'likely: how alike the two contacts are, 0–1' })),
       from_contact_id: Id,
       to_contact_id: Id,
     }),

@@ -225,6 +225,7 @@ const settingsFields = {
     link_ttl_s: Type.Integer({ minimum: 60, maximum: 31_536_000, description: 'how long merge links and codes stay valid, in seconds (a minute to a year)' }),
     blocked_values: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 1000, description: 'values that never match a merge rule' }),
     max_shared: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'a value shared by more active contacts than this is not used for automatic merges' }),
+    likely_threshold: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'likely duplicates scoring below this (0–1, default 0.8) are not shown or suggested' }),
 };
 export const Settings = Type.Object(settingsFields, { $id: 'Settings', description: "the project's settings" });
 export const SettingsChange = Type.Partial(Type.Object(settingsFields), { additionalProperties: false });
@@ -288,11 +289,11 @@ export const MergeCounts = Type.Object(
 export const MergeSuggestion = Type.Object(
   {
     id: Id,
-    kind: Type.Union([Type.Literal('link'), Type.Literal('rule')], { description: 'what found the pair' }),
+    kind: Type.Union([Type.Literal('link'), Type.Literal('rule'), Type.Literal('likely')], { description: 'what found the pair: a link, a merge rule, or the likely-duplicates score' }),
     from_contact_id: Id,
     to_contact_id: Id,
     reason: Type.String({ description: 'link or rule:<id>, as the merge would be recorded' }),
-    evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'the rule with the values that matched, or the link and the identity that used it' }),
+    evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'the rule with the values that matched, the link and the identity that used it, or (likely) the score and the compared fields' }),
     status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]),
     merge_id: Nullable(Id),
     decided_by: Nullable(Type.String()),

@@ -25,6 +25,7 @@ import { eventRoutes } from './routes/events.js';
 import { importRoutes } from './routes/imports.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { landingLinkRoutes, landingPageRoutes } from './routes/landing.js';
+import { likelyDuplicateRoutes } from './routes/likely-duplicates.js';
 import { linkRoutes } from './routes/links.js';
 import { pendingLinkRoutes } from './routes/pending-links.js';
 import { mergeRuleRoutes } from './routes/merge-rules.js';
@@ -165,6 +166,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
       await v1.register(assigneeRoutes, { store });
       await v1.register(liveRoutes, { store, live });
       await v1.register(importRoutes, { store });
+      await v1.register(likelyDuplicateRoutes, { store });
     },
     { prefix: '/v1' },
   );

@@ -240,3 +240,17 @@ export async function selectSurvivors(tx: Tx, projectId: string, ids: string[]):
   `.execute(tx);
   return new Map(rows.map((r) => [r.start, r.survivor]));
 }
+
+/** Contacts by id, as the list answers them, in no particular order (likely duplicates: the candidates found). */
+export async function selectContactsByIds(db: Db | Tx, projectId: string, ids: string[]): Promise<ContactRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('contacts as c')
+    .select(CONTACT_COLUMNS)
+    .select(survivorOf.as('merged_into'))
+    .select(tagsOf.as('tags'))
+    .select(alternatesOfContact.as('alternates'))
+    .where('c.project_id', '=', projectId)
+    .where('c.id', 'in', ids)
+    .execute();
+}

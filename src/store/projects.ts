@@ -21,7 +21,7 @@ export async function findProjectIdByKeyHash(db: Db, keyHash: string): Promise<s
 export async function selectSettings(db: Db, projectId: string): Promise<Settings> {
   const row = await db
     .selectFrom('projects')
-    .select(['merge_mode', 'default_region', 'link_ttl_s', 'blocked_values', 'max_shared'])
+    .select(['merge_mode', 'default_region', 'link_ttl_s', 'blocked_values', 'max_shared', 'likely_threshold'])
     .where('project_id', '=', projectId)
     .executeTakeFirstOrThrow();
   return row;
@@ -36,6 +36,7 @@ export async function updateSettings(db: Db, projectId: string, settings: Settin
       link_ttl_s: settings.link_ttl_s,
       blocked_values: jsonb(settings.blocked_values),
       max_shared: settings.max_shared,
+      likely_threshold: settings.likely_threshold,
     })
     .where('project_id', '=', projectId)
     .execute();

@@ -15,6 +15,8 @@ export interface ProjectsTable {
   link_ttl_s: WithDefault<number>;
   blocked_values: JsonWithDefault<string[]>;
   max_shared: WithDefault<number>;
+  /** likely duplicates scoring below this are not shown or suggested (migration 014) */
+  likely_threshold: WithDefault<number>;
   created_at: Timestamp;
   /** keys the MAC of invite links made by the API; made on first use (migration 009) */
   invite_secret: WithDefault<string | null>;
@@ -275,7 +277,7 @@ export interface MessageAttachmentsTable {
 export interface MergeSuggestionsTable {
   project_id: string;
   id: string;
-  kind: 'link' | 'rule';
+  kind: 'link' | 'rule' | 'likely';
   from_contact_id: string;
   to_contact_id: string;
   pair_low: string;

@@ -4,7 +4,7 @@ import { jsonb } from './sql.js';
 
 export interface SuggestionRow {
   id: string;
-  kind: 'link' | 'rule';
+  kind: 'link' | 'rule' | 'likely';
   from_contact_id: string;
   to_contact_id: string;
   reason: string;
@@ -24,7 +24,7 @@ const COLUMNS = [
 export async function insertSuggestion(
   tx: Tx,
   projectId: string,
-  s: { id: string; kind: 'link' | 'rule'; fromId: string; toId: string; reason: string; evidence: Record<string, unknown> },
+  s: { id: string; kind: 'link' | 'rule' | 'likely'; fromId: string; toId: string; reason: string; evidence: Record<string, unknown> },
 ): Promise<{ row: SuggestionRow; created: boolean }> {
   const [low, high] = s.fromId < s.toId ? [s.fromId, s.toId] : [s.toId, s.fromId];
   const inserted = await tx

@@ -40,6 +40,8 @@ export type MergeAnswer = Schemas['MergeAnswer'];
 export type HistoryEntry = Schemas['HistoryEntry'];
 export type InviteAnswer = Schemas['ConversationInvite'];
 export type MergeRule = Schemas['MergeRule'];
+export type LikelyDuplicate = Schemas['LikelyDuplicate'];
+export type LikelyEvidence = Schemas['LikelyEvidence'];
 export type Suggestion = Schemas['MergeSuggestion'];
 export type PendingLink = Schemas['PendingMergeLink'];
 type ApprovedSuggestion = Schemas['ApprovedSuggestion'];
@@ -122,6 +124,7 @@ export const api = {
   undoMerge: (mergeId: string) => call<UndoneMerge>('POST', `/merges/${mergeId}/undo`),
   unmerge: (contactId: string, identityId: string) => call<UnmergedIdentity>('POST', `/contacts/${contactId}/unmerge`, { identity_id: identityId }),
 
+  likelyDuplicates: (id: string) => call<{ items: LikelyDuplicate[] }>('GET', `/contacts/${id}/duplicates`),
   settings: () => call<Settings>('GET', '/settings'),
   changeSettings: (change: Partial<Settings>) => call<Settings>('PUT', '/settings', change),
   rules: () => call<{ items: MergeRule[] }>('GET', '/merge-rules'),

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/database.js';
 import { dedupeContacts } from '../../usecases/dedupe-contacts.js';
+import { dedupeLikely, LikelyDedupeResult } from './likely-dedupe.js';
 import { createMergeRule, deleteMergeRule, listMergeRules, reportSharedValues } from '../../usecases/merge-rules.js';
 import { errorResponses, Id, List, SharedValue, Timestamp } from '../schemas.js';
 
@@ -76,8 +77,11 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
         operationId: 'dedupeContacts',
         tags: ['rules'],
         summary: 'Apply every rule to the whole base at once',
-        description: 'Clusters of matching contacts (chains included) are merged into their oldest contact, or suggested in manual mode. dry_run reports the clusters and changes nothing.',
-        body: Type.Union([Type.Object({ dry_run: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()]),
+        description: 'Clusters of matching contacts (chains included) are merged into their oldest contact, or suggested in manual mode. dry_run reports the clusters and changes nothing. likely: instead of the rules, find likely duplicates over the whole base and suggest each pair at or above likely_threshold once (kind likely); nothing is merged.',
+        body: Type.Union([
+          Type.Object({ dry_run: Type.Optional(Type.Boolean()), likely: Type.Optional(Type.Boolean({ description: 'suggest likely duplicates instead of applying the rules' })) }, { additionalProperties: false }),
+          Type.Null(),
+        ]),
         response: {
           200: Type.Object({
             dry_run: Type.Boolean(),
@@ -87,11 +91,15 @@ export const mergeRuleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asyn
             clusters: Type.Array(Cluster, { description: 'the first 100 clusters' }),
             shared_values: Type.Array(Type.Ref(SharedValue)),
             failed: Type.Array(Type.Object({ survivor: Id, reason: Type.String() })),
+            likely: Type.Optional(LikelyDedupeResult),
           }, { title: 'DedupeResult', description: 'the clusters found and what was done with them' }),
           ...errorResponses,
         },
       },
     },
-    async (request) => dedupeContacts(store, request.projectId, { dryRun: request.body?.dry_run ?? false }),
+    async (request) =>
+      request.body?.likely
+        ? dedupeLikely(store, request.projectId, request.body.dry_run ?? false)
+        : dedupeContacts(store, request.projectId, { dryRun: request.body?.dry_run ?? false }),
   );
 };

@@ -11,6 +11,7 @@ import * as m009 from './009_messenger_fidelity.js';
 import * as m010 from './010_privacy_and_imports.js';
 import * as m011 from './011_outgoing_queue.js';
 import * as m012 from './012_bot_connect.js';
+import * as m014 from './014_likely_duplicates.js';
 import * as m015 from './015_landing_links.js';
 import * as m016 from './016_operators.js';
 
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_privacy_and_imports': m010,
   '011_outgoing_queue': m011,
   '012_bot_connect': m012,
+  '014_likely_duplicates': m014,
   '015_landing_links': m015,
   '016_operators': m016,
 };

@@ -5,6 +5,7 @@ import { ContactEditor } from '../components/ContactEditor';
 import { ContactFields } from '../components/ContactFields';
 import { ErrorNote } from '../components/ErrorNote';
 import { HistoryPanel } from '../components/HistoryPanel';
+import { LikelyDuplicatesPanel } from '../components/LikelyDuplicatesPanel';
 import { NotesPanel } from '../components/NotesPanel';
 import { PendingLinksPanel } from '../components/PendingLinksPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
@@ -90,6 +91,7 @@ export function ContactCardScreen() {
         }}
       />
       <PendingLinksPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
+      <LikelyDuplicatesPanel contact={contact} />
       <NotesPanel contactId={contact.id} />
       <HistoryPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
     </div>

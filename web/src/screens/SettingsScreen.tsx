@@ -16,6 +16,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
     merge_mode: settings.merge_mode,
     link_ttl_days: String(Number((settings.link_ttl_s / 86400).toFixed(3))),
     max_shared: String(settings.max_shared),
+    likely_threshold: String(settings.likely_threshold),
     blocked_values: settings.blocked_values.join('\n'),
   });
   const [region, setRegion] = useState<{ code: string | null; typed: string }>({ code: settings.default_region, typed: '' });
@@ -48,6 +49,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
           default_region: region.code,
           link_ttl_s: ttl,
           max_shared: form.max_shared.trim() === '' ? NaN : Number(form.max_shared),
+          likely_threshold: form.likely_threshold.trim() === '' ? NaN : Number(form.likely_threshold),
           blocked_values: form.blocked_values.split('\n').map((v) => v.trim()).filter(Boolean),
         };
         const answer = await save.run(() => api.changeSettings(change));
@@ -86,6 +88,11 @@ function SettingsForm({ settings }: { settings: Settings }) {
         Most contacts that may share a value
         <input inputMode="numeric" value={form.max_shared} onChange={set('max_shared')} />
         <span className="hint">A value shared by more active contacts than this is reported, not used for automatic merges.</span>
+      </label>
+      <label>
+        Likely-duplicate threshold
+        <input inputMode="decimal" value={form.likely_threshold} onChange={set('likely_threshold')} />
+        <span className="hint">From 0 to 1: contacts that look alike at least this much show as “Maybe the same person”. Higher shows fewer, surer pairs.</span>
       </label>
       <label>
         Blocked values, one a line

@@ -81,7 +81,7 @@ export function SuggestionsScreen() {
     <section>
       <h1>Merge suggestions</h1>
       <p className="muted">
-        In manual merge mode, links and rule matches wait here for an operator. Approving shows the merge's preview, where you choose which values stay; rejecting keeps both contacts.
+        In manual merge mode, links and rule matches wait here for an operator; so do likely duplicates, in any mode. Approving shows the merge's preview, where you choose which values stay; rejecting keeps both contacts.
       </p>
       <div className="tabs" role="group" aria-label="Show suggestions">
         {STATUSES.map((s) => (
