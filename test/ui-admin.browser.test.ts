@@ -56,7 +56,7 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       await page.getByLabel('API key').fill('not-a-key');
       await page.getByRole('button', { name: 'Sign in' }).click();
       const alert = page.getByRole('alert');
-      await expect.poll(() => alert.textContent()).toContain('this API key is not known');
+      await expect.poll(() => alert.textContent()).toMatch(/this API key is not known/i);
       const words = (await alert.textContent()) ?? '';
       expect(words).not.toMatch(/`|\(unauthorized\)|omnimerge project create/);
       await lookAtBothSizes(page, 'admin-sign-in-error', []);

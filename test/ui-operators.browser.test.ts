@@ -114,7 +114,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await signInAs(page, olga.email);
       await page.goto(`/contacts/${anna.contact_id}/conversations/${anna.conversation_id}`);
       await page.getByText('First question').waitFor();
-      const live = page.getByRole('status', { name: 'Live updates' });
+      const live = page.locator('.live-state');
       await expect.poll(() => live.textContent()).toContain('Live');
 
       await clientWrites(api, bot.id, '6001', 'Are you there?');
@@ -140,7 +140,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await signInAs(page, olga.email);
       await page.goto(`/contacts/${anna.contact_id}`);
       await page.getByRole('heading', { name: 'Anna Petrova' }).waitFor();
-      await expect.poll(() => page.getByRole('status', { name: 'Live updates' }).textContent()).toContain('Live');
+      await expect.poll(() => page.locator('.live-state').textContent()).toContain('Live');
       expect((await api('POST', '/v1/contacts/merge', { from_contact_id: other.contact_id, to_contact_id: anna.contact_id })).status).toBe(200);
       await page.getByRole('listitem', { name: /WhatsApp .* dialog/ }).waitFor();
       await atBothSizes(page, 'live-contact-merged', [anna.contact_id, other.contact_id]);

@@ -12,7 +12,7 @@ export const SESSION_HOURS = 12;
 export type SignInInput = { email: string; password: string } | { api_key: string };
 
 const WRONG_PASSWORD = 'The e-mail or password is wrong. Check them, or ask whoever runs omnimerge to create an operator for you.';
-const WRONG_KEY = 'This API key is not known here. Check that you pasted all of it, or create one with "omnimerge project create".';
+const WRONG_KEY = 'This API key is not known here. Check that you pasted all of it, or ask whoever runs omnimerge for one.';
 
 /** Checks the credentials and opens a session; the token goes into the cookie and is stored only as its hash. */
 export async function signIn(store: Store, input: SignInInput): Promise<{ token: string; expiresAt: Date; caller: Caller; email: string | null }> {

@@ -32,7 +32,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
           ))}
         </nav>
         <span className="who">
-          <span className={`live-state ${live}`} role="status" aria-label="Live updates">
+          <span className={`live-state ${live}`} aria-live="polite" title="Live updates">
             {live === 'live' ? '● Live' : live === 'reconnecting' ? '○ Reconnecting…' : '○ Connecting…'}
           </span>{' '}
           {me ? <span className="signed-in-as">{me.name}</span> : null}
