@@ -1,9 +1,8 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, DESKTOP, PHONE, screenshot, signIn } from './helpers/browser.js';
+import { browserTests, clientWrites, DESKTOP, PHONE, signIn } from './helpers/browser.js';
 import { startMessengerApi, type FakeMessengerApi } from './helpers/messenger-api.js';
 import { eventually, FAST_DELIVERY, startReceiver, type Receiver } from './helpers/receiver.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { atBothWidths } from './helpers/screens.js';
 
 // The admin pages in a real browser against a real server: messenger accounts, webhook endpoints,
 // import with the dedupe, settings; the favicon and the sign-in error. Each screen is looked at on a
@@ -31,17 +30,6 @@ const ui = browserTests(() => ({
   delivery: FAST_DELIVERY,
 }));
 
-/** The screen on a desktop and on a phone: a screenshot of each, no sideways scroll, no raw id. */
-async function lookAtBothSizes(page: Page, name: string, ids: string[]): Promise<void> {
-  await expectNoSidewaysScroll(page);
-  await expectNoRawIds(page, ids);
-  await screenshot(page, `${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  await expectNoSidewaysScroll(page);
-  await expectNoRawIds(page, ids);
-  await screenshot(page, `${name}-375px`);
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
   it('serves a favicon the pages link to, and says a wrong key in plain words without codes or backticks', async () => {
@@ -59,7 +47,7 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       await expect.poll(() => alert.textContent()).toMatch(/this API key is not known/i);
       const words = (await alert.textContent()) ?? '';
       expect(words).not.toMatch(/`|\(unauthorized\)|omnimerge project create/);
-      await lookAtBothSizes(page, 'admin-sign-in-error', []);
+      await atBothWidths(page, 'admin-sign-in-error', []);
     });
   });
 
@@ -101,7 +89,7 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       const telegramRow = page.getByRole('listitem', { name: 'Telegram @shop' });
       await expect.poll(() => telegramRow.textContent()).toMatch(/Last message received (now|\d+ seconds? ago)/);
       expect(await page.getByRole('listitem', { name: 'WhatsApp +4915100000000' }).textContent()).toContain('No message received yet');
-      await lookAtBothSizes(page, 'admin-messengers', [telegram.id, whatsapp.id]);
+      await atBothWidths(page, 'admin-messengers', [telegram.id, whatsapp.id]);
 
       await page.getByRole('button', { name: 'Disconnect WhatsApp +4915100000000' }).click();
       await page.getByRole('button', { name: 'Yes, disconnect WhatsApp +4915100000000' }).click();
@@ -134,7 +122,7 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       await expect.poll(() => failedRow.textContent()).toContain('Failed: gave up');
       expect(await failedRow.textContent()).toContain('HTTP 500');
       expect(await failedRow.locator('td').first().evaluate((cell: unknown) => (globalThis as any).getComputedStyle(cell).backgroundColor)).toBe('rgb(254, 243, 242)'); // the failure's pale red
-      await lookAtBothSizes(page, 'admin-webhooks', [endpoints[0].id, contact.body.id]);
+      await atBothWidths(page, 'admin-webhooks', [endpoints[0].id, contact.body.id]);
 
       // at 375 px the deliveries table stacks: one card per delivery, each cell named
       await page.setViewportSize(PHONE);
@@ -181,7 +169,7 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       expect(await clusters.textContent()).toMatch(/Keep Anna (Petrova|P\.) and merge into it:.*same phone: \+4915112345678/);
       const ids = (await api('GET', '/v1/contacts')).body.items.map((c: { id: string }) => c.id);
       expect((await api('GET', '/v1/contacts')).body.items).toHaveLength(3); // a dry run changes nothing
-      await lookAtBothSizes(page, 'admin-import', ids);
+      await atBothWidths(page, 'admin-import', ids);
 
       await page.getByRole('button', { name: 'Merge 1 contact' }).click();
       await page.getByRole('button', { name: 'Yes, merge them' }).click();
@@ -234,7 +222,7 @@ describe.skipIf(!ui.enabled)('admin pages in Chromium', () => {
       await expect.poll(() => note.getByRole('list', { name: 'Duplicates found' }).textContent()).toContain('Jonas M.');
       await page.getByRole('combobox', { name: 'Default region' }).focus();
       await page.getByRole('heading', { name: 'Settings' }).click();
-      await lookAtBothSizes(page, 'admin-settings', [a.body.id, b.body.id]);
+      await atBothWidths(page, 'admin-settings', [a.body.id, b.body.id]);
       await note.getByRole('button', { name: 'Merge 1 contact' }).click();
       await note.getByRole('button', { name: 'Yes, merge them' }).click();
       await expect.poll(() => note.locator('.notice').last().textContent()).toContain('Merged 1 contact');

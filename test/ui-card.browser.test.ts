@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, DESKTOP, PHONE, screenshot, signIn } from './helpers/browser.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { browserTests, clientWrites, signIn } from './helpers/browser.js';
+import { atBothWidths } from './helpers/screens.js';
 import { connectBot } from './helpers/server.js';
 
 // The contact card as a place to work: fields edited through the API with its refusals in words, internal
@@ -10,15 +9,6 @@ import { connectBot } from './helpers/server.js';
 
 const ui = browserTests();
 
-async function atBothWidths(page: Page, name: string, ids: string[]) {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['375', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await expectNoSidewaysScroll(page);
-    await expectNoRawIds(page, ids);
-    await screenshot(page, `${name}-${size}`);
-  }
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('the contact card', () => {
   it('edits name, phone, tags and variables, says in words what the API refused, and hides internal variables and empty rows', async () => {

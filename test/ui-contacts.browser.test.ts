@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, DESKTOP, PHONE, screenshot, signIn } from './helpers/browser.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { browserTests, clientWrites, signIn } from './helpers/browser.js';
+import { atBothWidths } from './helpers/screens.js';
 import { connectBot } from './helpers/server.js';
 
 // The contacts list as an operator scans it: messengers, last message and time, where to answer, phones
@@ -9,15 +8,6 @@ import { connectBot } from './helpers/server.js';
 
 const ui = browserTests();
 
-async function atBothWidths(page: Page, name: string, ids: string[]) {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['375', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await expectNoSidewaysScroll(page);
-    await expectNoRawIds(page, ids);
-    await screenshot(page, `${name}-${size}`);
-  }
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('the contacts list', () => {
   it('shows messengers, the last message with its time, where to answer and phones for people; filters and sorts', async () => {

@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, DESKTOP, PHONE, screenshot, signIn } from './helpers/browser.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { browserTests, clientWrites, signIn } from './helpers/browser.js';
+import { atBothWidths } from './helpers/screens.js';
 import { connectBot } from './helpers/server.js';
 
 // A contact's history in words: one line per event, contacts by name with links, who and why; a merged-away
@@ -9,15 +8,6 @@ import { connectBot } from './helpers/server.js';
 
 const ui = browserTests();
 
-async function atBothWidths(page: Page, name: string, ids: string[]) {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['375', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await expectNoSidewaysScroll(page);
-    await expectNoRawIds(page, ids);
-    await screenshot(page, `${name}-${size}`);
-  }
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('a contact’s history in words', () => {
   it('tells each merge once, by name, with who did it and which rule, and the merged-away page names where it went', async () => {

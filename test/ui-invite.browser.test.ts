@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, DESKTOP, PHONE, screenshot, signIn } from './helpers/browser.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { browserTests, clientWrites, signIn } from './helpers/browser.js';
+import { atBothWidths } from './helpers/screens.js';
 import { connectBot } from './helpers/server.js';
 
 // Inviting from a dialog with a preview: nothing reaches the client until the operator sends the message,
@@ -9,15 +8,6 @@ import { connectBot } from './helpers/server.js';
 
 const ui = browserTests();
 
-async function atBothWidths(page: Page, name: string, ids: string[]) {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['375', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await expectNoSidewaysScroll(page);
-    await expectNoRawIds(page, ids);
-    await screenshot(page, `${name}-${size}`);
-  }
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('inviting the client to another messenger with a preview', () => {
   it('shows the message and link to edit, sends nothing until Send, then sends the edited text', async () => {

@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, DESKTOP, PHONE, screenshot, signIn } from './helpers/browser.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { browserTests, clientWrites, signIn } from './helpers/browser.js';
+import { atBothWidths } from './helpers/screens.js';
 import { connectBot, type Api } from './helpers/server.js';
 
 // Choosing per field which value a merge keeps, in the merge screen and when approving a suggestion; both
@@ -20,16 +19,6 @@ async function twoBorises(api: Api) {
   return { tg: tg.contact_id, wa: wa.contact_id, ids: [tg.contact_id, wa.contact_id, tg.identity_id, wa.identity_id, tg.conversation_id, wa.conversation_id] };
 }
 
-/** The screen fits the phone and names no contact by its id, at both widths, each with a screenshot. */
-async function atBothWidths(page: Page, name: string, ids: string[]) {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['375', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await expectNoSidewaysScroll(page);
-    await expectNoRawIds(page, ids);
-    await screenshot(page, `${name}-${size}`);
-  }
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('choosing per field what a merge keeps, in the operator UI', () => {
   it('lets the operator keep the merged-away name and the survivor’s plan, shows it in the preview and merges so', async () => {

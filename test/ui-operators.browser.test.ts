@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserTests, clientWrites, PHONE, DESKTOP, screenshot, storedApiKey } from './helpers/browser.js';
-import { expectNoRawIds, expectNoSidewaysScroll } from './helpers/screens.js';
+import { browserTests, clientWrites, storedApiKey } from './helpers/browser.js';
+import { atBothWidths } from './helpers/screens.js';
 import { connectBot, type Api } from './helpers/server.js';
 
 // Operators in a real browser: signing in by e-mail and password, "Assign to myself" and "Mine", and live
@@ -26,30 +26,20 @@ async function signInAs(page: Page, email: string): Promise<void> {
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
 }
 
-async function atBothSizes(page: Page, name: string, ids: string[] = []): Promise<void> {
-  await page.setViewportSize(DESKTOP);
-  await expectNoRawIds(page, ids);
-  await screenshot(page, `${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  await expectNoSidewaysScroll(page);
-  await expectNoRawIds(page, ids);
-  await screenshot(page, `${name}-375px`);
-  await page.setViewportSize(DESKTOP);
-}
 
 describe.skipIf(!ui.enabled)('operators in Chromium', () => {
   it('signs an operator in with e-mail and password, names them in the header, and says a wrong password in words', async () => {
     const { api, projectId } = await ui.project();
     const olga = await operator(api, projectId, 'Olga');
     await ui.withPage(async (page) => {
-      await atBothSizes(page, 'operator-sign-in');
+      await atBothWidths(page, 'operator-sign-in');
       await page.getByLabel('E-mail').fill(olga.email);
       await page.getByLabel('Password').fill('not the password');
       await page.getByRole('button', { name: 'Sign in' }).click();
       const alert = page.getByRole('alert');
       await expect.poll(() => alert.textContent()).toContain('The e-mail or password is wrong.');
       expect(await alert.textContent()).not.toMatch(/`|\(/);
-      await atBothSizes(page, 'operator-sign-in-wrong-password');
+      await atBothWidths(page, 'operator-sign-in-wrong-password');
 
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -61,7 +51,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       // the session survives a reload: it is the cookie, not the page
       await page.reload();
       await page.getByRole('heading', { name: 'Contacts' }).waitFor();
-      await atBothSizes(page, 'operator-signed-in', [olga.id, projectId]);
+      await atBothWidths(page, 'operator-signed-in', [olga.id, projectId]);
     });
   });
 
@@ -90,13 +80,13 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await page.getByText('Assigned to you (Olga)').waitFor();
       const stored = await api('GET', `/v1/contacts/${anna.contact_id}/conversations`);
       expect(stored.body.items[0].assignee).toEqual({ id: olga.id, name: 'Olga' });
-      await atBothSizes(page, 'dialog-assigned', [olga.id, anna.contact_id, anna.conversation_id]);
+      await atBothWidths(page, 'dialog-assigned', [olga.id, anna.contact_id, anna.conversation_id]);
 
       await page.getByRole('link', { name: 'Mine' }).click();
       await page.getByRole('heading', { name: 'Mine' }).waitFor();
       await page.getByRole('link', { name: /Anna Petrova/ }).waitFor();
       expect(await page.locator('.list.mine').textContent()).toContain('Where is my parcel?');
-      await atBothSizes(page, 'mine', [olga.id, anna.contact_id, anna.conversation_id]);
+      await atBothWidths(page, 'mine', [olga.id, anna.contact_id, anna.conversation_id]);
 
       await page.getByRole('link', { name: /Anna Petrova/ }).click();
       await page.getByRole('button', { name: 'Unassign' }).click();
@@ -125,7 +115,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await expect.poll(() => live.textContent(), { timeout: 8000 }).toContain('Live');
       await clientWrites(api, bot.id, '6001', 'Hello again after the reconnect');
       await page.getByText('Hello again after the reconnect').waitFor();
-      await atBothSizes(page, 'live-dialog', [anna.contact_id, anna.conversation_id]);
+      await atBothWidths(page, 'live-dialog', [anna.contact_id, anna.conversation_id]);
     });
   });
 
@@ -143,7 +133,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       await expect.poll(() => page.locator('.live-state').textContent()).toContain('Live');
       expect((await api('POST', '/v1/contacts/merge', { from_contact_id: other.contact_id, to_contact_id: anna.contact_id })).status).toBe(200);
       await page.getByRole('listitem', { name: /WhatsApp .* dialog/ }).waitFor();
-      await atBothSizes(page, 'live-contact-merged', [anna.contact_id, other.contact_id]);
+      await atBothWidths(page, 'live-contact-merged', [anna.contact_id, other.contact_id]);
 
       await api('PUT', '/v1/settings', { merge_mode: 'manual' });
       expect((await api('POST', '/v1/merge-rules', { fields: ['email'] })).status).toBe(201);
@@ -158,7 +148,7 @@ describe.skipIf(!ui.enabled)('operators in Chromium', () => {
       expect(suggested.body.items).toHaveLength(1);
       await expect.poll(async () => page.locator('main').innerText(), { timeout: 8000 }).not.toBe(before);
       await expect.poll(async () => page.locator('main').innerText()).toContain('Boris');
-      await atBothSizes(page, 'live-suggestion', [boris.contact_id, borisToo.contact_id]);
+      await atBothWidths(page, 'live-suggestion', [boris.contact_id, borisToo.contact_id]);
     });
   });
 });
