@@ -8,7 +8,7 @@ import { browserTests, screenshot, signIn } from './helpers/browser.js';
 const ui = browserTests();
 
 describe.skipIf(!ui.enabled)('likely duplicates in the operator UI', () => {
-  it('shows Aleksei in Cyrillic on the card of Aleksei in Latin with why, and opens the merge preview with both', async () => {
+  it('shows Aleksei in Cyrillic on the card of Aleksei in Latin with why, and approving it merges them through the merge preview', async () => {
     const { apiKey, api } = await ui.project();
     const latin = (await api('POST', '/v1/contacts', { name: 'Aleksei Ivanov', email: 'a.ivanov@gmail.com', phone: '+79001234567' })).body;
     const cyrillic = (await api('POST', '/v1/contacts', { name: 'Алексей Иванов', email: 'aivanov@gmail.com', phone: '+79001234576' })).body;
@@ -37,9 +37,15 @@ describe.skipIf(!ui.enabled)('likely duplicates in the operator UI', () => {
       expect(await suggestion.textContent()).toContain('Maybe the same person');
       await suggestion.getByRole('meter').waitFor();
       await screenshot(page, 'likely-suggestion');
-      await suggestion.getByRole('link', { name: /^Preview merge of/ }).click();
-      await page.getByRole('heading', { name: 'Merge two contacts' }).waitFor();
-      expect(new URL(page.url()).search).toBe(`?a=${latin.id}&b=${cyrillic.id}`);
+      // approving a likely suggestion goes through the merge preview, as any suggestion does
+      await suggestion.getByRole('link', { name: /^Approve / }).click();
+      await page.getByRole('heading', { name: 'Approve a suggested merge' }).waitFor();
+      const chosen = new URL(page.url()).searchParams;
+      expect([chosen.get('a'), chosen.get('b')]).toEqual([latin.id, cyrillic.id]);
+      await page.getByRole('region', { name: 'Preview' }).waitFor();
+      await page.getByRole('button', { name: 'Approve and merge' }).click();
+      await expect.poll(async () => (await api('GET', `/v1/contacts/${cyrillic.id}`)).body.state).toBe('merged');
+      expect((await api('GET', `/v1/contacts/${latin.id}`)).body.state).toBe('active');
     });
   });
 });
