@@ -55,6 +55,9 @@ async function seedFlow(mode: 'auto' | 'manual') {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     await expect.poll(() => page.locator('.live-state').textContent()).toContain('Live');
+    // from here on the tab never reloads: everything below arrives live or by in-app navigation
+    await page.evaluate("window.seedFlowMark = 'not reloaded'");
+    const notReloaded = async () => expect(await page.evaluate('window.seedFlowMark')).toBe('not reloaded');
     const contacts = page.getByRole('list', { name: 'Contacts' });
     expect(await contacts.getByRole('listitem').count()).toBe(0);
 
@@ -65,6 +68,7 @@ async function seedFlow(mode: 'auto' | 'manual') {
     expect(await contacts.textContent()).toContain('Hi');
     const [contact] = (await api('GET', '/v1/contacts')).body.items;
     const [dialog] = (await api('GET', `/v1/contacts/${contact.id}/conversations`)).body.items;
+    await notReloaded();
     await shot(page, '1-client-wrote', [contact.id, dialog.id]);
 
     // 2. the operator opens the dialog and takes it
@@ -98,6 +102,7 @@ async function seedFlow(mode: 'auto' | 'manual') {
     let card = contact.id;
     if (mode === 'auto') {
       await page.getByText('Instagram and WhatsApp are now one contact.').waitFor();
+      await notReloaded();
       await shot(page, '4-one-contact', [contact.id, dialog.id]);
       await page.getByRole('link', { name: /^←/ }).click();
     } else {
@@ -105,6 +110,7 @@ async function seedFlow(mode: 'auto' | 'manual') {
       const approve = page.getByRole('link', { name: 'Review and approve' });
       await approve.waitFor();
       expect((await api('GET', '/v1/contacts')).body.items).toHaveLength(2);
+      await notReloaded();
       const [suggestion] = (await api('GET', '/v1/merge-suggestions?status=pending')).body.items;
       await shot(page, '4-merge-prompt', [contact.id, dialog.id, suggestion.from_contact_id, suggestion.to_contact_id]);
       await approve.click();
@@ -140,6 +146,7 @@ async function seedFlow(mode: 'auto' | 'manual') {
     expect(sentOn(merged.recommended_channel)).not.toContain('And here too, if you prefer.');
     // the WhatsApp answer goes to the number the client wrote from
     expect(messengers.requests.filter((r) => r.path.startsWith('/whatsapp/')).map((r) => r.json.to)).toEqual(['79001234567']);
+    await notReloaded();
   });
 }
 
