@@ -59,6 +59,8 @@ async function seedFlow(mode: 'auto' | 'manual') {
     await page.evaluate("window.seedFlowMark = 'not reloaded'");
     const notReloaded = async () => expect(await page.evaluate('window.seedFlowMark')).toBe('not reloaded');
     const contacts = page.getByRole('list', { name: 'Contacts' });
+    // the list has loaded, empty, before the client writes: what shows next came live
+    await page.getByText('No contacts yet: they appear with the first inbound message.').waitFor();
     expect(await contacts.getByRole('listitem').count()).toBe(0);
 
     // 1. "Hi" on Instagram, by the signed webhook Meta sends: the contact shows up without reload
