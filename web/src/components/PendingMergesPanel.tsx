@@ -11,9 +11,8 @@ import { ErrorNote } from './ErrorNote';
 export function PendingMergesPanel({ contactId }: { contactId: string }) {
   const pending = useLoad(() => api.contactSuggestions(contactId), [contactId]);
   useLive((event) => {
-    if (event.type.startsWith('merge.') || event.type.startsWith('contact.')) {
-      if (aboutContact(event, contactId) || event.type === 'merge.suggested') pending.reload();
-    }
+    // merge.suggested / merge.rejected name both contacts; a merge or unmerge may settle a suggestion
+    if ((event.type.startsWith('merge.') || event.type.startsWith('contact.')) && aboutContact(event, contactId)) pending.reload();
   });
   const items = pending.data?.items ?? [];
   if (pending.error) return <ErrorNote error={pending.error} />;
