@@ -43,6 +43,8 @@ export function browserTests(serverOptions: () => TestServerOptions = () => ({})
   return {
     enabled,
     project: (name?: string) => server!.project(name),
+    /** the server's base URL (for webhooks the test posts as a messenger would) */
+    url: () => server!.url,
     /** Runs `use` on a fresh browser profile (its own sessionStorage) opened at the UI's sign-in page. */
     withPage: async (use: (page: Page) => Promise<void>, options: BrowserContextOptions = {}) => {
       const { context, page } = await openUi(browser!, server!.url, options);

@@ -132,6 +132,7 @@ export const api = {
   deleteRule: (id: string) => call<unknown>('DELETE', `/merge-rules/${id}`),
 
   suggestions: (status?: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status, limit: 200 })}`),
+  contactSuggestions: (contactId: string) => call<Page<Suggestion>>('GET', `/merge-suggestions${query({ status: 'pending', contact_id: contactId, limit: 50 })}`),
   // The server records the decision by the signed-in operator's name.
   approveSuggestion: (id: string, fields: Record<string, 'from' | 'to'> = {}) =>
     call<ApprovedSuggestion>('POST', `/merge-suggestions/${id}/approve`, { fields }),

@@ -8,6 +8,9 @@ import { HistoryPanel } from '../components/HistoryPanel';
 import { LikelyDuplicatesPanel } from '../components/LikelyDuplicatesPanel';
 import { NotesPanel } from '../components/NotesPanel';
 import { PendingLinksPanel } from '../components/PendingLinksPanel';
+import { CardReply } from '../components/CardReply';
+import { OneContactNotice } from '../components/OneContactNotice';
+import { PendingMergesPanel } from '../components/PendingMergesPanel';
 import { RelatedDialogs } from '../components/RelatedDialogs';
 import { contactTitle } from '../format';
 import { useLoad } from '../hooks';
@@ -58,6 +61,8 @@ export function ContactCardScreen() {
           </Link>
         </div>
         {mergedNotice ? <p role="status" className="notice">{mergedNotice}</p> : null}
+        <OneContactNotice card={contact} />
+        <PendingMergesPanel contactId={contact.id} />
         {unmerged ? (
           <p role="status" className="notice">
             Unmerged: the identity is now <Link to={`/contacts/${unmerged}`}>a contact of its own</Link>.
@@ -90,6 +95,7 @@ export function ContactCardScreen() {
           card.reload();
         }}
       />
+      <CardReply card={contact} />
       <PendingLinksPanel contactId={contact.id} version={contact.updated_at} onChanged={card.reload} />
       <LikelyDuplicatesPanel contact={contact} />
       <NotesPanel contactId={contact.id} />

@@ -6,6 +6,7 @@ import { ContactSearchForm, SEARCH_FIELDS, toSearch, type SearchField } from '..
 import { ErrorNote } from '../components/ErrorNote';
 import { attachmentSummary, contactTitle, formatPhone, formatTime } from '../format';
 import { useAction, useLoad } from '../hooks';
+import { useLive } from '../live';
 
 /** A contact known only through a messenger is called what the messenger calls it. */
 const titleOf = (c: ContactListItem) => c.name ?? (c.phone ? formatPhone(c.phone) : null) ?? c.email ?? c.external_id ?? c.messenger_name ?? contactTitle(c);
@@ -82,6 +83,10 @@ export function ContactsScreen() {
     return api.contacts({ ...search, limit: 50 });
   }, [field, value, channel, tag, openOnly, byActivity]);
   const loadMore = useAction();
+  // a new client or a new message shows without reload (the tab's one live stream)
+  useLive((event) => {
+    if (event.type === 'contact.created' || (event.type === 'message.created' && event.data.direction === 'in')) page.reload();
+  });
 
   const set = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);

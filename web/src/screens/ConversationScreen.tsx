@@ -10,6 +10,8 @@ import { useAction, useLoad } from '../hooks';
 import { aboutContact, useLive } from '../live';
 import { useSession } from '../session';
 import { AssigneeBar } from '../components/AssigneeBar';
+import { OneContactNotice } from '../components/OneContactNotice';
+import { PendingMergesPanel } from '../components/PendingMergesPanel';
 
 // The channels a merge link can be made for (docs/links.md).
 const LINKABLE: Channel[] = ['telegram', 'whatsapp', 'instagram', 'facebook', 'viber', 'vk', 'line', 'max'];
@@ -144,6 +146,8 @@ export function ConversationScreen() {
           .map((identity) => `${handleOf(identity)} · ${identity.reachable === false ? `cannot be written to: ${identity.unreachable_reason ?? 'the messenger refused'}` : identity.window_open ? 'window open' : 'window closed'}`)
           .join('; ')}
       </p>
+      <OneContactNotice card={card} />
+      <PendingMergesPanel contactId={card.id} />
       {conversation?.referral ? <p className="referral">{referralText(conversation.referral)}</p> : null}
       {conversation ? <AssigneeBar conversationId={conversation.id} assignee={conversation.assignee} me={me} onChanged={view.reload} /> : null}
 
