@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, type Channel, type ContactListItem, type ContactSearch } from '../api';
 import { CHANNEL_LOOK, ChannelIcon, channelLabel } from '../channels';
@@ -77,6 +77,9 @@ export function ContactsScreen() {
   const [more, setMore] = useState<{ items: ContactListItem[]; cursor: string | null } | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
   const [tagText, setTagText] = useState(tag);
+  // the address changes in a transition; the box shows the tick at once rather than after the list reloads
+  const [openTicked, setOpenTicked] = useState(openOnly);
+  useEffect(() => setOpenTicked(openOnly), [openOnly]);
   const navigate = useNavigate();
   const page = useLoad(() => {
     setMore(null);
@@ -131,7 +134,14 @@ export function ContactsScreen() {
           </label>
         </form>
         <label className="radio">
-          <input type="checkbox" checked={openOnly} onChange={(e) => set({ window: e.target.checked ? 'open' : null })} />
+          <input
+            type="checkbox"
+            checked={openTicked}
+            onChange={(e) => {
+              setOpenTicked(e.target.checked);
+              set({ window: e.target.checked ? 'open' : null });
+            }}
+          />
           Can be written to now
         </label>
         <label>
