@@ -5,10 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { pgbench, projectOf } from './inbound.js';
 import type { Bench } from './run.js';
 import { freshDatabase } from './lib/database.js';
-import { inboundRequests, knownIdentities, startBenchServer, type BenchServer } from './lib/server.js';
+import { HEADERS, inboundRequests, knownIdentities, startBenchServer, type BenchServer } from './lib/server.js';
 
 const CLIENTS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,6 +24,48 @@ async function load(servers: BenchServer[], botId: string): Promise<{ rps: numbe
   );
   for (const run of runs) if (run.non2xx > 0 || run.errors > 0) throw new Error(`HTTP run had ${run.non2xx} non-2xx answers and ${run.errors} errors`);
   return { rps: runs.reduce((sum, r) => sum + r.requests.average, 0), p99: Math.max(...runs.map((r) => r.latency.p99)) };
+}
+
+const NEW_CLIENTS = 2000;
+
+/**
+ * Each of NEW_CLIENTS new clients' first message reaches every server at the same moment (16 clients at a
+ * time): afterwards there must be exactly one identity and one contact per client, no contact left without
+ * an identity, and every acknowledged message stored. Throws otherwise.
+ */
+async function raceFirstMessages(servers: BenchServer[], botId: string, url: string): Promise<string> {
+  let acked = 0;
+  for (let i = 0; i < NEW_CLIENTS; i += 16) {
+    const sends = [];
+    for (let k = i; k < Math.min(i + 16, NEW_CLIENTS); k++) {
+      for (const s of servers) {
+        const body = JSON.stringify({ bot_id: botId, external_user_id: `race-${k}`, text: 'first, to every server at once' });
+        sends.push(fetch(`${s.base}/v1/inbound`, { method: 'POST', headers: HEADERS, body }).then((r) => r.ok));
+      }
+    }
+    for (const ok of await Promise.all(sends)) if (ok) acked++;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT count(*)::int AS identities, count(DISTINCT i.contact_id)::int AS contacts,
+              (SELECT count(*)::int FROM messages m JOIN identities j ON j.project_id = m.project_id AND j.id = m.identity_id
+                WHERE j.bot_id = $1 AND j.external_user_id LIKE 'race-%') AS messages,
+              (SELECT count(*)::int FROM contacts c WHERE c.state = 'active'
+                AND NOT EXISTS (SELECT 1 FROM identities x WHERE x.project_id = c.project_id AND x.contact_id = c.id)) AS bare
+         FROM identities i WHERE i.bot_id = $1 AND i.external_user_id LIKE 'race-%'`,
+      [botId],
+    );
+    const r = rows[0] as { identities: number; contacts: number; messages: number; bare: number };
+    const expected = NEW_CLIENTS * servers.length;
+    if (acked !== expected || r.identities !== NEW_CLIENTS || r.contacts !== NEW_CLIENTS || r.bare !== 0 || r.messages !== acked) {
+      throw new Error(`first messages raced over ${servers.length} servers: ${acked}/${expected} acked, ${r.messages} stored, ${r.identities} identities and ${r.contacts} contacts for ${NEW_CLIENTS} clients, ${r.bare} contacts without an identity`);
+    }
+    return `${NEW_CLIENTS} new clients, each first message sent to both processes at once: ${r.identities} identities, ${r.contacts} contacts, ${r.messages} of ${acked} acknowledged messages stored`;
+  } finally {
+    await client.end();
+  }
 }
 
 async function withServers<T>(count: number, env: Record<string, string>, work: (servers: BenchServer[]) => Promise<T>): Promise<T> {
@@ -46,6 +89,7 @@ export const scaleOutBench: Bench = {
       const { botId } = await withServers(1, direct, ([s]) => knownIdentities(s.base, IDENTITIES));
       const one = await withServers(1, direct, (s) => load(s, botId));
       const two = await withServers(2, direct, (s) => load(s, botId));
+      const race = await withServers(2, direct, (s) => raceFirstMessages(s, botId, db.url));
       const port = execFileSync('bash', ['.ci/pgbouncer', 'start', bouncerDir], { encoding: 'utf8' }).trim();
       const pooled = new URL(db.url);
       pooled.port = port;
@@ -58,6 +102,8 @@ export const scaleOutBench: Bench = {
       console.log(`  two processes               : ${two.rps.toFixed(0)} messages/s (p99 ${two.p99} ms) = ${(two.rps / one.rps).toFixed(2)}× one`);
       console.log(`  two processes via PgBouncer : ${viaBouncer.rps.toFixed(0)} messages/s (p99 ${viaBouncer.p99} ms) = ${(viaBouncer.rps / one.rps).toFixed(2)}× one`);
       console.log(`  pgbench, same SQL           : ${floor.toFixed(0)} transactions/s; two processes = ${(two.rps / floor).toFixed(2)} of it`);
+      console.log(`  one contact per client      : ${race}`);
+      console.log(`  aim                         : two processes ≥ 1.0× one — ${two.rps >= one.rps ? 'met' : 'missed'}`);
     } finally {
       execFileSync('bash', ['.ci/pgbouncer', 'stop', bouncerDir]);
       await db.drop();
