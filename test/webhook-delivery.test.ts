@@ -244,7 +244,7 @@ describe('several workers on one database', () => {
   let second: TestServer | null = null;
   let extraWorker: { stop: () => Promise<void> } | null = null;
   beforeAll(async () => {
-    if (process.env.DATABASE_URL) second = await startServer({ delivery: FAST });
+    if (process.env.DATABASE_URL) second = await startServer({ delivery: FAST, databaseUrl: server.databaseUrl });
     else extraWorker = startDelivery(server.store, { ...DEFAULT_DELIVERY, allowPrivate: true, ...FAST });
   });
   afterAll(async () => {

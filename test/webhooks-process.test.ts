@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from './helpers/process.js';
+import { privateDatabase } from './helpers/metrics.js';
 import { eventually, FAST_DELIVERY_ENV, inOrderPerContact, startReceiver } from './helpers/receiver.js';
 import { client } from './helpers/server.js';
 
@@ -18,8 +19,10 @@ describe('webhook delivery across a crash', () => {
   it('loses nothing when the server is killed mid-delivery and started again', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'omnimerge-'));
     dirs.push(dataDir);
+    // on PostgreSQL a database of its own: the suite's other servers would deliver these events too
+    const database = await privateDatabase();
     const env = {
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { OMNIMERGE_DATA_DIR: dataDir, DATABASE_URL: '' }),
+      ...(database.url ? { DATABASE_URL: database.url } : { OMNIMERGE_DATA_DIR: dataDir, DATABASE_URL: '' }),
       OMNIMERGE_API_KEY: `key-${Math.random().toString(36).slice(2)}`,
       ...FAST_DELIVERY_ENV,
       // a short timeout makes a short lease: the restarted server takes over the killed one's deliveries sooner
@@ -55,6 +58,7 @@ describe('webhook delivery across a crash', () => {
     } finally {
       await first.stop('SIGKILL');
       await receiver.close();
+      await database.drop();
     }
   });
 });

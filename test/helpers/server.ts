@@ -9,6 +9,7 @@ import { openStore, type Store, type StoreOptions } from '../../src/store/databa
 import type { LiveOptions } from '../../src/http/routes/live.js';
 import { createProject } from '../../src/usecases/create-project.js';
 import { checkAnswer } from './contract.js';
+import { privateDatabase } from './metrics.js';
 
 // Tests talk HTTP to a real server on a real database: PostgreSQL when DATABASE_URL is set (CI runs the
 // suite both ways), otherwise an in-memory PGlite. Each test makes its own project, so tests never see
@@ -26,6 +27,8 @@ export type Api = <T = any>(method: string, path: string, body?: unknown, header
 export interface TestServer {
   url: string;
   store: Store;
+  /** the PostgreSQL database this server alone was given (see `delivery`), for a second server on it */
+  databaseUrl?: string;
   /** how many statements the server has sent to the database so far */
   queries: () => number;
   /** a new project and a client that calls the API with its key */
@@ -64,7 +67,13 @@ export interface TestServerOptions {
   messengerApiUrls?: MessengerApiUrls;
   /** OMNIMERGE_PUBLIC_URL: where messengers reach the server, to register their webhooks */
   publicUrl?: string;
-  /** runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults */
+  /**
+   * runs webhook delivery in the server, as `omnimerge serve` does, with these options over the defaults.
+   * On PostgreSQL such a server gets a database of its own unless one is named: every other server of
+   * the suite delivers every project's events too, with its own options (a production server refuses
+   * the 127.0.0.1 receivers; a killed one holds its lease for 21 s), so a test watching its worker
+   * would otherwise see another's.
+   */
   delivery?: Partial<DeliveryOptions>;
   /**
    * OMNIMERGE_WEBHOOK_ALLOW_PRIVATE for this server (creating endpoints and delivering). True by default:
@@ -85,10 +94,12 @@ export interface TestServerOptions {
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   let count = 0;
+  const own = options.delivery && !options.databaseUrl && !options.database ? await privateDatabase() : undefined;
+  const databaseUrl = options.databaseUrl ?? own?.url;
   const store = await openStore({
-    databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
+    databaseUrl: databaseUrl ?? process.env.DATABASE_URL,
     // a database of the test's own is migrated directly, not through the suite's migration URL
-    migrationDatabaseUrl: options.database || options.databaseUrl ? undefined : process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
+    migrationDatabaseUrl: options.database || databaseUrl ? undefined : process.env.OMNIMERGE_MIGRATION_DATABASE_URL,
     dataDir: 'memory://',
     poolSize: 40,
     ...options.database,
@@ -116,6 +127,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   return {
     url,
     store,
+    databaseUrl,
     queries: () => count,
     project: async (name = 'test') => {
       const { api_key, project_id } = await createProject(store, name);
@@ -126,6 +138,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       await app.close();
       await delivery?.stop();
       await store.close();
+      await own?.drop();
     },
   };
 }
