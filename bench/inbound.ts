@@ -1,20 +1,34 @@
-// Inbound resolution throughput over HTTP with 32 clients, beside pgbench running the same two statements
-// (find-and-touch the identity, store the message) in the same transaction shape on the same database.
+// Inbound resolution throughput (POST /v1/inbound, known identity, 32 clients), each figure beside a floor
+// measured in the same run on the same data:
+//  - PostgreSQL: the server over HTTP against pgbench running the very statements the server sends per
+//    message (BEGIN, touch the identity, store the message, COMMIT) on the same database;
+//  - embedded: the server over HTTP on a PGlite data folder against the same statements run one after
+//    the other in this process on the same folder (no HTTP, no Kysely): what the engine itself allows;
+//  - growth: the same with 10 thousand and with a million known identities in the tables.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type RawBuilder } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { DummyDriver, Kysely, type DatabaseConnection, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type RawBuilder } from 'kysely';
+import { newId } from '../src/ids.js';
+import { openStore, type Store } from '../src/store/database.js';
+import { touchKnownIdentityQuery, type ProfileValues } from '../src/store/identities.js';
 import { insertInboundMessageQuery } from '../src/store/messages.js';
-import { touchKnownIdentityQuery } from '../src/store/identities.js';
+import { embeddedDialect } from '../src/store/pglite-driver.js';
 import type { Bench } from './run.js';
 import { freshDatabase } from './lib/database.js';
-import { inboundRequests, knownIdentities, startBenchServer } from './lib/server.js';
+import { benchProject, inboundLoad, seedKnownIdentities, startBenchServer, type HttpLoad } from './lib/server.js';
 
 const CLIENTS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const IDENTITIES = 5000;
+const WARM_UP_SECONDS = Math.min(3, SECONDS);
+const SMALL = 10_000;
+const LARGE = 1_000_000;
+/** the embedded database takes about five minutes to load a million identities: BENCH_EMBEDDED_MILLION=1 measures it too */
+const EMBEDDED_LARGE = process.env.BENCH_EMBEDDED_MILLION === '1';
+const NO_PROFILE: ProfileValues = { name: null, username: null, phone: null, email: null };
+const TEXT = 'hello again';
 
 // Kysely without a connection: it only compiles statements to PostgreSQL text.
 const COMPILER = new Kysely<unknown>({
@@ -42,28 +56,30 @@ function asPgbench(query: RawBuilder<unknown>, raw: Record<string, string> = {})
   return text.replace(/\s+/g, ' ').trim();
 }
 
-function pgbenchScript(): string {
-  const noProfile = { name: null, username: null, phone: null, email: null };
-  const touch = asPgbench(touchKnownIdentityQuery({ projectId: ':project', botId: ':bot', externalUserId: ':user' }, noProfile) as RawBuilder<unknown>);
+/** What the server sends for a message of a known identity (test/inbound.test.ts holds it to these four). */
+function pgbenchScript(identities: number): string {
+  const touch = asPgbench(touchKnownIdentityQuery({ projectId: ':project', botId: ':bot', externalUserId: ':user' }, NO_PROFILE) as RawBuilder<unknown>);
   const store = asPgbench(
     insertInboundMessageQuery(
-      { projectId: ':project', contactId: ':contact_id', botId: ':bot', channel: ':channel', identityId: ':identity_id', text: ':text', payload: null, externalMessageId: null },
+      { projectId: ':project', contactId: ':contact_id', botId: ':bot', channel: ':channel', identityId: ':identity_id', text: ':text', payload: null, externalMessageId: null, referral: null },
       { conversationId: '@uuid', messageId: '@uuid' },
     ) as RawBuilder<unknown>,
     { '@uuid': 'gen_random_uuid()' },
   );
-  return ['\\set user random(1, ' + IDENTITIES + ')', 'BEGIN;', `${touch} \\gset`, `${store};`, 'COMMIT;', ''].join('\n');
+  return ['\\set user random(1, ' + identities + ')', 'BEGIN;', `${touch} \\gset`, `${store};`, 'COMMIT;', ''].join('\n');
 }
 
-export function pgbench(url: string, vars: Record<string, string>): number {
+/** pgbench with `CLIENTS` connections running the server's statements for `SECONDS`; answers transactions/s. */
+export function pgbench(url: string, vars: Record<string, string>, identities: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-'));
   const script = join(dir, 'inbound.sql');
-  writeFileSync(script, pgbenchScript());
+  writeFileSync(script, pgbenchScript(identities));
   const u = new URL(url);
   const args = ['-n', '-M', 'extended', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-f', script];
   for (const [k, v] of Object.entries(vars)) args.push('-D', `${k}=${v}`);
   args.push('-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username) || 'postgres', u.pathname.slice(1));
   const out = execFileSync('pgbench', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  rmSync(dir, { recursive: true, force: true });
   const failed = /number of failed transactions: (\d+)/.exec(out);
   if (failed && Number(failed[1]) > 0) throw new Error(`pgbench had failed transactions:\n${out}`);
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
@@ -71,35 +87,164 @@ export function pgbench(url: string, vars: Record<string, string>): number {
   return Number(tps[1]);
 }
 
+/**
+ * The embedded floor: on PGlite opened directly on the server's data folder (the server stopped), the
+ * server's statements for a known identity as its driver sends them (BEGIN, touch, store, COMMIT; the two
+ * statements prepared once), one message after the other for `SECONDS`, with no HTTP and no Kysely
+ * query building or transaction wrapper; answers messages/s.
+ */
+async function pgliteFloor(dataDir: string, bench: { projectId: string; botId: string }, identities: number): Promise<number> {
+  const pglite = new PGlite(join(dataDir, 'pgdata'));
+  await pglite.waitReady;
+  const driver = embeddedDialect(pglite).dialect.createDriver();
+  const connection = (await driver.acquireConnection()) as DatabaseConnection & { command: (sql: string) => Promise<void> };
+  const message = async () => {
+    const user = String(1 + Math.floor(Math.random() * identities));
+    await connection.command('begin');
+    const touch = await connection.executeQuery<Record<string, string>>(touchKnownIdentityQuery({ projectId: bench.projectId, botId: bench.botId, externalUserId: user }, NO_PROFILE).compile(COMPILER));
+    const identity = touch.rows[0];
+    const m = { projectId: bench.projectId, contactId: identity.contact_id, botId: bench.botId, channel: 'telegram', identityId: identity.identity_id, text: TEXT, payload: null, externalMessageId: null, referral: null };
+    await connection.executeQuery(insertInboundMessageQuery(m, { conversationId: newId(), messageId: newId() }).compile(COMPILER));
+    await connection.command('commit');
+  };
+  const during = async (seconds: number) => {
+    let count = 0;
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      await message();
+      count++;
+    }
+    return count / seconds;
+  };
+  try {
+    await during(WARM_UP_SECONDS);
+    return await during(SECONDS);
+  } finally {
+    await driver.destroy();
+  }
+}
+
+/** The server started on `env`, warmed up, then loaded by `CLIENTS` clients for `SECONDS`. */
+async function serverLoad(env: Record<string, string>, botId: string, identities: number): Promise<HttpLoad> {
+  const server = await startBenchServer(env);
+  try {
+    await inboundLoad(server.base, botId, identities, CLIENTS, WARM_UP_SECONDS);
+    return await inboundLoad(server.base, botId, identities, CLIENTS, SECONDS);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A store opened only to load data, closed (the embedded one must be, before a server opens its folder). */
+async function withStore<T>(options: Parameters<typeof openStore>[0], work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(options);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A row as soon as it is measured: a long run shows its progress. */
+function report(rows: Row[], row: Row): void {
+  rows.push(row);
+  console.log(`${row.database}, ${n(row.identities)} identities: ${n(row.http.rps)} msg/s over HTTP, ${row.floorName} ${n(row.floor)}/s`);
+}
+
+interface Row {
+  database: string;
+  identities: number;
+  http: HttpLoad;
+  floorName: string;
+  floor: number;
+  aim: number;
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const perMessage = (load: HttpLoad) => 1000 / load.rps;
+
+function printTable(rows: Row[]): void {
+  console.log(`\ninbound messages, known identity, ${CLIENTS} clients, ${SECONDS} s per figure (after ${WARM_UP_SECONDS} s warm-up)`);
+  console.log('database                 | identities | omnimerge over HTTP         | floor, same statements           | ratio | aim');
+  console.log('-------------------------|-----------:|-----------------------------|----------------------------------|------:|------');
+  for (const r of rows) {
+    const http = `${n(r.http.rps)} msg/s (p99 ${r.http.p99} ms)`;
+    const floor = `${r.floorName} ${n(r.floor)}/s`;
+    console.log(`${r.database.padEnd(25)}| ${n(r.identities).padStart(10)} | ${http.padEnd(28)}| ${floor.padEnd(33)}| ${(r.http.rps / r.floor).toFixed(2).padStart(5)} | ≥ ${r.aim}`);
+  }
+}
+
+function printGrowth(label: string, small: Row | undefined, large: Row | undefined): void {
+  if (!small || !large) return;
+  const growth = perMessage(large.http) / perMessage(small.http) - 1;
+  const floorGrowth = small.floor / large.floor - 1;
+  console.log(
+    `growth ${label}: ${perMessage(small.http).toFixed(3)} ms → ${perMessage(large.http).toFixed(3)} ms per message from ${n(small.identities)} to ${n(large.identities)} identities ` +
+      `= ${(growth * 100).toFixed(0)} % (aim ≤ 25 %; its floor ${(floorGrowth * 100).toFixed(0)} %)`,
+  );
+}
+
 export const inboundBench: Bench = {
   name: 'inbound',
   run: async (adminUrl) => {
-    execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    const rows: Row[] = [];
+
+    // PostgreSQL, 10 thousand then a million known identities
     const db = await freshDatabase(adminUrl, 'omnimerge_bench_inbound');
-    const server = await startBenchServer({ DATABASE_URL: db.url });
     try {
-      // Every identity writes once first, so the measured path is the common one: a known identity.
-      const bot = await knownIdentities(server.base, IDENTITIES);
-      const { project_id } = await projectOf(db.url);
-
-      const http = await autocannon({
-        url: `${server.base}/v1/inbound`,
-        connections: CLIENTS,
-        duration: SECONDS,
-        requests: inboundRequests(bot.botId, IDENTITIES),
+      const bench = await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
+        const made = await benchProject(store);
+        await seedKnownIdentities(store, made, 1, SMALL);
+        await sql`VACUUM ANALYZE`.execute(store.db);
+        return made;
       });
-      if (http.non2xx > 0 || http.errors > 0) throw new Error(`HTTP run had ${http.non2xx} non-2xx answers and ${http.errors} errors`);
-      const httpRps = http.requests.average;
-      const floor = pgbench(db.url, { project: project_id, bot: bot.botId, channel: 'telegram', text: 'hello again' });
-
-      console.log(`inbound resolution, known identity, ${CLIENTS} clients, ${SECONDS} s each, PostgreSQL`);
-      console.log(`  omnimerge over HTTP : ${httpRps.toFixed(0)} messages/s (p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms)`);
-      console.log(`  pgbench, same SQL   : ${floor.toFixed(0)} transactions/s`);
-      console.log(`  ratio               : ${(httpRps / floor).toFixed(2)} of the floor (aim ≥ 0.5)`);
+      const vars = { project: bench.projectId, bot: bench.botId, channel: 'telegram', text: TEXT };
+      const measure = async (identities: number) => {
+        const http = await serverLoad({ DATABASE_URL: db.url }, bench.botId, identities);
+        report(rows, { database: 'PostgreSQL', identities, http, floorName: 'pgbench', floor: pgbench(db.url, vars, identities), aim: 0.8 });
+      };
+      await measure(SMALL);
+      const started = performance.now();
+      await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
+        await seedKnownIdentities(store, bench, SMALL + 1, LARGE);
+        await sql`VACUUM ANALYZE`.execute(store.db);
+      });
+      console.log(`PostgreSQL: ${n(LARGE - SMALL)} more identities loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      await measure(LARGE);
     } finally {
-      await server.stop();
       await db.drop();
     }
+
+    // embedded: a data folder as a user's default ./data, 10 thousand then (optionally) a million
+    const dataDir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-embedded-'));
+    try {
+      const bench = await withStore({ dataDir }, async (store) => {
+        const made = await benchProject(store);
+        await seedKnownIdentities(store, made, 1, SMALL);
+        return made;
+      });
+      const measure = async (identities: number) => {
+        const http = await serverLoad({ DATABASE_URL: '', OMNIMERGE_DATA_DIR: dataDir }, bench.botId, identities);
+        report(rows, { database: 'embedded (PGlite folder)', identities, http, floorName: 'PGlite in-process', floor: await pgliteFloor(dataDir, bench, identities), aim: 0.6 });
+      };
+      await measure(SMALL);
+      if (EMBEDDED_LARGE) {
+        const started = performance.now();
+        await withStore({ dataDir }, (store) => seedKnownIdentities(store, bench, SMALL + 1, LARGE));
+        console.log(`embedded: ${n(LARGE - SMALL)} more identities loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        await measure(LARGE);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+
+    printTable(rows);
+    const pg = rows.filter((r) => r.database === 'PostgreSQL');
+    const embedded = rows.filter((r) => r.database !== 'PostgreSQL');
+    console.log(`embedded over HTTP = ${(embedded[0].http.rps / pg[0].http.rps).toFixed(2)}× the same server on PostgreSQL (aim ≥ 0.5)`);
+    printGrowth('on PostgreSQL', pg[0], pg[1]);
+    printGrowth('embedded', embedded[0], embedded[1]);
   },
 };
 

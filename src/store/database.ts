@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type LogEvent, type Transaction } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import { parseDatabaseUrl } from './database-url.js';
@@ -11,6 +10,7 @@ import { DatabaseHealth, type DatabaseHealthFigures } from './health.js';
 import { migrationProvider } from './migrations/index.js';
 import { guardEmbedded } from './embedded-guard.js';
 import { DatabasePool } from './pool.js';
+import { embeddedDialect } from './pglite-driver.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -77,6 +77,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let release = () => {};
   let dialect: Dialect;
   let poolUse: () => PoolUse;
+  let afterMigrations = async () => {};
   if (options.databaseUrl) {
     const pool = new DatabasePool(
       parseDatabaseUrl(options.databaseUrl),
@@ -90,14 +91,16 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const embedded = await openPglite(dataDir);
     release = embedded.release;
     const guarded = dataDir.startsWith('memory://') ? embedded.pglite : guardEmbedded(embedded.pglite, dataDir, health);
-    const counted = countConnections(new PGliteDialect(guarded));
-    dialect = counted.dialect;
-    poolUse = () => ({ max: 1, inUse: counted.inUse(), idle: 1 - counted.inUse(), waiting: counted.waiting() });
+    const driver = embeddedDialect(guarded);
+    dialect = driver.dialect;
+    poolUse = () => ({ max: 1, inUse: driver.use.inUse(), idle: 1 - driver.use.inUse(), waiting: driver.use.waiting() });
+    afterMigrations = driver.forgetStatements;
   }
   const db = new Kysely<Database>({ dialect, log: options.onQuery });
 
   try {
     await migrateWhenReachable(db, options);
+    await afterMigrations();
   } catch (err) {
     await db.destroy();
     release();
@@ -168,48 +171,6 @@ export async function rolledBack<T>(tx: Tx, savepoint: string, work: () => Promi
   } finally {
     await sql`ROLLBACK TO SAVEPOINT ${sql.id(savepoint)}`.execute(tx);
   }
-}
-
-/**
- * PGlite has one connection, which its Kysely driver hands out in turn; this counts whether it is in use
- * and how many wait for it, which is what "pool use" means for the embedded database.
- */
-function countConnections(inner: Dialect): { dialect: Dialect; inUse: () => number; waiting: () => number } {
-  let inUse = 0;
-  let waiting = 0;
-  const dialect: Dialect = {
-    createAdapter: () => inner.createAdapter(),
-    createQueryCompiler: () => inner.createQueryCompiler(),
-    createIntrospector: (db) => inner.createIntrospector(db),
-    createDriver: () => {
-      const driver = inner.createDriver();
-      return {
-        init: () => driver.init(),
-        acquireConnection: async () => {
-          waiting++;
-          try {
-            const connection = await driver.acquireConnection();
-            inUse++;
-            return connection;
-          } finally {
-            waiting--;
-          }
-        },
-        beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
-        commitTransaction: (connection) => driver.commitTransaction(connection),
-        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
-        savepoint: driver.savepoint?.bind(driver),
-        rollbackToSavepoint: driver.rollbackToSavepoint?.bind(driver),
-        releaseSavepoint: driver.releaseSavepoint?.bind(driver),
-        releaseConnection: async (connection) => {
-          inUse--;
-          await driver.releaseConnection(connection);
-        },
-        destroy: () => driver.destroy(),
-      };
-    },
-  };
-  return { dialect, inUse: () => inUse, waiting: () => waiting };
 }
 
 async function openPglite(dataDir: string): Promise<{ pglite: PGlite; release: () => void }> {

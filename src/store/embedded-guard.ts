@@ -23,11 +23,13 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
     if (failure) throw (health.failed(failure), failure);
     if (!existsSync(marker)) throw fail('its data folder was removed while the server ran');
   };
-  const query = async (sql: string, ...rest: unknown[]) => {
+  // every way into the engine: statements (`query`, `exec`) and the protocol messages of prepared statements
+  const guarded = (method: 'query' | 'exec' | 'execProtocol') => async (first: unknown, ...rest: unknown[]) => {
     check();
+    const sql = typeof first === 'string' ? first : '';
     let result;
     try {
-      result = await (pglite.query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+      result = await (pglite[method] as (...args: unknown[]) => Promise<unknown>).call(pglite, first, ...rest);
     } catch (err) {
       // a failed write under PGlite aborts its WebAssembly runtime: nothing it answers after is reliable
       if ((err as Error)?.name === 'RuntimeError' || /Aborted\(\)/.test(String((err as Error)?.message))) throw fail((err as Error).message, err);
@@ -40,9 +42,10 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
     health.succeeded();
     return result;
   };
+  const wrapped = { query: guarded('query'), exec: guarded('exec'), execProtocol: guarded('execProtocol') };
   return new Proxy(pglite, {
     get: (target, property) => {
-      if (property === 'query') return query;
+      if (property === 'query' || property === 'exec' || property === 'execProtocol') return wrapped[property];
       // PGlite keeps private fields: its methods run on itself, not on the proxy
       const value = Reflect.get(target, property);
       return typeof value === 'function' ? value.bind(target) : value;
