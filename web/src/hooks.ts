@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
 
 /** Loads data for a screen; the error stays visible until the next load succeeds. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -37,4 +38,26 @@ export function useAction() {
     }
   }, []);
   return { run, pending, error, clearError: () => setError(undefined) };
+}
+
+/**
+ * The address's query, and a setter whose change shows at once. The router applies an address change in
+ * a React transition: a select or checkbox bound to the address alone would snap back to its old value
+ * until the transition renders (a flicker, or a click that seems lost on a busy machine).
+ */
+export function useAddressParams(): [URLSearchParams, (next: URLSearchParams | Record<string, string>) => void] {
+  const [address, setAddress] = useSearchParams();
+  const [pending, setPending] = useState<URLSearchParams | null>(null);
+  const current = address.toString();
+  // once the address holds it (or Back changed it), the address speaks again
+  useEffect(() => setPending(null), [current]);
+  const set = useCallback(
+    (next: URLSearchParams | Record<string, string>) => {
+      const params = new URLSearchParams(next);
+      setPending(params);
+      setAddress(params);
+    },
+    [setAddress],
+  );
+  return [pending ?? address, set];
 }

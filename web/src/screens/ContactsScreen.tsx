@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
 import { api, type Channel, type ContactListItem, type ContactSearch } from '../api';
 import { CHANNEL_LOOK, ChannelIcon, channelLabel } from '../channels';
 import { ContactSearchForm, SEARCH_FIELDS, toSearch, type SearchField } from '../components/ContactSearch';
 import { ErrorNote } from '../components/ErrorNote';
 import { attachmentSummary, contactTitle, formatPhone, formatTime } from '../format';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useLoad, useAddressParams } from '../hooks';
 import { useLive } from '../live';
 
 /** A contact known only through a messenger is called what the messenger calls it. */
@@ -60,7 +60,7 @@ function Row({ contact, picked, onToggle }: { contact: ContactListItem; picked: 
 
 /** Find contacts, filter and sort them; tick two to merge them. Search and filters are kept in the address so Back returns to them. */
 export function ContactsScreen() {
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useAddressParams();
   const field = (SEARCH_FIELDS.some((f) => f.field === params.get('by')) ? params.get('by') : 'q') as SearchField;
   const value = params.get('for') ?? '';
   const channel = params.get('channel') ?? '';
@@ -77,9 +77,6 @@ export function ContactsScreen() {
   const [more, setMore] = useState<{ items: ContactListItem[]; cursor: string | null } | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
   const [tagText, setTagText] = useState(tag);
-  // the address changes in a transition; the box shows the tick at once rather than after the list reloads
-  const [openTicked, setOpenTicked] = useState(openOnly);
-  useEffect(() => setOpenTicked(openOnly), [openOnly]);
   const navigate = useNavigate();
   const page = useLoad(() => {
     setMore(null);
@@ -136,11 +133,8 @@ export function ContactsScreen() {
         <label className="radio">
           <input
             type="checkbox"
-            checked={openTicked}
-            onChange={(e) => {
-              setOpenTicked(e.target.checked);
-              set({ window: e.target.checked ? 'open' : null });
-            }}
+            checked={openOnly}
+            onChange={(e) => set({ window: e.target.checked ? 'open' : null })}
           />
           Can be written to now
         </label>

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api, type ContactCard, type MergeAnswer } from '../api';
 import { ContactPicker } from '../components/ContactPicker';
 import { ErrorNote } from '../components/ErrorNote';
 import { MergePreview, type FieldChoice } from '../components/MergePreview';
 import { ChannelIcon, channelLabel } from '../channels';
 import { contactTitle, formatPhone } from '../format';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useLoad, useAddressParams } from '../hooks';
 
 type Slot = 'a' | 'b';
 
@@ -21,7 +21,7 @@ async function current(id: string, follow: boolean): Promise<ContactCard> {
  * stays, confirm (docs/merging.md). With `suggestion`, the same preview approves a suggested merge (b into a).
  */
 export function MergeScreen() {
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useAddressParams();
   const ids = { a: params.get('a') ?? '', b: params.get('b') ?? '' };
   const suggestion = params.get('suggestion');
   const [survivor, setSurvivor] = useState<Slot>('a');

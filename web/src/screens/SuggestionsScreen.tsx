@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { api, type ContactCard, type Suggestion } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { Evidence } from '../components/Evidence';
 import { ChannelIcon, channelLabel } from '../channels';
 import { contactTitle, formatPhone, formatTime } from '../format';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useLoad, useAddressParams } from '../hooks';
 import { useLive } from '../live';
 
 const STATUSES = [
@@ -59,7 +59,7 @@ function Side({ id, role, contacts }: { id: string; role: string; contacts: Map<
 
 /** Manual merge mode's queue (docs/merging.md): each suggested merge with its evidence, to approve or reject. */
 export function SuggestionsScreen() {
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useAddressParams();
   const status = params.get('status') ?? 'pending';
   const list = useLoad(() => loadSuggestions(status), [status]);
   // new suggestions and decisions made elsewhere show without reload
