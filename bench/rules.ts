@@ -3,7 +3,7 @@
 // another format, e-mail in another case, same account variable), then merges them (the import's bulk
 // dedupe), on PostgreSQL. Floors, measured in the same run:
 // - COPY: a plain PostgreSQL COPY of the same file into a table of the same columns, with no indexes,
-//   normalization, rules or merges (the floor the issue names);
+//   normalization, rules or merges (printed for scale);
 // - stored: a COPY of the contacts the import wrote, already normalized, into the contacts table of a
 //   fresh database (its primary key, lookup indexes and foreign keys): what any import into this schema
 //   writes, before it has read or checked a single value;

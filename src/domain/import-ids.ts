@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-// The contact ids of an import (issue 13: a re-run of a file writes no second copy of a row). A row's
+// The contact ids of an import (a re-run of a file writes no second copy of a row). A row's
 // contact id is made, not drawn: UUIDv7 with the time the file's import first began, then the row's
 // line, then bits of a hash of the project and the file. A re-run after a crash makes the same ids, and
 // the rows already written are skipped; ids still sort by import time, then by line.

@@ -7,7 +7,7 @@ import { loopFaults } from './background-loop.js';
 import { millisecondsFromEnv } from './env.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 
-// The sending worker (issue 23): every outgoing message is written `queued` first and sent from here, so
+// The sending worker: every outgoing message is written `queued` first and sent from here, so
 // a messenger outage or a restart loses nothing. Each turn claims due messages (FOR UPDATE SKIP LOCKED,
 // with a lease longer than an API call may take), sends them through their connectors, and records each
 // outcome: `sent` with the platform's message id, `failed` with the messenger's reason, or `queued` again

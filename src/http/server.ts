@@ -177,7 +177,7 @@ export async function buildServer({ store, logger, messengerApiUrls, allowPrivat
   // the "choose your messenger" page: for people, no API key; its token is the key (docs/links.md)
   await app.register(landingPageRoutes, { store, publicUrl });
 
-  // outgoing messages are sent by a worker beside the API (issue 23); it stops with the server
+  // outgoing messages are sent by a worker beside the API; it stops with the server
   const worker = startSending(store, connectors, sending, logger ? logger.child({ component: 'sending' }) : false);
   sender = worker;
   app.addHook('onClose', async () => worker.stop());

@@ -5,7 +5,7 @@ import { MESSAGE_COLUMNS, type MessageRow } from './messages.js';
 import type { Db, Store } from './database.js';
 import { enqueueEvents } from './outbox.js';
 
-// The queue of outgoing messages (issue 23): rows of `messages` in state `queued` or `sending`. The
+// The queue of outgoing messages: rows of `messages` in state `queued` or `sending`. The
 // sending worker (src/events/outgoing.ts) claims due ones with FOR UPDATE SKIP LOCKED and a lease, as
 // webhook deliveries are claimed (src/store/webhooks.ts); several processes on one database share it.
 

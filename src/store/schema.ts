@@ -340,7 +340,7 @@ export interface MergeRulesTable {
   created_at: Timestamp;
 }
 
-/** An imported file (issue 13): its contacts' ids come from started_at and their line, so a re-run skips rows already written. */
+/** An imported file: its contacts' ids come from started_at and their line, so a re-run skips rows already written. */
 export interface ContactImportsTable {
   project_id: string;
   file_sha256: string;

@@ -30,7 +30,7 @@ export async function findWebhookBot(store: Store, channel: Channel, botId: stri
 }
 
 /**
- * Issue 12.6: a messenger's webhook has no caller to read the answer's actions, so the messages they
+ * A messenger's webhook has no caller to read the answer's actions, so the messages they
  * ask for (a completed link's tag) are written in the resolution's transaction as outgoing messages of
  * the conversation, for the sending worker. `POST /v1/inbound` keeps returning them for callers that send.
  */

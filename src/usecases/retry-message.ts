@@ -4,7 +4,7 @@ import { selectMessageRecipient } from '../store/recipients.js';
 import { requeueFailedMessage } from '../store/outgoing.js';
 import { requireOpenWindow, type Outbound } from './send-message.js';
 
-// Issue 23 `POST /v1/messages/{id}/retry`: a failed outgoing message is queued again, as it was written,
+// `POST /v1/messages/{id}/retry`: a failed outgoing message is queued again, as it was written,
 // for the sending worker; the window must be open now, as for a new message.
 
 export async function retryMessage(outbound: Outbound, projectId: string, messageId: string): Promise<MessageRow> {

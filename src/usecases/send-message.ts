@@ -103,7 +103,7 @@ export async function queueMessage(tx: Tx, outbound: Outbound, target: MessageTa
   return { message: stored, events: [event] };
 }
 
-/** Issue 12.8: a text longer than the messenger takes is refused, saying by how much. */
+/** A text longer than the messenger takes is refused, saying by how much. */
 export function requireTextFits(channel: Channel, text: string): void {
   const limit: number | null = CHANNELS[channel].maxText;
   if (limit === null || text.length <= limit) return;

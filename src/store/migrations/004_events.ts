@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// Events and webhook delivery (docs/api.md, issue 7).
+// Events and webhook delivery (docs/api.md).
 //
 // An outbox row gets its public `event_id` when it is published: one publisher at a time (it locks the
 // event_publisher row) numbers the rows it can see, so a consumer that polls `after=<event_id>` never

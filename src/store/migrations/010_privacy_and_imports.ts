@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// Issue 13: resumable imports, retention of delivered events, and the audit trail of erasures.
+// Resumable imports, retention of delivered events, and the audit trail of erasures.
 //
 // contact_imports remembers each imported file by its SHA-256, with the time its import began: the ids
 // of its contacts are made from that time and the row's line, so a re-run of the same file writes the

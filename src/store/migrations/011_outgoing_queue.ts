@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runDdl } from './ddl.js';
 
-// Outgoing messages survive a messenger outage (issue 23). An outgoing message is written `queued`
+// Outgoing messages survive a messenger outage. An outgoing message is written `queued`
 // first; the sending worker (src/events/outgoing.ts) claims due ones with FOR UPDATE SKIP LOCKED and a
 // lease (`sending`), and records `sent` (with the platform's message id) or `failed`, or puts it back
 // `queued` with its next attempt after a transient failure, until `send_give_up_at`.
