@@ -9,7 +9,7 @@ import pg from 'pg';
 import { pgbench, projectOf } from './inbound.js';
 import type { Bench } from './run.js';
 import { freshDatabase } from './lib/database.js';
-import { HEADERS, inboundRequests, knownIdentities, startBenchServer, type BenchServer } from './lib/server.js';
+import { inboundRequests, knownIdentities, sendFirstMessages, startBenchServer, type BenchServer } from './lib/server.js';
 
 const CLIENTS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -34,17 +34,14 @@ const NEW_CLIENTS = 2000;
  * an identity, and every acknowledged message stored. Throws otherwise.
  */
 async function raceFirstMessages(servers: BenchServer[], botId: string, url: string): Promise<string> {
-  let acked = 0;
-  for (let i = 0; i < NEW_CLIENTS; i += 16) {
-    const sends = [];
-    for (let k = i; k < Math.min(i + 16, NEW_CLIENTS); k++) {
-      for (const s of servers) {
-        const body = JSON.stringify({ bot_id: botId, external_user_id: `race-${k}`, text: 'first, to every server at once' });
-        sends.push(fetch(`${s.base}/v1/inbound`, { method: 'POST', headers: HEADERS, body }).then((r) => r.ok));
-      }
-    }
-    for (const ok of await Promise.all(sends)) if (ok) acked++;
-  }
+  const users = Array.from({ length: NEW_CLIENTS }, (_, k) => `race-${k}`);
+  const acked = await sendFirstMessages(
+    servers.map((s) => s.base),
+    botId,
+    users,
+    'first, to every server at once',
+    16,
+  );
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

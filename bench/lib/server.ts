@@ -56,14 +56,27 @@ export const HEADERS = { authorization: `Bearer ${API_KEY}`, 'content-type': 'ap
 /** A Telegram bot and `identities` clients that have each written once, so later messages take the known-identity path. */
 export async function knownIdentities(base: string, identities: number): Promise<{ botId: string }> {
   const bot = (await (await fetch(`${base}/v1/bots`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ channel: 'telegram', handle: 'bench_bot' }) })).json()) as { id: string };
-  for (let i = 1; i <= identities; i += 50) {
-    await Promise.all(
-      Array.from({ length: 50 }, (_, k) =>
-        fetch(`${base}/v1/inbound`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ bot_id: bot.id, external_user_id: String(i + k), text: 'first' }) }),
+  const users = Array.from({ length: identities }, (_, i) => String(i + 1));
+  const acked = await sendFirstMessages([base], bot.id, users, 'first', 50);
+  if (acked !== identities) throw new Error(`${identities - acked} of ${identities} first messages were refused`);
+  return { botId: bot.id };
+}
+
+/**
+ * Each user's message sent to every server in `bases` at the same moment, `perBatch` users at a time;
+ * answers how many of the requests were acknowledged (2xx).
+ */
+export async function sendFirstMessages(bases: string[], botId: string, users: string[], text: string, perBatch: number): Promise<number> {
+  let acked = 0;
+  for (let i = 0; i < users.length; i += perBatch) {
+    const sends = users.slice(i, i + perBatch).flatMap((user) =>
+      bases.map((base) =>
+        fetch(`${base}/v1/inbound`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ bot_id: botId, external_user_id: user, text }) }).then((r) => r.ok),
       ),
     );
+    for (const ok of await Promise.all(sends)) if (ok) acked++;
   }
-  return { botId: bot.id };
+  return acked;
 }
 
 /** autocannon's request list: a message from a random known identity each time. */
