@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { openSync, rmSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, ownedTempDir, postgresBinDir } from './private-postgres.js';
@@ -47,11 +47,19 @@ export async function startFormation(database = 'omnimerge', timeoutMs = 600_000
     return (await run(file, argv, { env, timeout: 300_000 })).stdout;
   };
   const children: ChildProcess[] = [];
-  const keepRunning = (name: string, args: string[]) => {
+  const keepRunning = (name: string, args: string[]): ChildProcess => {
     const [file, argv] = command(args);
     const log = openSync(join(dir, `${name}.log`), 'a');
-    children.push(spawn(file, argv, { env, stdio: ['ignore', log, log] }));
+    const child = spawn(file, argv, { env, stdio: ['ignore', log, log] });
+    children.push(child);
+    return child;
   };
+  // the folder goes with the formation: a failure quotes the end of each log
+  const logs = () =>
+    ['monitor', 'node1', 'node2']
+      .filter((name) => existsSync(join(dir, `${name}.log`)))
+      .map((name) => `--- ${name}.log\n${readFileSync(join(dir, `${name}.log`), 'utf8').split('\n').slice(-15).join('\n')}`)
+      .join('\n');
 
   const [monitorPort, port1, port2] = [await freePort(), await freePort(), await freePort()];
   const common = ['--hostname', '127.0.0.1', '--listen', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--run'];
@@ -67,7 +75,7 @@ export async function startFormation(database = 'omnimerge', timeoutMs = 600_000
     for (;;) {
       const states = await nodes().catch(() => []);
       if (ok(states)) return;
-      if (Date.now() > deadline) throw new Error(`pg_auto_failover: no ${what} after ${timeoutMs} ms: ${JSON.stringify(states)}; logs in ${dir}`);
+      if (Date.now() > deadline) throw new Error(`pg_auto_failover: no ${what} after ${timeoutMs} ms: ${JSON.stringify(states)}\n${logs()}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   };
@@ -87,10 +95,14 @@ export async function startFormation(database = 'omnimerge', timeoutMs = 600_000
   };
 
   try {
-    keepRunning('monitor', ['create', 'monitor', '--pgdata', monitorData, '--pgport', String(monitorPort), ...common]);
+    const monitorProcess = keepRunning('monitor', ['create', 'monitor', '--pgdata', monitorData, '--pgport', String(monitorPort), ...common]);
     const monitorUp = Date.now() + timeoutMs;
-    while (await nodes().then(() => false, () => true)) {
-      if (Date.now() > monitorUp) throw new Error(`pg_auto_failover monitor did not start; logs in ${dir}`);
+    // Asked too early, `pg_autoctl show state` races the monitor's own start (both create the configuration
+    // folders, and the loser stops with "File exists"): wait until the monitor's PostgreSQL answers first.
+    const accepting = () => run(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(monitorPort), '-q']).then(() => true, () => false);
+    while (!(await accepting()) || (await nodes().then(() => false, () => true))) {
+      if (monitorProcess.exitCode !== null) throw new Error(`pg_auto_failover monitor exited with ${monitorProcess.exitCode}\n${logs()}`);
+      if (Date.now() > monitorUp) throw new Error(`pg_auto_failover monitor did not start\n${logs()}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const node = (name: string, port: number) =>
