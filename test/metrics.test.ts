@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateDatabase, scrape } from './helpers/metrics.js';
+import { privateDatabase } from './helpers/databases.js';
+import { scrape } from './helpers/metrics.js';
 import { eventually, FAST_DELIVERY, startReceiver } from './helpers/receiver.js';
 import { connectBot, startServer, type TestServer } from './helpers/server.js';
 

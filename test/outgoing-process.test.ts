@@ -1,48 +1,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED } from '../src/events/outgoing.js';
+import { privateDatabase } from './helpers/databases.js';
 import { startMessengerApi } from './helpers/messenger-api.js';
 import { spawnServer } from './helpers/process.js';
 import { client, type Api } from './helpers/server.js';
 
-// Issue 23: `omnimerge serve` killed with SIGKILL while sends are in flight, then started again on the
+// `omnimerge serve` killed with SIGKILL while sends are in flight, then started again on the
 // same database. Where the messenger has an idempotency key (LINE's X-Line-Retry-Key) the send is
 // repeated with the same key, so the client gets it once; where it has none (Telegram) the message is
 // not repeated but failed with a reason that says the messenger may have it, for the operator to check
 // and retry: the client never gets it twice.
 
 const dirs: string[] = [];
-const databases: string[] = [];
+const databases: Array<{ drop: () => Promise<void> }> = [];
 afterAll(async () => {
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  for (const name of databases) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  for (const database of databases) await database.drop();
 });
-
-async function admin(work: (c: pg.Client) => Promise<unknown>) {
-  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await c.connect();
-  try {
-    await work(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /**
  * The database of the killed server. On PostgreSQL a fresh one: `omnimerge serve` sends every
  * project's queued messages, and other test files' servers queue theirs in the suite's database.
  */
 async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
-  if (!process.env.DATABASE_URL) return { OMNIMERGE_DATA_DIR: dataDir, DATABASE_URL: '' };
-  const url = new URL(process.env.DATABASE_URL);
-  const name = `${url.pathname.slice(1)}_crash_${Math.random().toString(36).slice(2, 8)}`.replace(/[^a-z0-9_]/gi, '_');
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  databases.push(name);
-  url.pathname = `/${name}`;
-  return { DATABASE_URL: url.toString() };
+  const database = await privateDatabase();
+  databases.push(database);
+  return database.url ? { DATABASE_URL: database.url } : { OMNIMERGE_DATA_DIR: dataDir, DATABASE_URL: '' };
 }
 
 async function messageIn(api: Api, conversationId: string, messageId: string) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from './helpers/process.js';
-import { privateDatabase } from './helpers/metrics.js';
+import { privateDatabase } from './helpers/databases.js';
 import { eventually, FAST_DELIVERY_ENV, inOrderPerContact, startReceiver } from './helpers/receiver.js';
 import { client } from './helpers/server.js';
 

@@ -1,5 +1,4 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
-import pg from 'pg';
 
 // GET /metrics as Prometheus reads it: the whole answer goes through a Prometheus text-format parser
 // (which throws on a malformed line) for its families and types; single samples are read by name and
@@ -31,28 +30,4 @@ export async function scrape(url: string): Promise<Scrape> {
   const value = (name: string, labels: Record<string, string> = {}) =>
     samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value ?? 0;
   return { text, families, value };
-}
-
-/**
- * A PostgreSQL database for one test file alone when DATABASE_URL is set (other files' delivery workers
- * publish and deliver every project's events, so process-wide figures are only exact on a database of
- * one's own); undefined on the embedded database, whose in-memory instance is private already.
- */
-export async function privateDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
-  const shared = process.env.DATABASE_URL;
-  if (!shared) return { url: undefined, drop: async () => {} };
-  const name = `omnimerge_private_${process.pid}_${Date.now()}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: shared });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(shared);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -9,7 +9,7 @@ import { openStore, type Store, type StoreOptions } from '../../src/store/databa
 import type { LiveOptions } from '../../src/http/routes/live.js';
 import { createProject } from '../../src/usecases/create-project.js';
 import { checkAnswer } from './contract.js';
-import { privateDatabase } from './metrics.js';
+import { privateDatabase } from './databases.js';
 
 // Tests talk HTTP to a real server on a real database: PostgreSQL when DATABASE_URL is set (CI runs the
 // suite both ways), otherwise an in-memory PGlite. Each test makes its own project, so tests never see
