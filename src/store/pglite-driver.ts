@@ -114,38 +114,39 @@ class EmbeddedConnection implements DatabaseConnection {
 }
 
 class EmbeddedDriver implements Driver {
-  private connection: EmbeddedConnection | null = null;
-  private readonly queue: Array<(connection: EmbeddedConnection) => void> = [];
-  private readonly single: EmbeddedConnection;
-  inUse = 0;
-  waiting = 0;
+  /** callers waiting for the connection, served in turn */
+  private readonly queue: Array<() => void> = [];
+  private busy = false;
+  private readonly connection: EmbeddedConnection;
 
   constructor(
     private readonly pglite: PGlite,
     readonly statements: PreparedStatements,
   ) {
-    this.single = new EmbeddedConnection(pglite, statements);
+    this.connection = new EmbeddedConnection(pglite, statements);
+  }
+
+  get inUse(): number {
+    return this.busy ? 1 : 0;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.connection !== null) {
-      this.waiting++;
-      const connection = await new Promise<EmbeddedConnection>((resolve) => this.queue.push(resolve));
-      this.waiting--;
-      return connection;
-    }
-    this.connection = this.single;
-    this.inUse = 1;
+    // released to a waiting caller, the connection stays busy: it passes from one to the next
+    if (this.busy) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.busy = true;
     return this.connection;
   }
 
   async releaseConnection(): Promise<void> {
     const next = this.queue.shift();
-    if (next) return next(this.single);
-    this.connection = null;
-    this.inUse = 0;
+    if (next) next();
+    else this.busy = false;
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: { isolationLevel?: string }): Promise<void> {
