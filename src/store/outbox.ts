@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Store, Tx } from './database.js';
-import { jsonb } from './sql.js';
+import { recordset } from './sql.js';
 
 /** An event to deliver (docs/api.md): written in the transaction of the change it describes. */
 export interface OutboxEvent {
@@ -11,10 +11,12 @@ export interface OutboxEvent {
 
 export async function enqueueEvents(tx: Tx | Db, projectId: string, events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx
-    .insertInto('outbox')
-    .values(events.map((e) => ({ project_id: projectId, type: e.type, contact_id: e.contactId, data: jsonb(e.data) })))
-    .execute();
+  // one parameter however many (a bulk dedupe writes thousands); rows are inserted, and numbered, in this order
+  const rows = events.map((e) => ({ type: e.type, contact_id: e.contactId, data: e.data }));
+  await sql`
+    INSERT INTO outbox (project_id, type, contact_id, data)
+    SELECT ${projectId}, r.type, r.contact_id, r.data FROM ${recordset(rows, 'r(type text, contact_id uuid, data jsonb)')}
+  `.execute(tx);
 }
 
 /** An event as consumers see it, in a webhook body or a poll answer. */

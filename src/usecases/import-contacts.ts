@@ -58,20 +58,26 @@ export async function importContacts(
   let read = 0;
 
   // Three stages at once: this thread reads rows, up to two worker threads normalize batches of them,
-  // the database writes the batch before. Batches are written in file order.
+  // and the database writes earlier batches: on PostgreSQL two at once, each on its own connection (one
+  // backend per core), so writing is not held to one core while the threads normalize; PGlite runs one
+  // statement at a time anyway. Contact ids follow the file whichever batch commits first.
   const pool = new Piscina<RowsToNormalize, NormalizedRows>({ filename: WORKER.href, maxThreads: 2, idleTimeout: 1000, execArgv: WORKER_EXEC_ARGV });
+  const writers = store.kind === 'postgres' ? 2 : 1;
   const normalizing: Array<Promise<NormalizedRows>> = [];
-  let writing: Promise<void> = Promise.resolve();
+  const writing = new Set<Promise<void>>();
   const writeOldest = async () => {
     const normalized = await normalizing.shift()!;
     summary.refused.push(...normalized.refused);
-    await writing;
-    writing = writeBatch(store, projectId, normalized, summary.refused).then(({ created, existing }) => {
-      summary.created += created;
-      summary.already_imported += existing;
-      progress?.rows?.(read, summary.created);
-    });
-    writing.catch(() => {}); // awaited by the next write or at the end; this only keeps a failure from counting as unhandled meanwhile
+    while (writing.size >= writers) await Promise.race(writing);
+    const write: Promise<void> = writeBatch(store, projectId, normalized, summary.refused)
+      .then(({ created, existing }) => {
+        summary.created += created;
+        summary.already_imported += existing;
+        progress?.rows?.(read, summary.created);
+      })
+      .finally(() => writing.delete(write));
+    write.catch(() => {}); // awaited by a later write or at the end; this only keeps a failure from counting as unhandled meanwhile
+    writing.add(write);
   };
   try {
     let batch: RowsToNormalize['rows'] = [];
@@ -92,9 +98,9 @@ export async function importContacts(
     }
     await hand();
     while (normalizing.length > 0) await writeOldest();
-    await writing;
+    await Promise.all(writing);
   } finally {
-    await Promise.allSettled([...normalizing, writing]);
+    await Promise.allSettled([...normalizing, ...writing]);
     await pool.destroy();
   }
   progress?.loaded?.(summary.created);
