@@ -3,7 +3,7 @@ import { readConfig } from '../src/config.js';
 import { startMessengerApi, type FakeMessengerApi } from './helpers/messenger-api.js';
 import { client, startServer, type TestServer } from './helpers/server.js';
 
-// Connecting a bot in one step for the other messengers (issue 12 point 7; Telegram end to end is in
+// Connecting a bot in one step for the other messengers (Telegram end to end is in
 // telegram-emulator.test.ts): Viber's set_webhook through a local stand-in of its API that records each
 // call, Meta's callback URL and verify token to paste, and what the answer says without a public URL.
 

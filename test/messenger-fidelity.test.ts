@@ -4,7 +4,7 @@ import { startMessengerApi, type FakeMessengerApi } from './helpers/messenger-ap
 import { connectMessengerBot, deliver, postRaw, SECRETS, SIGN, type Messenger, type WebhookBot } from './helpers/messengers.js';
 import { startServer, type Api, type TestServer } from './helpers/server.js';
 
-// Issue 12: every real event handled the way the messenger means it — replies and client messages
+// docs/messengers.md: every real event handled the way the messenger means it — replies and client messages
 // de-duplicated per direction, ad referrals kept as facts (never identities), events without a message
 // id stored once, service senders ignored, media and captions stored. Fixtures under test/fixtures/<messenger>/.
 
@@ -42,7 +42,7 @@ function postTelegram(bot: WebhookBot, update: unknown) {
   return postRaw(server.url + bot.webhook_path, body, SIGN.telegram(body, SECRETS.telegram));
 }
 
-describe('replies and client messages are de-duplicated per direction (issue 12.1)', () => {
+describe('replies and client messages are de-duplicated per direction', () => {
   it('records a reply Telegram accepted with the id of a client message as sent, and still stores a client message with the id of an earlier reply', async () => {
     const { api } = await server.project();
     // the token's bot, as the messenger API stand-in's getMe names it
@@ -76,7 +76,7 @@ describe('replies and client messages are de-duplicated per direction (issue 12.
   });
 });
 
-describe('ad referrals are facts about the conversation, never identities (issue 12.2)', () => {
+describe('ad referrals are facts about the conversation, never identities', () => {
   it('keeps a Messenger ad referral on the message and the conversation, and writes nothing to the contact', async () => {
     const { api } = await server.project();
     await api('POST', '/v1/merge-rules', { fields: ['external_id'] });
@@ -118,7 +118,7 @@ describe('ad referrals are facts about the conversation, never identities (issue
   });
 });
 
-describe('events without a platform message id are stored once (issue 12.3)', () => {
+describe('events without a platform message id are stored once', () => {
   it.each([
     ['facebook', 'postback-no-mid'],
     ['facebook', 'referral'],
@@ -135,7 +135,7 @@ describe('events without a platform message id are stored once (issue 12.3)', ()
   });
 });
 
-describe('service accounts and group messages are not contacts (issue 12.4)', () => {
+describe('service accounts and group messages are not contacts', () => {
   it.each(Object.keys(NOT_PEOPLE) as Array<keyof typeof NOT_PEOPLE>)('acknowledges a Telegram %s update and stores nothing', async (name) => {
     const { api } = await server.project();
     const bot = await botOf(api, 'telegram');
@@ -173,7 +173,7 @@ describe('service accounts and group messages are not contacts (issue 12.4)', ()
 
 const file = (fields: Record<string, unknown>) => ({ url: null, file_id: null, mime_type: null, size: null, name: null, ...fields, id: expect.any(String) });
 
-describe('media and captions are stored (issue 12.5)', () => {
+describe('media and captions are stored', () => {
   const TELEGRAM: Array<[keyof typeof MEDIA, string | null, Record<string, unknown>]> = [
     ['photo-caption', 'Is this one in stock?', { type: 'photo', file_id: 'AgACAgIAAxkBAAIBlarge', size: 98234 }],
     ['voice', null, { type: 'voice', file_id: 'AwACAgIAAxkBAAIBvoice', mime_type: 'audio/ogg', size: 8812 }],

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMessengerApi, type FakeMessengerApi } from './helpers/messenger-api.js';
 import { startServer, type Api, type TestServer } from './helpers/server.js';
 
-// Issue 23: outgoing messages survive a messenger outage. Each is written `queued` and sent by the
+// docs/messengers.md, sending: outgoing messages survive a messenger outage. Each is written `queued` and sent by the
 // server's sending worker, retried through refused connections, 429s and 5xx, failed at once on a
 // refusal the messenger will repeat; in order per person; `message.sent` / `message.failed` events.
-// Issue 12.6 (a link completed through a messenger's webhook sends its tag) and 12.8 (text limits).
+// Also: a link completed through a messenger's webhook sends its tag, and each messenger's text limit.
 
 const GIVE_UP_MS = 20_000;
 const TG_TOKEN = '123456:ABC-outage';
@@ -61,7 +61,7 @@ async function eventsOf(projectId: string, type: string) {
 
 const forTelegram = (r: { path: string }) => r.path.startsWith(`/telegram/bot${TG_TOKEN}/`);
 
-describe('outgoing messages through a messenger outage (issue 23)', () => {
+describe('outgoing messages through a messenger outage', () => {
   it('delivers through refused connections, a 429 with Retry-After and a 500, exactly once and in order with the next message', async () => {
     const { api, projectId } = await server.project();
     const viberToken = '445da6az1s345z78-outage-token';
@@ -230,7 +230,7 @@ describe('outgoing messages through a messenger outage (issue 23)', () => {
   });
 });
 
-describe("each messenger's text limit (issue 12.8)", () => {
+describe("each messenger's text limit", () => {
   it.each([
     ['facebook', 2000, { token: 'EAAG-page' }],
     ['telegram', 4096, { token: TG_TOKEN }],
@@ -247,7 +247,7 @@ describe("each messenger's text limit (issue 12.8)", () => {
   });
 });
 
-describe('a link completed through a messenger webhook sends its tag (issue 12.6)', () => {
+describe('a link completed through a messenger webhook sends its tag', () => {
   it("sends the tag message through the bot's connector and records it in the conversation; /v1/inbound only returns it", async () => {
     const { api } = await server.project();
     const bot = await api('POST', '/v1/bots', { channel: 'telegram', handle: 'shop', secret: 'tg-webhook-secret', token: TG_TOKEN });
@@ -287,7 +287,7 @@ describe('a link completed through a messenger webhook sends its tag (issue 12.6
   });
 });
 
-describe.skipIf(!process.env.DATABASE_URL)('two servers on one PostgreSQL (issue 23)', () => {
+describe.skipIf(!process.env.DATABASE_URL)('two servers on one PostgreSQL', () => {
   it('share the queue: every message is sent once, in order per person', async () => {
     const { api, projectId } = await server.project();
     const other = await startServer({ messengerApiUrls: { telegram: `${fake.url}/telegram` }, sending: { projects: new Set([projectId]), pollMs: 50 } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startServer, type Api, type TestServer } from './helpers/server.js';
 import { startTelegramEmulator, type TelegramEmulator } from './helpers/telegram-emulator.js';
 
-// Issue 12 point 7, end to end against the telegram-test-api Bot API emulator: a bot connected with
+// Connecting a Telegram bot in one step, end to end against the telegram-test-api Bot API emulator: a bot connected with
 // its token only (getMe, setWebhook with a secret_token), a client's message through the emulator's
 // webhook call, an operator's reply arriving in the emulator's chat, and DELETE /v1/bots/{id}.
 
@@ -140,7 +140,7 @@ describe('a Telegram bot connected in one step, through the emulator', () => {
     expect(inChat).toEqual([expect.objectContaining({ message: expect.objectContaining({ chat_id: '52011' }) })]);
   });
 
-  it("sends a completed link's tag message into the client's Telegram chat and records it in the conversation (issue 12.6)", async () => {
+  it("sends a completed link's tag message into the client's Telegram chat and records it in the conversation", async () => {
     const { api } = await server.project();
     const token = newToken();
     const bot = (await api('POST', '/v1/bots', { channel: 'telegram', token })).body;

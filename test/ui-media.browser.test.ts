@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { browserTests, screenshot, signIn } from './helpers/browser.js';
 import { connectBot } from './helpers/server.js';
 
-// Issue 12.2 and 12.5 in the operator UI: a dialog shows attachments as chips and the ad a client came
+// Ad referrals and media in the operator UI: a dialog shows attachments as chips and the ad a client came
 // from; related dialogs show "📎 photo" for a last message without text.
 
 const ui = browserTests();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { browserTests, clientWrites, screenshot, signIn } from './helpers/browser.js';
 import { connectBot, type Api } from './helpers/server.js';
 
-// Merging from the UI (issue 8): pick two contacts, choose the survivor, read the dry run, confirm; then
+// Merging from the UI: pick two contacts, choose the survivor, read the dry run, confirm; then
 // undo and unmerge from the card. Each test keeps a screenshot in test-artifacts/.
 
 const ui = browserTests();

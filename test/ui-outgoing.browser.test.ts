@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTests, clientWrites, screenshot, signIn } from './helpers/browser.js';
 import { startMessengerApi, type FakeMessengerApi } from './helpers/messenger-api.js';
 
-// Issue 23 in the console: a reply's delivery state in the dialog, and a retry button on a failed one.
+// Outgoing delivery in the console: a reply's delivery state in the dialog, and a retry button on a failed one.
 
 let fake: FakeMessengerApi;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webUiBuilt } from '../src/http/web-ui.js';
 import { client, startServer, type TestServer } from './helpers/server.js';
 
-// The operator UI is served by the same server at / (issue 8); the API keeps its paths and JSON errors.
+// The operator UI is served by the same server at /; the API keeps its paths and JSON errors.
 
 let server: TestServer;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { browserTests, clientWrites, overflowing, PHONE, screenshot, signIn, storedApiKey } from './helpers/browser.js';
 import { connectBot } from './helpers/server.js';
 
-// The operator UI (issue 8) in a real browser against a real server, as an operator uses it.
+// The operator UI in a real browser against a real server, as an operator uses it.
 // Each test keeps a screenshot in test-artifacts/.
 
 const ui = browserTests();
