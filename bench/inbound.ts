@@ -17,6 +17,7 @@ import { touchKnownIdentityQuery, type ProfileValues } from '../src/store/identi
 import { insertInboundMessageQuery } from '../src/store/messages.js';
 import { embeddedDialect } from '../src/store/pglite-driver.js';
 import type { Bench } from './run.js';
+import { describeCpu, withCpuSplit, type CpuSplit } from './lib/cpu.js';
 import { freshDatabase } from './lib/database.js';
 import { benchProject, inboundLoad, seedKnownIdentities, startBenchServer, type HttpLoad } from './lib/server.js';
 
@@ -124,12 +125,13 @@ async function pgliteFloor(dataDir: string, bench: { projectId: string; botId: s
   }
 }
 
-/** The server started on `env`, warmed up, then loaded by `CLIENTS` clients for `SECONDS`. */
-async function serverLoad(env: Record<string, string>, botId: string, identities: number): Promise<HttpLoad> {
+/** The server started on `env`, warmed up, then loaded by `CLIENTS` clients for `SECONDS`; with where the CPU went meanwhile. */
+async function serverLoad(env: Record<string, string>, botId: string, identities: number): Promise<{ http: HttpLoad; cpu?: CpuSplit }> {
   const server = await startBenchServer(env);
   try {
     await inboundLoad(server.base, botId, identities, CLIENTS, WARM_UP_SECONDS);
-    return await inboundLoad(server.base, botId, identities, CLIENTS, SECONDS);
+    const { result: http, cpu } = await withCpuSplit(server.pid, () => inboundLoad(server.base, botId, identities, CLIENTS, SECONDS));
+    return { http, cpu };
   } finally {
     await server.stop();
   }
@@ -201,8 +203,11 @@ export const inboundBench: Bench = {
       });
       const vars = { project: bench.projectId, bot: bench.botId, channel: 'telegram', text: TEXT };
       const measure = async (identities: number) => {
-        const http = await serverLoad({ DATABASE_URL: db.url }, bench.botId, identities);
-        report(rows, { database: 'PostgreSQL', identities, http, floorName: 'pgbench', floor: pgbench(db.url, vars, identities), aim: 0.8 });
+        const { http, cpu } = await serverLoad({ DATABASE_URL: db.url }, bench.botId, identities);
+        const floor = await withCpuSplit(undefined, async () => pgbench(db.url, vars, identities));
+        report(rows, { database: 'PostgreSQL', identities, http, floorName: 'pgbench', floor: floor.result, aim: 0.8 });
+        console.log(`  CPU during the HTTP figure: ${describeCpu(cpu)}`);
+        console.log(`  CPU during pgbench: idle ${floor.cpu ? `${floor.cpu.idle} %` : 'not available'}`);
       };
       await measure(SMALL);
       const started = performance.now();
@@ -225,8 +230,9 @@ export const inboundBench: Bench = {
         return made;
       });
       const measure = async (identities: number) => {
-        const http = await serverLoad({ DATABASE_URL: '', OMNIMERGE_DATA_DIR: dataDir }, bench.botId, identities);
+        const { http, cpu } = await serverLoad({ DATABASE_URL: '', OMNIMERGE_DATA_DIR: dataDir }, bench.botId, identities);
         report(rows, { database: 'embedded (PGlite folder)', identities, http, floorName: 'PGlite in-process', floor: await pgliteFloor(dataDir, bench, identities), aim: 0.6 });
+        console.log(`  CPU during the HTTP figure: ${describeCpu(cpu)}`);
       };
       await measure(SMALL);
       if (EMBEDDED_LARGE) {

@@ -22,6 +22,7 @@ export async function freePort(): Promise<number> {
 
 export interface BenchServer {
   base: string;
+  pid: number | undefined;
   stop: () => Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, stop };
+  return { base, pid: child.pid, stop };
 }
 
 export const HEADERS = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
