@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../src/store/database.js';
+import { DatabaseUnavailableError } from '../src/store/faults.js';
 import { runCli, spawnServer, type RunningServer } from './helpers/process.js';
 import { client, connectBot } from './helpers/server.js';
 
@@ -78,5 +80,24 @@ describe.skipIf(!canChattr)('embedded database folder faults', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(server.child.exitCode).toBeNull();
+  });
+
+  it('does not acknowledge a transaction whose data folder was removed before it committed, and refuses what follows', async () => {
+    const data = join(tempDir(), 'data');
+    const store = await openStore({ dataDir: data });
+    try {
+      const { project_id: projectId } = await store.db.insertInto('projects').values({ project_id: '01930000-0000-7000-8000-000000000001', name: 'shop' }).returning('project_id').executeTakeFirstOrThrow();
+      const commit = store.transaction(async (tx) => {
+        await tx.updateTable('projects').set({ name: 'renamed' }).where('project_id', '=', projectId).execute();
+        rmSync(data, { recursive: true, force: true });
+        await tx.selectFrom('projects').select('name').where('project_id', '=', projectId).execute();
+      });
+      // refused, not acknowledged: the rollback Kysely runs after the failed COMMIT answers that the database stopped
+      await expect(commit).rejects.toThrow(/data folder was removed/);
+      await expect(store.db.selectFrom('projects').selectAll().execute()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await expect(store.transaction((tx) => tx.selectFrom('projects').selectAll().execute())).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    } finally {
+      await store.close().catch(() => {});
+    }
   });
 });

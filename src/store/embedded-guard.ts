@@ -7,9 +7,12 @@ import type { DatabaseHealth } from './health.js';
 // The embedded database writes into files of this process. When its folder is removed while the server
 // runs, PGlite goes on writing into the removed files, and everything acknowledged from then on would
 // be gone at the next start; when a write fails below it, PGlite aborts and answers nothing sensible
-// after. So every statement first checks that the folder is still there (one stat) and, once the
-// database failed, the store refuses everything with 503 database_unavailable instead of acknowledging
-// writes it cannot keep. Restarting the server is the way back.
+// after. So the folder is checked (one stat) where a transaction begins and where it commits: before and
+// after a statement run outside a transaction (BEGIN, or one that commits by itself), and after COMMIT,
+// before anything is acknowledged. Statements inside a transaction are not checked: what they write is
+// kept only through its COMMIT. Once the database failed, the store refuses everything with 503
+// database_unavailable instead of acknowledging writes it cannot keep. Restarting the server is the way
+// back.
 
 export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseHealth): PGlite {
   const marker = join(dataDir, 'pgdata', 'PG_VERSION');
@@ -19,13 +22,10 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
     health.failed(failure);
     return failure;
   };
-  const check = () => {
-    if (failure) throw (health.failed(failure), failure);
-    if (!existsSync(marker)) throw fail('its data folder was removed while the server ran');
-  };
   // every way into the engine: statements (`query`, `exec`) and the protocol messages of prepared statements
   const guarded = (method: 'query' | 'exec' | 'execProtocol') => async (first: unknown, ...rest: unknown[]) => {
-    check();
+    if (failure) throw (health.failed(failure), failure);
+    if (!pglite.isInTransaction() && !existsSync(marker)) throw fail('its data folder was removed while the server ran');
     const sql = typeof first === 'string' ? first : '';
     let result;
     try {
@@ -35,7 +35,7 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
       if ((err as Error)?.name === 'RuntimeError' || /Aborted\(\)/.test(String((err as Error)?.message))) throw fail((err as Error).message, err);
       throw err;
     }
-    if (!existsSync(marker)) {
+    if (!pglite.isInTransaction() && !existsSync(marker)) {
       const err = fail('its data folder was removed while the server ran');
       throw /^\s*commit\s*$/i.test(sql) ? new CommitUnknownError({ cause: err }) : err;
     }
