@@ -26,6 +26,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_UP_SECONDS = Math.min(3, SECONDS);
 const SMALL = 10_000;
 const LARGE = 1_000_000;
+/** BENCH_INBOUND=postgresql or =embedded measures only that database */
+const ONLY = process.env.BENCH_INBOUND ?? '';
+if (!['', 'postgresql', 'embedded'].includes(ONLY)) throw new Error(`BENCH_INBOUND is postgresql or embedded, not "${ONLY}"`);
 /** the embedded database takes about five minutes to load a million identities: BENCH_EMBEDDED_MILLION=1 measures it too */
 const EMBEDDED_LARGE = process.env.BENCH_EMBEDDED_MILLION === '1';
 const NO_PROFILE: ProfileValues = { name: null, username: null, phone: null, email: null };
@@ -193,62 +196,66 @@ export const inboundBench: Bench = {
     const rows: Row[] = [];
 
     // PostgreSQL, 10 thousand then a million known identities
-    const db = await freshDatabase(adminUrl, 'omnimerge_bench_inbound');
-    try {
-      const bench = await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
-        const made = await benchProject(store);
-        await seedKnownIdentities(store, made, 1, SMALL);
-        await sql`VACUUM ANALYZE`.execute(store.db);
-        return made;
-      });
-      const vars = { project: bench.projectId, bot: bench.botId, channel: 'telegram', text: TEXT };
-      const measure = async (identities: number) => {
-        const { http, cpu } = await serverLoad({ DATABASE_URL: db.url }, bench.botId, identities);
-        const floor = await withCpuSplit(undefined, async () => pgbench(db.url, vars, identities));
-        report(rows, { database: 'PostgreSQL', identities, http, floorName: 'pgbench', floor: floor.result, aim: 0.8 });
-        console.log(`  CPU during the HTTP figure: ${describeCpu(cpu)}`);
-        console.log(`  CPU during pgbench: idle ${floor.cpu ? `${floor.cpu.idle} %` : 'not available'}`);
-      };
-      await measure(SMALL);
-      const started = performance.now();
-      await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
-        await seedKnownIdentities(store, bench, SMALL + 1, LARGE);
-        await sql`VACUUM ANALYZE`.execute(store.db);
-      });
-      console.log(`PostgreSQL: ${n(LARGE - SMALL)} more identities loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      await measure(LARGE);
-    } finally {
-      await db.drop();
+    if (ONLY !== 'embedded') {
+      const db = await freshDatabase(adminUrl, 'omnimerge_bench_inbound');
+      try {
+        const bench = await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
+          const made = await benchProject(store);
+          await seedKnownIdentities(store, made, 1, SMALL);
+          await sql`VACUUM ANALYZE`.execute(store.db);
+          return made;
+        });
+        const vars = { project: bench.projectId, bot: bench.botId, channel: 'telegram', text: TEXT };
+        const measure = async (identities: number) => {
+          const { http, cpu } = await serverLoad({ DATABASE_URL: db.url }, bench.botId, identities);
+          const floor = await withCpuSplit(undefined, async () => pgbench(db.url, vars, identities));
+          report(rows, { database: 'PostgreSQL', identities, http, floorName: 'pgbench', floor: floor.result, aim: 0.8 });
+          console.log(`  CPU during the HTTP figure: ${describeCpu(cpu)}`);
+          console.log(`  CPU during pgbench: idle ${floor.cpu ? `${floor.cpu.idle} %` : 'not available'}`);
+        };
+        await measure(SMALL);
+        const started = performance.now();
+        await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
+          await seedKnownIdentities(store, bench, SMALL + 1, LARGE);
+          await sql`VACUUM ANALYZE`.execute(store.db);
+        });
+        console.log(`PostgreSQL: ${n(LARGE - SMALL)} more identities loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        await measure(LARGE);
+      } finally {
+        await db.drop();
+      }
     }
 
     // embedded: a data folder as a user's default ./data, 10 thousand then (optionally) a million
-    const dataDir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-embedded-'));
-    try {
-      const bench = await withStore({ dataDir }, async (store) => {
-        const made = await benchProject(store);
-        await seedKnownIdentities(store, made, 1, SMALL);
-        return made;
-      });
-      const measure = async (identities: number) => {
-        const { http, cpu } = await serverLoad({ DATABASE_URL: '', OMNIMERGE_DATA_DIR: dataDir }, bench.botId, identities);
-        report(rows, { database: 'embedded (PGlite folder)', identities, http, floorName: 'PGlite in-process', floor: await pgliteFloor(dataDir, bench, identities), aim: 0.6 });
-        console.log(`  CPU during the HTTP figure: ${describeCpu(cpu)}`);
-      };
-      await measure(SMALL);
-      if (EMBEDDED_LARGE) {
-        const started = performance.now();
-        await withStore({ dataDir }, (store) => seedKnownIdentities(store, bench, SMALL + 1, LARGE));
-        console.log(`embedded: ${n(LARGE - SMALL)} more identities loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        await measure(LARGE);
+    if (ONLY !== 'postgresql') {
+      const dataDir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-embedded-'));
+      try {
+        const bench = await withStore({ dataDir }, async (store) => {
+          const made = await benchProject(store);
+          await seedKnownIdentities(store, made, 1, SMALL);
+          return made;
+        });
+        const measure = async (identities: number) => {
+          const { http, cpu } = await serverLoad({ DATABASE_URL: '', OMNIMERGE_DATA_DIR: dataDir }, bench.botId, identities);
+          report(rows, { database: 'embedded (PGlite folder)', identities, http, floorName: 'PGlite in-process', floor: await pgliteFloor(dataDir, bench, identities), aim: 0.6 });
+          console.log(`  CPU during the HTTP figure: ${describeCpu(cpu)}`);
+        };
+        await measure(SMALL);
+        if (EMBEDDED_LARGE) {
+          const started = performance.now();
+          await withStore({ dataDir }, (store) => seedKnownIdentities(store, bench, SMALL + 1, LARGE));
+          console.log(`embedded: ${n(LARGE - SMALL)} more identities loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+          await measure(LARGE);
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
     }
 
     printTable(rows);
     const pg = rows.filter((r) => r.database === 'PostgreSQL');
     const embedded = rows.filter((r) => r.database !== 'PostgreSQL');
-    console.log(`embedded over HTTP = ${(embedded[0].http.rps / pg[0].http.rps).toFixed(2)}× the same server on PostgreSQL (aim ≥ 0.5)`);
+    if (pg[0] && embedded[0]) console.log(`embedded over HTTP = ${(embedded[0].http.rps / pg[0].http.rps).toFixed(2)}× the same server on PostgreSQL (aim ≥ 0.5)`);
     printGrowth('on PostgreSQL', pg[0], pg[1]);
     printGrowth('embedded', embedded[0], embedded[1]);
   },
