@@ -22,10 +22,13 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
     health.failed(failure);
     return failure;
   };
+  /** outside a transaction (where one begins, or after it committed) and the folder is gone */
+  const removedAtTransactionEdge = () => !pglite.isInTransaction() && !existsSync(marker);
+  const REMOVED = 'its data folder was removed while the server ran';
   // every way into the engine: statements (`query`, `exec`) and the protocol messages of prepared statements
   const guarded = (method: 'query' | 'exec' | 'execProtocol') => async (first: unknown, ...rest: unknown[]) => {
     if (failure) throw (health.failed(failure), failure);
-    if (!pglite.isInTransaction() && !existsSync(marker)) throw fail('its data folder was removed while the server ran');
+    if (removedAtTransactionEdge()) throw fail(REMOVED);
     const sql = typeof first === 'string' ? first : '';
     let result;
     try {
@@ -35,8 +38,8 @@ export function guardEmbedded(pglite: PGlite, dataDir: string, health: DatabaseH
       if ((err as Error)?.name === 'RuntimeError' || /Aborted\(\)/.test(String((err as Error)?.message))) throw fail((err as Error).message, err);
       throw err;
     }
-    if (!pglite.isInTransaction() && !existsSync(marker)) {
-      const err = fail('its data folder was removed while the server ran');
+    if (removedAtTransactionEdge()) {
+      const err = fail(REMOVED);
       throw /^\s*commit\s*$/i.test(sql) ? new CommitUnknownError({ cause: err }) : err;
     }
     health.succeeded();
