@@ -4,8 +4,11 @@
 //    message (BEGIN, touch the identity, store the message, COMMIT) on the same database;
 //  - embedded: the server over HTTP on a PGlite data folder against the same statements run one after
 //    the other in this process on the same folder (no HTTP, no Kysely): what the engine itself allows;
-//  - growth: the same with 10 thousand and with a million known identities in the tables.
-import { execFileSync } from 'node:child_process';
+//  - growth: the same with 10 thousand and with a million known identities in the tables;
+//  - with BENCH_NETWORK_DELAY_MS set: PostgreSQL across a network (a relay holding each chunk that long each
+//    way), the server and pgbench both through it, at 32 clients and at one.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { embeddedDialect } from '../src/store/pglite-driver.js';
 import type { Bench } from './run.js';
 import { describeCpu, withCpuSplit, type CpuSplit } from './lib/cpu.js';
 import { freshDatabase } from './lib/database.js';
+import { startRelay } from './lib/relay.js';
 import { benchProject, inboundLoad, seedKnownIdentities, startBenchServer, type HttpLoad } from './lib/server.js';
 
 const CLIENTS = 32;
@@ -31,6 +35,9 @@ const ONLY = process.env.BENCH_INBOUND ?? '';
 if (!['', 'postgresql', 'embedded'].includes(ONLY)) throw new Error(`BENCH_INBOUND is postgresql or embedded, not "${ONLY}"`);
 /** the embedded database takes about five minutes to load a million identities: BENCH_EMBEDDED_MILLION=1 measures it too */
 const EMBEDDED_LARGE = process.env.BENCH_EMBEDDED_MILLION === '1';
+/** BENCH_NETWORK_DELAY_MS=1: also measures PostgreSQL behind a relay that delays each chunk this long each way */
+const NETWORK_DELAY_MS = Number(process.env.BENCH_NETWORK_DELAY_MS ?? 0);
+if (!(NETWORK_DELAY_MS >= 0)) throw new Error(`BENCH_NETWORK_DELAY_MS is a number of milliseconds, not "${process.env.BENCH_NETWORK_DELAY_MS}"`);
 const NO_PROFILE: ProfileValues = { name: null, username: null, phone: null, email: null };
 const TEXT = 'hello again';
 
@@ -73,16 +80,19 @@ function pgbenchScript(identities: number): string {
   return ['\\set user random(1, ' + identities + ')', 'BEGIN;', `${touch} \\gset`, `${store};`, 'COMMIT;', ''].join('\n');
 }
 
-/** pgbench with `CLIENTS` connections running the server's statements for `SECONDS`; answers transactions/s. */
-export function pgbench(url: string, vars: Record<string, string>, identities: number): number {
+/**
+ * pgbench with `clients` connections running the server's statements for `SECONDS`; answers transactions/s.
+ * It runs beside this process's event loop, which may be relaying its connections.
+ */
+export async function pgbench(url: string, vars: Record<string, string>, identities: number, clients = CLIENTS): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'omnimerge-bench-'));
   const script = join(dir, 'inbound.sql');
   writeFileSync(script, pgbenchScript(identities));
   const u = new URL(url);
-  const args = ['-n', '-M', 'extended', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-f', script];
+  const args = ['-n', '-M', 'extended', '-c', String(clients), '-j', String(Math.min(2, clients)), '-T', String(SECONDS), '-f', script];
   for (const [k, v] of Object.entries(vars)) args.push('-D', `${k}=${v}`);
   args.push('-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username) || 'postgres', u.pathname.slice(1));
-  const out = execFileSync('pgbench', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const { stdout: out } = await promisify(execFile)('pgbench', args, { encoding: 'utf8' });
   rmSync(dir, { recursive: true, force: true });
   const failed = /number of failed transactions: (\d+)/.exec(out);
   if (failed && Number(failed[1]) > 0) throw new Error(`pgbench had failed transactions:\n${out}`);
@@ -129,11 +139,11 @@ async function pgliteFloor(dataDir: string, bench: { projectId: string; botId: s
 }
 
 /** The server started on `env`, warmed up, then loaded by `CLIENTS` clients for `SECONDS`; with where the CPU went meanwhile. */
-async function serverLoad(env: Record<string, string>, botId: string, identities: number): Promise<{ http: HttpLoad; cpu?: CpuSplit }> {
+async function serverLoad(env: Record<string, string>, botId: string, identities: number, clients = CLIENTS): Promise<{ http: HttpLoad; cpu?: CpuSplit }> {
   const server = await startBenchServer(env);
   try {
-    await inboundLoad(server.base, botId, identities, CLIENTS, WARM_UP_SECONDS);
-    const { result: http, cpu } = await withCpuSplit(server.pid, () => inboundLoad(server.base, botId, identities, CLIENTS, SECONDS));
+    await inboundLoad(server.base, botId, identities, clients, WARM_UP_SECONDS);
+    const { result: http, cpu } = await withCpuSplit(server.pid, () => inboundLoad(server.base, botId, identities, clients, SECONDS));
     return { http, cpu };
   } finally {
     await server.stop();
@@ -169,13 +179,14 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const perMessage = (load: HttpLoad) => 1000 / load.rps;
 
 function printTable(rows: Row[]): void {
-  console.log(`\ninbound messages, known identity, ${CLIENTS} clients, ${SECONDS} s per figure (after ${WARM_UP_SECONDS} s warm-up)`);
-  console.log('database                 | identities | omnimerge over HTTP         | floor, same statements           | ratio | aim');
-  console.log('-------------------------|-----------:|-----------------------------|----------------------------------|------:|------');
+  const width = Math.max(24, ...rows.map((r) => r.database.length));
+  console.log(`\ninbound messages, known identity, ${CLIENTS} clients unless the row says otherwise, ${SECONDS} s per figure (after ${WARM_UP_SECONDS} s warm-up)`);
+  console.log(`${'database'.padEnd(width)} | identities | omnimerge over HTTP         | floor, same statements           | ratio | aim`);
+  console.log(`${'-'.repeat(width)}-|-----------:|-----------------------------|----------------------------------|------:|------`);
   for (const r of rows) {
     const http = `${n(r.http.rps)} msg/s (p99 ${r.http.p99} ms)`;
     const floor = `${r.floorName} ${n(r.floor)}/s`;
-    console.log(`${r.database.padEnd(25)}| ${n(r.identities).padStart(10)} | ${http.padEnd(28)}| ${floor.padEnd(33)}| ${(r.http.rps / r.floor).toFixed(2).padStart(5)} | ≥ ${r.aim}`);
+    console.log(`${r.database.padEnd(width)} | ${n(r.identities).padStart(10)} | ${http.padEnd(28)}| ${floor.padEnd(33)}| ${(r.http.rps / r.floor).toFixed(2).padStart(5)} | ≥ ${r.aim}`);
   }
 }
 
@@ -214,6 +225,18 @@ export const inboundBench: Bench = {
           console.log(`  CPU during pgbench: idle ${floor.cpu ? `${floor.cpu.idle} %` : 'not available'}`);
         };
         await measure(SMALL);
+        if (NETWORK_DELAY_MS > 0) {
+          const relay = await startRelay(db.url, { delayMs: NETWORK_DELAY_MS });
+          try {
+            for (const clients of [CLIENTS, 1]) {
+              const { http } = await serverLoad({ DATABASE_URL: relay.url }, bench.botId, SMALL, clients);
+              const floor = await pgbench(relay.url, vars, SMALL, clients);
+              report(rows, { database: `PostgreSQL +${NETWORK_DELAY_MS} ms each way, ${clients} client${clients === 1 ? '' : 's'}`, identities: SMALL, http, floorName: 'pgbench', floor, aim: 0.8 });
+            }
+          } finally {
+            await relay.close();
+          }
+        }
         const started = performance.now();
         await withStore({ databaseUrl: db.url, poolSize: 2 }, async (store) => {
           await seedKnownIdentities(store, bench, SMALL + 1, LARGE);
@@ -254,7 +277,7 @@ export const inboundBench: Bench = {
 
     printTable(rows);
     const pg = rows.filter((r) => r.database === 'PostgreSQL');
-    const embedded = rows.filter((r) => r.database !== 'PostgreSQL');
+    const embedded = rows.filter((r) => r.database.startsWith('embedded'));
     if (pg[0] && embedded[0]) console.log(`embedded over HTTP = ${(embedded[0].http.rps / pg[0].http.rps).toFixed(2)}× the same server on PostgreSQL (aim ≥ 0.5)`);
     printGrowth('on PostgreSQL', pg[0], pg[1]);
     printGrowth('embedded', embedded[0], embedded[1]);

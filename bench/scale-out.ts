@@ -92,7 +92,7 @@ export const scaleOutBench: Bench = {
       pooled.port = port;
       const viaBouncer = await withServers(2, { DATABASE_URL: pooled.toString(), OMNIMERGE_MIGRATION_DATABASE_URL: db.url }, (s) => load(s, botId));
       const { project_id } = await projectOf(db.url);
-      const floor = pgbench(db.url, { project: project_id, bot: botId, channel: 'telegram', text: 'hello again' }, IDENTITIES);
+      const floor = await pgbench(db.url, { project: project_id, bot: botId, channel: 'telegram', text: 'hello again' }, IDENTITIES);
 
       console.log(`inbound resolution, known identity, ${CLIENTS} clients in all, ${SECONDS} s each, PostgreSQL`);
       console.log(`  one process                 : ${one.rps.toFixed(0)} messages/s (p99 ${one.p99} ms)`);

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay } from '../bench/lib/relay.js';
 import { connectBot, startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -131,5 +133,48 @@ describe('inbound resolution (docs/concepts.md)', () => {
     expect(bigCost).toBe(smallCost);
     expect(smallCost).toBeLessThanOrEqual(4); // BEGIN, identity, message, COMMIT
     expect(small.body.contact_id).not.toBe(big.body.contact_id);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('round trips to PostgreSQL (docs/performance.md)', () => {
+  it('stores a known client’s message in three round trips: BEGIN travels with the first statement', async () => {
+    // each write of the server waits for the database's answer before the next: its writes are its round trips
+    const relay = await startRelay(process.env.DATABASE_URL!);
+    // the sending worker sleeps through the test: its polls would be counted too
+    const own = await startServer({ database: { databaseUrl: relay.url, poolSize: 2 }, sending: { pollMs: 600_000 } });
+    try {
+      const { api } = await own.project();
+      const bot = await connectBot(api);
+      const first = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: 'regular', text: 'hello' });
+      expect(first.status).toBe(200);
+      const before = relay.clientWrites();
+      for (let i = 0; i < 10; i++) {
+        const answer = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: 'regular', text: `again ${i}` });
+        expect(answer.body.contact_id).toBe(first.body.contact_id);
+      }
+      // BEGIN with the identity's statement, the message, COMMIT: three, where one at a time would be four
+      expect(relay.clientWrites() - before).toBe(30);
+      const messages = await api('GET', `/v1/conversations/${first.body.conversation_id}/messages?limit=50`);
+      expect(messages.body.items).toHaveLength(11);
+    } finally {
+      await own.close();
+      await relay.close();
+    }
+  });
+
+  it('runs a transaction’s statements inside it though BEGIN waits for the first, and a first statement that fails leaves the connection usable', async () => {
+    const own = await startServer({ database: { databaseUrl: process.env.DATABASE_URL!, poolSize: 1 }, sending: { pollMs: 600_000 } });
+    try {
+      await expect(own.store.transaction((tx) => sql`SELECT 1 / 0`.execute(tx))).rejects.toThrow(/division by zero/);
+      const [first, second] = await own.store.transaction(async (tx) => {
+        const a = (await sql<{ at: string }>`SELECT now()::text AS at`.execute(tx)).rows[0].at;
+        await sql`SELECT pg_sleep(0.05)`.execute(tx);
+        return [a, (await sql<{ at: string }>`SELECT now()::text AS at`.execute(tx)).rows[0].at];
+      });
+      expect(second).toBe(first); // one transaction: now() is its start
+      expect(await own.store.transaction(async () => 'nothing ran')).toBe('nothing ran');
+    } finally {
+      await own.close();
+    }
   });
 });

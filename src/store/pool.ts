@@ -12,7 +12,10 @@ import type { DatabaseHealth } from './health.js';
 //  - a connection that failed is thrown away, not given back, and later statements on it fail at once;
 //  - a connection lost during COMMIT is reported as CommitUnknownError: the write may be stored or not;
 //  - with target_session_attrs=read-write, each new connection asks pg_is_in_recovery() once, and a
-//    standby's connection is dropped for the next host: after a failover, writes go to the new primary.
+//    standby's connection is dropped for the next host: after a failover, writes go to the new primary;
+//  - a transaction's BEGIN is not sent on its own: it goes out in the same write as the transaction's first
+//    statement (node-postgres' pipeline mode), which saves a round trip and a write per transaction, and a
+//    transaction that runs no statement sends nothing at all.
 
 export interface PoolSettings {
   max: number;
@@ -42,7 +45,9 @@ export class DatabasePool implements PostgresPool {
         query_timeout: settings.queryTimeoutMs || undefined,
         keepAlive: true,
         keepAliveInitialDelayMillis: 10_000,
-      });
+        // queries are written at once, not after the previous answer: lets BEGIN share a write with the next statement
+        pipeline: true,
+      } as pg.PoolConfig);
       pool.on('error', (err) => health.idleConnectionLost(err));
       // a connection in use that breaks between statements emits `error` too: counted, never thrown
       pool.on('connect', (client) => client.on('error', (err) => health.failed(err)));
@@ -120,6 +125,10 @@ async function isStandby(client: pg.PoolClient): Promise<boolean> {
 class GuardedClient implements PostgresPoolClient {
   private broken: unknown = null;
   private inTransaction = false;
+  /** BEGIN was asked for and answered, but is sent only with the transaction's first statement */
+  private beginPending = false;
+  /** that BEGIN as Kysely asked for it (`begin`, or `start transaction` with its settings) */
+  private begin = 'begin';
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -129,6 +138,7 @@ class GuardedClient implements PostgresPoolClient {
   checkOut(): void {
     this.broken = null;
     this.inTransaction = false;
+    this.beginPending = false;
   }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -144,11 +154,22 @@ class GuardedClient implements PostgresPoolClient {
       if (sql === 'rollback') return { command: 'SELECT', rowCount: 0, rows: [] };
       throw this.broken;
     }
-    if (sql === 'begin' || sql.startsWith('start transaction')) this.inTransaction = true;
+    if (sql === 'begin' || sql.startsWith('start transaction')) {
+      this.inTransaction = true;
+      this.beginPending = true;
+      this.begin = sql;
+      return { command: 'SELECT', rowCount: 0, rows: [] };
+    }
+    if (this.beginPending && (sql === 'commit' || sql === 'rollback')) {
+      // a transaction that ran no statement: nothing was sent, nothing to end
+      this.beginPending = false;
+      this.inTransaction = false;
+      return { command: 'SELECT', rowCount: 0, rows: [] };
+    }
     const committing = sql === 'commit' || (!this.inTransaction && !/^\s*select\b/i.test(sql));
     if (sql === 'commit' || sql === 'rollback') this.inTransaction = false;
     try {
-      const result = await this.client.query(sql, parameters as unknown[]);
+      const result = this.beginPending ? await this.withBegin(sql, parameters) : await this.client.query(sql, parameters as unknown[]);
       this.health.succeeded();
       return result as unknown as PostgresQueryResult<any>;
     } catch (err) {
@@ -159,6 +180,27 @@ class GuardedClient implements PostgresPoolClient {
       if (committing) throw new CommitUnknownError({ cause: err });
       throw err;
     }
+  }
+
+  /**
+   * The deferred BEGIN and `sql`, written together. A failed BEGIN fails the statement; the statement may
+   * then have run outside a transaction, so the connection is not used again.
+   */
+  private async withBegin(sql: string, parameters: ReadonlyArray<unknown>) {
+    this.beginPending = false;
+    const stream = (this.client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+    stream.cork();
+    const begun = this.client.query(this.begin);
+    const statement = this.client.query(sql, parameters as unknown[]);
+    stream.uncork();
+    try {
+      await begun;
+    } catch (err) {
+      statement.catch(() => undefined);
+      this.broken ??= err;
+      throw err;
+    }
+    return statement;
   }
 
   release(): void {
