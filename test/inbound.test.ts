@@ -147,13 +147,16 @@ describe.skipIf(!process.env.DATABASE_URL)('round trips to PostgreSQL (docs/perf
       const bot = await connectBot(api);
       const first = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: 'regular', text: 'hello' });
       expect(first.status).toBe(200);
-      const before = relay.clientWrites();
+      const writes: number[] = [];
       for (let i = 0; i < 10; i++) {
+        const before = relay.clientWrites();
         const answer = await api('POST', '/v1/inbound', { bot_id: bot.id, external_user_id: 'regular', text: `again ${i}` });
         expect(answer.body.contact_id).toBe(first.body.contact_id);
+        writes.push(relay.clientWrites() - before);
       }
       // BEGIN with the identity's statement, the message, COMMIT: three, where one at a time would be four
-      expect(relay.clientWrites() - before).toBe(30);
+      // (the median: a background statement of the server's may fall into one message's count)
+      expect(writes.sort((a, b) => a - b)[5]).toBe(3);
       const messages = await api('GET', `/v1/conversations/${first.body.conversation_id}/messages?limit=50`);
       expect(messages.body.items).toHaveLength(11);
     } finally {
