@@ -43,6 +43,12 @@ describe('phone normalization', () => {
     );
   });
 
+  it('refuses numbers shorter than any in service, which the compact metadata would take (1000 in Germany), and keeps the shortest real ones', () => {
+    for (const [input, region] of [['1000', 'DE'], ['+491000', null], ['+1 000', null]] as const) expect({ input, phone: normalizePhone(input, region) }).toEqual({ input, phone: null });
+    expect(normalizePhone('+683 4002', null)).toBe('+6834002'); // Niue: four digits after the country code
+    expect(normalizePhone('030 123', 'DE')).toBe('+4930123');
+  });
+
   it('refuses text that is not a phone number', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[a-z@#]{1,12}$/), (text) => {

@@ -1,10 +1,14 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { DomainError } from './errors.js';
 
+/** "+" and seven digits: the shortest numbers in service (e.g. +683 and four digits) */
+const MIN_E164_LENGTH = 8;
+
 /**
  * A phone in any common writing (`8 900 000-00-00`, `+7 (900) 000 00 00`, `79000000000`) to E.164,
  * read with the project's default region; null when it is not a valid number.
  */
+
 export function normalizePhone(input: string, defaultRegion: string | null): string | null {
   const text = input.trim();
   if (text === '' || !/^[\d\s()+.\-\/]+$/.test(text)) return null;
@@ -12,7 +16,9 @@ export function normalizePhone(input: string, defaultRegion: string | null): str
   const candidates = text.startsWith('+') ? [text] : [text, `+${text.replace(/\D/g, '')}`];
   for (const candidate of candidates) {
     const parsed = parsePhoneNumberFromString(candidate, region);
-    if (parsed?.isValid()) return parsed.number;
+    // the library's compact metadata checks lengths per country loosely (it takes "1000" for a German
+    // number); no number in service is shorter than seven digits with its country code
+    if (parsed?.isValid() && parsed.number.length >= MIN_E164_LENGTH) return parsed.number;
   }
   return null;
 }
