@@ -92,8 +92,12 @@ export async function pgbench(url: string, vars: Record<string, string>, identit
   const args = ['-n', '-M', 'extended', '-c', String(clients), '-j', String(Math.min(2, clients)), '-T', String(SECONDS), '-f', script];
   for (const [k, v] of Object.entries(vars)) args.push('-D', `${k}=${v}`);
   args.push('-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username) || 'postgres', u.pathname.slice(1));
-  const { stdout: out } = await promisify(execFile)('pgbench', args, { encoding: 'utf8' });
-  rmSync(dir, { recursive: true, force: true });
+  let out: string;
+  try {
+    out = (await promisify(execFile)('pgbench', args, { encoding: 'utf8' })).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const failed = /number of failed transactions: (\d+)/.exec(out);
   if (failed && Number(failed[1]) > 0) throw new Error(`pgbench had failed transactions:\n${out}`);
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
@@ -138,7 +142,7 @@ async function pgliteFloor(dataDir: string, bench: { projectId: string; botId: s
   }
 }
 
-/** The server started on `env`, warmed up, then loaded by `CLIENTS` clients for `SECONDS`; with where the CPU went meanwhile. */
+/** The server started on `env`, warmed up, then loaded by `clients` clients for `SECONDS`; with where the CPU went meanwhile. */
 async function serverLoad(env: Record<string, string>, botId: string, identities: number, clients = CLIENTS): Promise<{ http: HttpLoad; cpu?: CpuSplit }> {
   const server = await startBenchServer(env);
   try {

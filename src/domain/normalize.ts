@@ -8,7 +8,6 @@ const MIN_E164_LENGTH = 8;
  * A phone in any common writing (`8 900 000-00-00`, `+7 (900) 000 00 00`, `79000000000`) to E.164,
  * read with the project's default region; null when it is not a valid number.
  */
-
 export function normalizePhone(input: string, defaultRegion: string | null): string | null {
   const text = input.trim();
   if (text === '' || !/^[\d\s()+.\-\/]+$/.test(text)) return null;

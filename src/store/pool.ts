@@ -121,14 +121,18 @@ async function isStandby(client: pg.PoolClient): Promise<boolean> {
   return rows[0].standby;
 }
 
+/** The answer to a statement the pool did not need to send (an empty transaction's end, a broken connection's ROLLBACK). */
+const NOTHING_SENT: PostgresQueryResult<never> = { command: 'SELECT', rowCount: 0, rows: [] };
+
 /** One pooled connection as Kysely sees it; once it failed, it answers no more and is destroyed on release. */
 class GuardedClient implements PostgresPoolClient {
   private broken: unknown = null;
   private inTransaction = false;
-  /** BEGIN was asked for and answered, but is sent only with the transaction's first statement */
-  private beginPending = false;
-  /** that BEGIN as Kysely asked for it (`begin`, or `start transaction` with its settings) */
-  private begin = 'begin';
+  /**
+   * the BEGIN Kysely asked for (`begin`, or `start transaction` with its settings), already answered but
+   * sent only with the transaction's first statement
+   */
+  private pendingBegin: string | null = null;
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -138,7 +142,7 @@ class GuardedClient implements PostgresPoolClient {
   checkOut(): void {
     this.broken = null;
     this.inTransaction = false;
-    this.beginPending = false;
+    this.pendingBegin = null;
   }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -151,25 +155,24 @@ class GuardedClient implements PostgresPoolClient {
   private async run(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<any>> {
     if (this.broken) {
       // the server has already rolled back whatever this connection had open
-      if (sql === 'rollback') return { command: 'SELECT', rowCount: 0, rows: [] };
+      if (sql === 'rollback') return NOTHING_SENT;
       throw this.broken;
     }
     if (sql === 'begin' || sql.startsWith('start transaction')) {
       this.inTransaction = true;
-      this.beginPending = true;
-      this.begin = sql;
-      return { command: 'SELECT', rowCount: 0, rows: [] };
+      this.pendingBegin = sql;
+      return NOTHING_SENT;
     }
-    if (this.beginPending && (sql === 'commit' || sql === 'rollback')) {
+    if (this.pendingBegin !== null && (sql === 'commit' || sql === 'rollback')) {
       // a transaction that ran no statement: nothing was sent, nothing to end
-      this.beginPending = false;
+      this.pendingBegin = null;
       this.inTransaction = false;
-      return { command: 'SELECT', rowCount: 0, rows: [] };
+      return NOTHING_SENT;
     }
     const committing = sql === 'commit' || (!this.inTransaction && !/^\s*select\b/i.test(sql));
     if (sql === 'commit' || sql === 'rollback') this.inTransaction = false;
     try {
-      const result = this.beginPending ? await this.withBegin(sql, parameters) : await this.client.query(sql, parameters as unknown[]);
+      const result = this.pendingBegin !== null ? await this.withBegin(this.pendingBegin, sql, parameters) : await this.client.query(sql, parameters as unknown[]);
       this.health.succeeded();
       return result as unknown as PostgresQueryResult<any>;
     } catch (err) {
@@ -183,14 +186,14 @@ class GuardedClient implements PostgresPoolClient {
   }
 
   /**
-   * The deferred BEGIN and `sql`, written together. A failed BEGIN fails the statement; the statement may
+   * The deferred `begin` and `sql`, written together. A failed BEGIN fails the statement; the statement may
    * then have run outside a transaction, so the connection is not used again.
    */
-  private async withBegin(sql: string, parameters: ReadonlyArray<unknown>) {
-    this.beginPending = false;
+  private async withBegin(begin: string, sql: string, parameters: ReadonlyArray<unknown>) {
+    this.pendingBegin = null;
     const stream = (this.client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
     stream.cork();
-    const begun = this.client.query(this.begin);
+    const begun = this.client.query(begin);
     const statement = this.client.query(sql, parameters as unknown[]);
     stream.uncork();
     try {
